@@ -1,0 +1,142 @@
+"""The columnar view of a COCO file that readers produce and rules consume.
+
+Readers never hand rules Python objects per annotation: they fill numpy columns
+in batches, so a streaming reader for multi-GB files can drop in without any
+rule changing. Rare irregular values (a string category id, a 40-digit integer)
+are kept raw in small per-batch dicts so reports can quote them exactly.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import numpy as np
+
+
+class ValueKind(enum.IntEnum):
+    """How a JSON value that should be an integer id actually looked."""
+
+    INT = 0  # an integer that fits in int64
+    INTEGRAL_FLOAT = 1  # 12.0: the loader's int64 cast uses it as 12
+    MISSING = 2
+    NULL = 3
+    BOOL = 4
+    STRING = 5
+    NON_INTEGRAL = 6  # 12.5, NaN, Infinity
+    OTHER = 7  # a list or an object
+    BIG_INT = 8  # an integer outside int64; the value column holds 0
+
+
+def classify_id(value: Any, present: bool = True) -> tuple[ValueKind, int]:
+    """Classify one raw JSON value meant to be an integer id."""
+    if not present:
+        return ValueKind.MISSING, 0
+    if value is None:
+        return ValueKind.NULL, 0
+    if isinstance(value, bool):
+        return ValueKind.BOOL, 0
+    if isinstance(value, int):
+        if -(2**63) <= value < 2**63:
+            return ValueKind.INT, value
+        return ValueKind.BIG_INT, 0
+    if isinstance(value, float):
+        if value.is_integer() and -(2.0**63) <= value < 2.0**63:
+            return ValueKind.INTEGRAL_FLOAT, int(value)
+        return ValueKind.NON_INTEGRAL, 0
+    if isinstance(value, str):
+        return ValueKind.STRING, 0
+    return ValueKind.OTHER, 0
+
+
+# Kinds whose integer value is what a training loader would use as the id.
+USABLE_KINDS = (ValueKind.INT, ValueKind.INTEGRAL_FLOAT)
+
+
+class BboxKind(enum.IntEnum):
+    OK = 0  # a list of 4 numbers (possibly NaN or infinite)
+    MISSING = 1
+    MALFORMED = 2  # not a list, wrong length, or a non-number inside
+
+
+@dataclass
+class AnnotationBatch:
+    """A run of consecutive annotations, one numpy column per field.
+
+    ``start`` is the position of the first row in the file's ``annotations``
+    array, so row ``i`` is ``annotations[start + i]``.
+    """
+
+    start: int
+    id: np.ndarray  # int64
+    id_kind: np.ndarray  # uint8 ValueKind
+    image_id: np.ndarray  # int64
+    image_id_kind: np.ndarray  # uint8 ValueKind
+    category_id: np.ndarray  # int64
+    category_kind: np.ndarray  # uint8 ValueKind
+    bbox: np.ndarray  # float64, shape (n, 4)
+    bbox_kind: np.ndarray  # uint8 BboxKind
+    has_area: np.ndarray  # bool
+    has_iscrowd: np.ndarray  # bool
+    # Raw values for rows whose kind is not INT, keyed by row, for reporting.
+    raw_id: dict[int, Any] = field(default_factory=dict)
+    raw_image_id: dict[int, Any] = field(default_factory=dict)
+    raw_category_id: dict[int, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+    def raw_category(self, row: int) -> Any:
+        """The category_id exactly as the file wrote it (None when missing)."""
+        if row in self.raw_category_id:
+            return self.raw_category_id[row]
+        return int(self.category_id[row])
+
+    def raw_annotation_id(self, row: int) -> Any:
+        if row in self.raw_id:
+            return self.raw_id[row]
+        return int(self.id[row])
+
+    def raw_image(self, row: int) -> Any:
+        if row in self.raw_image_id:
+            return self.raw_image_id[row]
+        return int(self.image_id[row])
+
+
+@dataclass
+class ImageTable:
+    """All images of a file, columnar. Width/height are NaN where unknown."""
+
+    id: np.ndarray  # int64
+    id_kind: np.ndarray  # uint8 ValueKind
+    width: np.ndarray  # float64
+    height: np.ndarray  # float64
+    file_name: list[str | None]
+    raw_id: dict[int, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+
+@dataclass(frozen=True)
+class Category:
+    """One entry of ``categories``; small enough to keep as plain values."""
+
+    position: int  # index in the categories array
+    id: Any  # raw JSON value
+    name: Any  # raw JSON value (None when missing)
+    has_id: bool
+    has_name: bool
+
+
+@dataclass
+class Dataset:
+    """What a reader hands to the engine for one file."""
+
+    source: str  # the path as the user gave it, or a description
+    categories: list[Category]
+    images: ImageTable
+    # Consumed once, after categories and images are known, whatever the key
+    # order in the file.
+    annotation_batches: Iterator[AnnotationBatch]

@@ -1,0 +1,100 @@
+"""The scan engine: read each file, run the rules over it, collect a Report.
+
+Never exits, never prints: callers (the CLI, a notebook, a pipeline) decide
+what a finding means for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+from .contract import Contract, resolve_contract
+from .findings import Finding, Severity
+from .readers import reader_for
+from .report import FileReport, Report
+from .rules import RULES, BatchView, FileContext, Rule
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Which rules run and at what severity. Severity is policy, not rule code."""
+
+    select: frozenset[str] | None = None  # None: all rules
+    ignore: frozenset[str] = frozenset()
+    severities: dict[str, Severity] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        named = set(self.select or ()) | set(self.ignore) | set(self.severities)
+        unknown = sorted(named - set(RULES))
+        if unknown:
+            raise ValueError(f"unknown rule {unknown[0]!r}; see 'labelcheck rules' for the list")
+
+    def active(self) -> list[type[Rule]]:
+        return [
+            rule
+            for rule_id, rule in RULES.items()
+            if (self.select is None or rule_id in self.select) and rule_id not in self.ignore
+        ]
+
+
+FindingCallback = Callable[[Finding], None]
+
+
+def scan(
+    paths: Any,
+    contract: Contract | None = None,
+    *,
+    policy: Policy | None = None,
+    reader: str = "auto",
+    max_examples: int = 3,
+    keep_findings: bool = True,
+    on_finding: FindingCallback | None = None,
+) -> Report:
+    """Check annotation files against a model contract.
+
+    ``paths``: a path, ``-`` for stdin, a loaded ``pycocotools.coco.COCO``, or a
+    list of those (scanned together: their category tables are compared).
+    ``contract``: defaults to the mlperf-retinanet preset. ``on_finding`` is
+    called with each finding as it is found; ``keep_findings=False`` keeps only
+    aggregates in the report, for bounded memory on huge files.
+
+    Raises ``InputError`` for unreadable or malformed input.
+    """
+    sources = [paths] if isinstance(paths, (str, bytes)) or not isinstance(paths, Sequence) else list(paths)
+    contract = contract or resolve_contract()
+    policy = policy or Policy()
+    rules = policy.active()
+    if contract.class_names is None:
+        rules = [rule for rule in rules if not rule.NEEDS_CLASS_NAMES]
+    report = Report(contract=contract, findings=[] if keep_findings else None)
+    contexts: list[FileContext] = []
+
+    def emit(findings: Iterable[Finding], file_report: FileReport) -> None:
+        for finding in findings:
+            file_report.add(finding, max_examples)
+            if report.findings is not None:
+                report.findings.append(finding)
+            if on_finding is not None:
+                on_finding(finding)
+
+    for source in sources:
+        dataset = reader_for(source, reader).read(source)
+        ctx = FileContext(dataset.source, contract, dataset.categories, dataset.images)
+        file_report = FileReport(dataset.source, images=len(dataset.images), categories=len(dataset.categories))
+        report.files.append(file_report)
+        active = [rule(ctx, policy.severities.get(rule.ID)) for rule in rules]
+        for batch in dataset.annotation_batches:
+            file_report.annotations += len(batch)
+            view = BatchView.of(batch, ctx)
+            for rule in active:
+                emit(rule.check_batch(view), file_report)
+        for rule in active:
+            emit(rule.finish(), file_report)
+        contexts.append(ctx)
+
+    by_file = {file_report.file: file_report for file_report in report.files}
+    for rule in rules:
+        for finding in rule.across_files(contexts, policy.severities.get(rule.ID)):
+            emit([finding], by_file[finding.file])
+    return report

@@ -1,0 +1,63 @@
+"""Severities and findings: small, sortable value objects."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r}; use error, warning or info") from None
+
+
+# --fail-on choices: a severity, or never.
+FAIL_ON_CHOICES = ("error", "warning", "info", "never")
+
+
+def fail_threshold(fail_on: str) -> Severity | None:
+    return None if fail_on == "never" else Severity.parse(fail_on)
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem in one file. Sorts by file, then position in the file."""
+
+    file: str
+    position: int  # annotation index, or -1 for file-level findings: sorts first
+    rule: str
+    severity: Severity = field(compare=False)
+    message: str = field(compare=False)
+    path: str = field(default="$", compare=False)  # JSON path of the offending value
+    annotation_id: Any = field(default=None, compare=False)
+    image_id: Any = field(default=None, compare=False)
+    category_id: Any = field(default=None, compare=False)  # raw value from the file
+    image_file: str | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report's finding object; optional keys only where they apply."""
+        result: dict[str, Any] = {
+            "rule": self.rule,
+            "severity": self.severity.label,
+            "message": self.message,
+            "file": self.file,
+            "path": self.path,
+        }
+        for key in ("annotation_id", "image_id", "category_id", "image_file"):
+            value = getattr(self, key)
+            if value is not None:
+                result[key] = value
+        return result

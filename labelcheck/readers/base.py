@@ -1,0 +1,127 @@
+"""The reader interface and what every reader shares: opening a source."""
+
+from __future__ import annotations
+
+import gzip
+import sys
+import zlib
+from pathlib import Path
+from typing import Any, BinaryIO, ClassVar
+
+from ..dataset import Dataset
+from ..errors import InputError
+
+UTF8_BOM = b"\xef\xbb\xbf"
+STDIN = "-"
+DEFAULT_BATCH_SIZE = 65536
+
+
+class Reader:
+    """Reads one source (a path, ``-`` for stdin, or an object) into a Dataset."""
+
+    name: ClassVar[str]
+
+    def __init__(self, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        self.batch_size = batch_size
+
+    def read(self, source: Any) -> Dataset:
+        raise NotImplementedError
+
+
+def display_name(source: Any) -> str:
+    if source == STDIN:
+        return "<stdin>"
+    return str(source)
+
+
+def is_gzip(path: str) -> bool:
+    return path.endswith(".gz")
+
+
+def open_binary(source: str) -> BinaryIO:
+    """Open a path or stdin for reading bytes, decompressing ``.gz``."""
+    if source == STDIN:
+        raw: BinaryIO = sys.stdin.buffer
+        head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
+        if head == b"\x1f\x8b":
+            return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+        return raw
+    path = Path(source)
+    try:
+        if path.is_dir():
+            raise InputError(f"{source}: is a directory, not an annotation file; give the .json file inside it")
+        handle: BinaryIO = open(path, "rb")
+    except FileNotFoundError:
+        raise InputError(f"{source}: no such file; check the path") from None
+    except PermissionError:
+        raise InputError(f"{source}: permission denied; make the file readable") from None
+    except OSError as exc:
+        raise InputError(f"{source}: cannot open: {exc.strerror}") from None
+    if is_gzip(source):
+        return gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[return-value]
+    return handle
+
+
+def read_all_bytes(source: str) -> bytes:
+    with open_binary(source) as handle:
+        try:
+            return handle.read()
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+            raise InputError(
+                f"{display_name(source)}: not a readable gzip file ({exc}); re-compress it or give the plain .json"
+            ) from None
+        except OSError as exc:
+            raise InputError(f"{display_name(source)}: read failed: {exc}") from None
+
+
+def decode_utf8(data: bytes, name: str) -> str:
+    """Strict UTF-8 decoding with errors that name the byte offset."""
+    if data.startswith(UTF8_BOM):
+        raise InputError(
+            f"{name}: byte 0: file starts with a UTF-8 byte order mark, which JSON forbids "
+            "and Python's json.load rejects; re-save the file as UTF-8 without BOM"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{name}: byte {exc.start}: invalid UTF-8 ({exc.reason}); re-encode the file as UTF-8"
+        ) from None
+
+
+def byte_offset(text: str, char_offset: int) -> int:
+    return len(text[:char_offset].encode("utf-8"))
+
+
+def require_document_shape(document: Any, name: str) -> tuple[list, list, list]:
+    """Check the top-level shape and return (categories, images, annotations)."""
+    if not isinstance(document, dict):
+        raise InputError(
+            f"{name}: top level is a JSON {json_type(document)}, not an object; "
+            "a COCO file is an object with 'images', 'annotations' and 'categories'"
+        )
+    arrays = []
+    for key in ("categories", "images", "annotations"):
+        if key not in document:
+            raise InputError(f"{name}: $.{key}: missing; a COCO annotation file needs a '{key}' array")
+        value = document[key]
+        if not isinstance(value, list):
+            raise InputError(f"{name}: $.{key}: is a JSON {json_type(value)}, expected an array")
+        arrays.append(value)
+    return arrays[0], arrays[1], arrays[2]
+
+
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__

@@ -1,0 +1,62 @@
+"""The reference reader: Python's json, exactly the training loader's view.
+
+pycocotools and the MLPerf loader both call ``json.load``: a repeated key keeps
+its last value and NaN/Infinity are accepted. This reader holds the whole
+document in memory; it is the yardstick the streaming reader is tested against.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..columns import annotation_batches, category_list, image_table
+from ..dataset import Dataset
+from ..errors import InputError
+from .base import Reader, byte_offset, decode_utf8, display_name, read_all_bytes, require_document_shape
+
+
+def parse_json(data: bytes, name: str) -> Any:
+    text = decode_utf8(data, name)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        if exc.pos >= len(text.rstrip()):
+            problem = "file ends early (truncated?)"
+        else:
+            problem = exc.msg.lower()
+        raise InputError(
+            f"{name}: byte {byte_offset(text, exc.pos)} (line {exc.lineno}, column {exc.colno}): "
+            f"invalid JSON: {problem}; fix or re-export the file"
+        ) from None
+    except RecursionError:
+        raise InputError(f"{name}: JSON nested too deeply to read; this is not a COCO annotation file") from None
+
+
+def dataset_from_document(document: Any, name: str, batch_size: int) -> Dataset:
+    categories, images, annotations = require_document_shape(document, name)
+    return Dataset(
+        source=name,
+        categories=category_list(categories),
+        images=image_table(images),
+        annotation_batches=annotation_batches(annotations, batch_size),
+    )
+
+
+class PlainReader(Reader):
+    name = "plain"
+
+    def read(self, source: Any) -> Dataset:
+        name = display_name(source)
+        document = parse_json(read_all_bytes(source), name)
+        return dataset_from_document(document, name, self.batch_size)
+
+
+class CocoObjectReader(Reader):
+    """Reads an already loaded ``pycocotools.coco.COCO`` (or its ``dataset`` dict)."""
+
+    name = "coco-object"
+
+    def read(self, source: Any) -> Dataset:
+        document = getattr(source, "dataset", source)
+        return dataset_from_document(document, "<COCO object>", self.batch_size)

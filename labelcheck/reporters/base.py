@@ -1,0 +1,42 @@
+"""The reporter interface: told of each finding as it is found, then of the report.
+
+Machine formats stream findings so memory stays bounded; human formats render
+from the report's aggregates at the end. Every format writes a complete
+document, even when nothing is found.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, TextIO
+
+from ..contract import Contract
+from ..findings import Finding
+from ..report import Report
+
+
+class Reporter:
+    name: ClassVar[str]
+    # Whether the report itself is the human summary (else one goes to stderr).
+    human: ClassVar[bool] = False
+
+    def __init__(self, out: TextIO, *, fail_on: str = "error", max_examples: int = 3, color: bool = False) -> None:
+        self.out = out
+        self.fail_on = fail_on
+        self.max_examples = max_examples
+        self.color = color
+
+    def start(self, contract: Contract) -> None:
+        pass
+
+    def finding(self, finding: Finding) -> None:
+        pass
+
+    def finish(self, report: Report) -> None:
+        raise NotImplementedError
+
+
+def tally_text(report: Report) -> str:
+    """'3 errors, 0 warnings, 12 info': the one-line count people read."""
+    counts = report.summary()
+    plural = {"error": "errors", "warning": "warnings", "info": "info"}
+    return ", ".join(f"{count} {label if count == 1 else plural[label]}" for label, count in counts.items())

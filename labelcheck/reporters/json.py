@@ -1,0 +1,56 @@
+"""``--format json``: one JSON document, findings streamed as they are found.
+
+Schema (version 1)::
+
+    {
+      "schema_version": 1,
+      "tool": {"name": "labelcheck", "version": "..."},
+      "contract": {"preset": ..., "num_classes": ..., "mapping": ..., "class_names": [...] | null},
+      "findings": [{"rule", "severity", "message", "file", "path",
+                    optional "annotation_id", "image_id", "category_id", "image_file"}, ...],
+      "files": [{"file", "counts": {"images", "annotations", "categories"},
+                 "findings_by_rule": {...}, "findings_by_severity": {...}}, ...],
+      "summary": {"error": n, "warning": n, "info": n, "fail_on": "...", "failed": bool}
+    }
+"""
+
+from __future__ import annotations
+
+import json
+
+from .. import __version__
+from ..contract import Contract
+from ..findings import Finding
+from ..report import Report
+from .base import Reporter
+
+SCHEMA_VERSION = 1
+
+
+def _dumps(value: object) -> str:
+    # Raw values from the file may be NaN (reported as strings by findings); be strict anyway.
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+class JsonReporter(Reporter):
+    name = "json"
+
+    def start(self, contract: Contract) -> None:
+        self._count = 0
+        self.out.write("{\n")
+        self.out.write(f'  "schema_version": {SCHEMA_VERSION},\n')
+        self.out.write(f'  "tool": {_dumps({"name": "labelcheck", "version": __version__})},\n')
+        self.out.write(f'  "contract": {_dumps(contract.to_dict())},\n')
+        self.out.write('  "findings": [')
+
+    def finding(self, finding: Finding) -> None:
+        self.out.write(",\n    " if self._count else "\n    ")
+        self.out.write(_dumps(finding.to_dict()))
+        self._count += 1
+
+    def finish(self, report: Report) -> None:
+        self.out.write("\n  ],\n" if self._count else "],\n")
+        files = ",\n    ".join(_dumps(file_report.to_dict()) for file_report in report.files)
+        self.out.write(f'  "files": [\n    {files}\n  ],\n' if files else '  "files": [],\n')
+        summary = {**report.summary(), "fail_on": self.fail_on, "failed": report.failed(self.fail_on)}
+        self.out.write(f'  "summary": {_dumps(summary)}\n}}\n')

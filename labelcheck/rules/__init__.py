@@ -1,0 +1,51 @@
+"""The rule registry: one explicit table, in the order rules are documented.
+
+Each rule lives in its own module whose docstring is its user documentation.
+Rule names are stable: configuration, baselines and CI integrations key on them.
+"""
+
+from __future__ import annotations
+
+from .base import BatchView, FileContext, Rule
+from .bbox_outside_image import BboxOutsideImage
+from .category_count_mismatch import CategoryCountMismatch
+from .category_out_of_range import CategoryOutOfRange
+from .category_table_mismatch import CategoryTableMismatch
+from .class_name_mismatch import ClassNameMismatch
+from .duplicate_category import DuplicateCategory
+from .duplicate_id import DuplicateId
+from .empty_image import EmptyImage
+from .invalid_bbox import InvalidBbox
+from .invalid_category_id import InvalidCategoryId
+from .invalid_id import InvalidId
+from .missing_field import MissingField
+from .missing_image import MissingImage
+from .undefined_category import UndefinedCategory
+from .unused_category import UnusedCategory
+
+RULES: dict[str, type[Rule]] = {
+    rule.ID: rule
+    for rule in (
+        CategoryOutOfRange,
+        InvalidCategoryId,
+        UndefinedCategory,
+        ClassNameMismatch,
+        DuplicateCategory,
+        CategoryCountMismatch,
+        UnusedCategory,
+        MissingImage,
+        DuplicateId,
+        InvalidId,
+        InvalidBbox,
+        BboxOutsideImage,
+        MissingField,
+        EmptyImage,
+        CategoryTableMismatch,
+    )
+}
+
+# Rules whose findings are about an annotation's category: the table report
+# groups them by the offending category id.
+CATEGORY_RULES = frozenset({CategoryOutOfRange.ID, InvalidCategoryId.ID, UndefinedCategory.ID})
+
+__all__ = ["CATEGORY_RULES", "RULES", "BatchView", "FileContext", "Rule"]

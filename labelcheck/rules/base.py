@@ -1,0 +1,218 @@
+"""What every rule shares: the Rule interface and the per-file context.
+
+A rule sees the file's categories and images up front, then the annotations in
+columnar batches, then gets a last word once the batches are done. Rules are
+vectorised over a batch and only build Finding objects for offending rows.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Any, ClassVar, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from ..contract import Contract, Mapping
+from ..dataset import USABLE_KINDS, AnnotationBatch, Category, ImageTable, ValueKind
+from ..findings import Finding, Severity
+from ..text import safe
+
+
+def usable(kinds: np.ndarray) -> np.ndarray:
+    """Rows whose id a training loader would use as an integer."""
+    return np.isin(kinds, np.array(USABLE_KINDS, dtype=np.uint8))
+
+
+def usable_category_id(category: Category) -> int | None:
+    """A declared category's id as the loader keys it, or None if unusable."""
+    from ..dataset import classify_id
+
+    kind, number = classify_id(category.id, category.has_id)
+    return number if kind in USABLE_KINDS else None
+
+
+class FileContext:
+    """Everything about one file that rules need besides the annotation batches."""
+
+    def __init__(self, file: str, contract: Contract, categories: list[Category], images: ImageTable) -> None:
+        self.file = file
+        self.contract = contract
+        self.categories = categories
+        self.images = images
+        # Last declaration of an id wins, as in pycocotools' index.
+        self.declared: dict[int, Category] = {}
+        for category in categories:
+            number = usable_category_id(category)
+            if number is not None:
+                self.declared[number] = category
+        self.column_of_declared = self._columns_of_declared()
+        self._declared_ids = np.array(sorted(self.declared), dtype=np.int64)
+        self._declared_columns = np.array(
+            [self.column_of_declared.get(i, -1) for i in self._declared_ids.tolist()], dtype=np.int64
+        )
+        usable_images = usable(images.id_kind)
+        order = np.argsort(images.id, kind="stable")
+        order = order[usable_images[order]]
+        self._image_ids_sorted = images.id[order]
+        self._image_rows_sorted = order
+
+    def _columns_of_declared(self) -> dict[int, int | None]:
+        """Column index of each declared id under mappings that use the table."""
+        mapping = self.contract.mapping
+        if mapping == Mapping.RAW:
+            return {number: number for number in self.declared}
+        if mapping == Mapping.SORTED:
+            return {number: rank for rank, number in enumerate(sorted(self.declared))}
+        positions = {name: index for index, name in enumerate(self.contract.class_names or ())}
+        return {number: positions.get(category.name) for number, category in self.declared.items()}
+
+    def image_rows(self, image_ids: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        """Row in the image table of each image id, -1 where not declared."""
+        found = np.full(len(image_ids), -1, dtype=np.int64)
+        if len(self._image_ids_sorted) == 0:
+            return found
+        where = np.searchsorted(self._image_ids_sorted, image_ids)
+        where = np.minimum(where, len(self._image_ids_sorted) - 1)
+        hit = valid & (self._image_ids_sorted[where] == image_ids)
+        found[hit] = self._image_rows_sorted[where[hit]]
+        return found
+
+    def declared_mask(self, category_ids: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(declared?, column index or -1) for each category id."""
+        if len(self._declared_ids) == 0:
+            return np.zeros(len(category_ids), dtype=bool), np.full(len(category_ids), -1, dtype=np.int64)
+        where = np.searchsorted(self._declared_ids, category_ids)
+        where = np.minimum(where, len(self._declared_ids) - 1)
+        hit = valid & (self._declared_ids[where] == category_ids)
+        columns = np.where(hit, self._declared_columns[where], -1)
+        return hit, columns
+
+    def image_file(self, image_row: int) -> str | None:
+        return self.images.file_name[image_row] if image_row >= 0 else None
+
+
+@dataclass
+class BatchView:
+    """Derived columns computed once per batch and shared by all rules."""
+
+    batch: AnnotationBatch
+    category_usable: np.ndarray  # bool: the id is an integer the loader can use
+    declared: np.ndarray  # bool: the id is declared in categories
+    has_column: np.ndarray  # bool: the mapping gives this annotation a column
+    column: np.ndarray  # int64 column index where has_column
+    image_row: np.ndarray  # int64 row in the image table, -1 if none
+
+    @classmethod
+    def of(cls, batch: AnnotationBatch, ctx: FileContext) -> "BatchView":
+        category_usable = usable(batch.category_kind)
+        declared, declared_columns = ctx.declared_mask(batch.category_id, category_usable)
+        if ctx.contract.mapping == Mapping.RAW:
+            has_column = category_usable
+            column = batch.category_id
+        else:
+            has_column = declared & (declared_columns >= 0)
+            column = declared_columns
+        return cls(
+            batch=batch,
+            category_usable=category_usable,
+            declared=declared,
+            has_column=has_column,
+            column=column,
+            image_row=ctx.image_rows(batch.image_id, usable(batch.image_id_kind)),
+        )
+
+
+class Rule:
+    """Base class. Subclasses set ID and SEVERITY; their module docstring is the doc."""
+
+    ID: ClassVar[str]
+    SEVERITY: ClassVar[Severity]
+    # Skip the rule when the contract has no class names.
+    NEEDS_CLASS_NAMES: ClassVar[bool] = False
+
+    def __init__(self, ctx: FileContext, severity: Severity | None = None) -> None:
+        self.ctx = ctx
+        self.override = severity
+
+    @classmethod
+    def doc(cls) -> str:
+        return (sys.modules[cls.__module__].__doc__ or "").strip()
+
+    @classmethod
+    def summary(cls) -> str:
+        return cls.doc().splitlines()[0] if cls.doc() else ""
+
+    def severity(self, severity: Severity | None = None) -> Severity:
+        """Configuration overrides whatever the rule would say."""
+        return self.override or severity or self.SEVERITY
+
+    def check_batch(self, view: BatchView) -> Iterable[Finding]:
+        return ()
+
+    def finish(self) -> Iterable[Finding]:
+        return ()
+
+    @classmethod
+    def across_files(cls, contexts: Sequence[FileContext], severity: Severity | None) -> Iterable[Finding]:
+        """Findings that compare files scanned together (train and validation)."""
+        return ()
+
+    # Finding builders keep messages and paths uniform across rules.
+
+    def annotation_finding(
+        self, view: BatchView, row: int, message: str, key: str | None = None, severity: Severity | None = None
+    ) -> Finding:
+        batch = view.batch
+        position = batch.start + row
+        path = f"$.annotations[{position}]" + (f".{key}" if key else "")
+        return Finding(
+            file=self.ctx.file,
+            position=position,
+            rule=self.ID,
+            severity=self.severity(severity),
+            message=message,
+            path=path,
+            annotation_id=_jsonable(batch.raw_annotation_id(row)),
+            image_id=_jsonable(batch.raw_image(row)),
+            category_id=_jsonable(batch.raw_category(row)),
+            image_file=self.ctx.image_file(int(view.image_row[row])),
+        )
+
+    def file_finding(self, message: str, path: str = "$", severity: Severity | None = None, **ids: Any) -> Finding:
+        return Finding(
+            file=self.ctx.file,
+            position=-1,
+            rule=self.ID,
+            severity=self.severity(severity),
+            message=message,
+            path=path,
+            **{key: _jsonable(value) for key, value in ids.items()},
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    """Raw values go into JSON reports; NaN/Infinity are not valid JSON there."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return repr(value)
+    return value
+
+
+def describe(value: Any) -> str:
+    """A raw JSON value as a short, terminal-safe phrase for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return safe(repr(value) if len(value) <= 60 else repr(value[:57] + "..."))
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def rows(mask: np.ndarray) -> Iterator[int]:
+    return (int(row) for row in np.flatnonzero(mask))
+
+
+def kind_of(batch: AnnotationBatch, row: int) -> ValueKind:
+    return ValueKind(int(batch.category_kind[row]))

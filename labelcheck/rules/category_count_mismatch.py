@@ -1,0 +1,37 @@
+"""The number of declared categories differs from the head's num_classes.
+
+Not fatal by itself (a subset of classes can be labelled), but usually the
+sign of a file made for another model or another class list.
+
+Default severity: warning.
+
+Fails (num_classes 264):
+
+    "categories": [... 601 entries ...]
+
+Passes:
+
+    "categories": [... 264 entries ...]
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..findings import Finding, Severity
+from .base import Rule
+
+
+class CategoryCountMismatch(Rule):
+    ID = "category-count-mismatch"
+    SEVERITY = Severity.WARNING
+
+    def finish(self) -> Iterator[Finding]:
+        declared = len(self.ctx.categories)
+        expected = self.ctx.contract.num_classes
+        if declared != expected:
+            yield self.file_finding(
+                f"{declared} categories declared but the model has {expected} classes; "
+                "check that the file was exported for this model",
+                path="$.categories",
+            )

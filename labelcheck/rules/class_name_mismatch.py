@@ -1,0 +1,98 @@
+"""A declared category's name is not the model's class at the column it maps to.
+
+Checked when the contract has class names (the mlperf-retinanet preset does).
+The file may train without any crash and still teach the model the wrong
+classes. When the whole table is shifted by a constant, typically a 1-based
+export where every name sits at its model index + 1, this is one finding that
+names the shift and the command that repairs it, not one per category.
+
+Default severity: error.
+
+Fails (MLPerf classes, raw mapping; 'Airplane' is index 0):
+
+    "categories": [{"id": 1, "name": "Airplane"}, {"id": 2, "name": "Antelope"}, ...]
+
+Passes:
+
+    "categories": [{"id": 0, "name": "Airplane"}, {"id": 1, "name": "Antelope"}, ...]
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterator
+
+from ..contract import Mapping
+from ..dataset import Category
+from ..findings import Finding, Severity
+from .base import Rule, describe
+
+# A shift is called out as such only when it explains this many categories.
+MIN_SHIFTED = 2
+
+
+class ClassNameMismatch(Rule):
+    ID = "class-name-mismatch"
+    SEVERITY = Severity.ERROR
+    NEEDS_CLASS_NAMES = True
+
+    def finish(self) -> Iterator[Finding]:
+        names = self.ctx.contract.class_names or ()
+        position_of = {name: index for index, name in enumerate(names)}
+        mismatched: list[tuple[int, Category, int | None]] = []
+        for number, category in self.ctx.declared.items():
+            column = self.ctx.column_of_declared.get(number)
+            if column is not None and 0 <= column < len(names) and names[column] == category.name:
+                continue
+            mismatched.append((number, category, column))
+        shift_of = {number: _shift(category, column, position_of) for number, category, column in mismatched}
+        shifts = Counter(shift for shift in shift_of.values() if shift is not None)
+        shift, count = shifts.most_common(1)[0] if shifts else (None, 0)
+        if count < MIN_SHIFTED:
+            shift = None
+        else:
+            yield self._shift_finding(shift, count, len(mismatched))
+        for number, category, column in mismatched:
+            if shift is not None and shift_of[number] == shift:
+                continue
+            yield self._one_finding(number, category, column, names, position_of)
+
+    def _shift_finding(self, shift: int, count: int, total: int) -> Finding:
+        sign = f"+{shift}" if shift > 0 else str(shift)
+        if self.ctx.contract.mapping == Mapping.RAW:
+            fix = f"labelcheck remap {self.ctx.file} -o FIXED.json --offset {-shift}"
+        else:
+            fix = f"labelcheck remap {self.ctx.file} -o FIXED.json --by-name"
+        hint = " (a 1-based export?)" if shift == 1 else ""
+        rest = f"; {total - count} other categories mismatch too (listed separately)" if total > count else ""
+        return self.file_finding(
+            f"the category table is shifted by {sign}{hint}: {count} categories sit at their model "
+            f"index {sign}, so every one of their annotations trains the wrong class{rest}; fix: {fix}",
+            path="$.categories",
+        )
+
+    def _one_finding(
+        self, number: int, category: Category, column: int | None, names: tuple[str, ...], position_of: dict
+    ) -> Finding:
+        name = describe(category.name)
+        path = f"$.categories[{category.position}].name"
+        if column is None:
+            message = (
+                f"category {number} {name} is not a model class: loaders that map by name silently skip "
+                "its annotations; rename it to a model class or remove it"
+            )
+        elif not 0 <= column < len(names):
+            message = f"category {number} {name} maps to column {column}, outside the model's {len(names)} classes"
+        else:
+            expected = describe(names[column])
+            where = position_of.get(category.name) if isinstance(category.name, str) else None
+            elsewhere = f"; {name} is model class {where}" if where is not None else ""
+            message = f"category {number} is {name} but model column {column} is {expected}{elsewhere}"
+        return self.file_finding(message, path=path, category_id=category.id)
+
+
+def _shift(category: Category, column: int | None, position_of: dict[str, int]) -> int | None:
+    """How far the category's column is from its name's model index."""
+    if column is None or not isinstance(category.name, str) or category.name not in position_of:
+        return None
+    return column - position_of[category.name]

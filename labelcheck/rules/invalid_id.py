@@ -1,0 +1,54 @@
+"""An annotation id, image id or annotation image_id is not an integer.
+
+COCO ids are integers; a string, float, boolean or null id breaks joins
+between annotations and images in loaders that cast ids (torch tensors,
+numpy) even where pycocotools' dict lookups happen to work. (Missing ids are
+reported by missing-field.)
+
+Default severity: error.
+
+Fails:
+
+    {"id": "a7", "image_id": 1, ...}
+    {"id": 7, "image_id": null, ...}
+
+Passes:
+
+    {"id": 7, "image_id": 1, ...}
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from ..dataset import ValueKind
+from ..findings import Finding, Severity
+from .base import BatchView, Rule, describe, rows
+
+
+def _malformed(kinds: np.ndarray) -> np.ndarray:
+    return (kinds != ValueKind.INT) & (kinds != ValueKind.MISSING)
+
+
+class InvalidId(Rule):
+    ID = "invalid-id"
+    SEVERITY = Severity.ERROR
+
+    def check_batch(self, view: BatchView) -> Iterator[Finding]:
+        batch = view.batch
+        for key, kinds, raw in (("id", batch.id_kind, batch.raw_id), ("image_id", batch.image_id_kind, batch.raw_image_id)):
+            for row in rows(_malformed(kinds)):
+                yield self.annotation_finding(
+                    view, row, f"annotation {key} {describe(raw[row])} is not an integer; use integer ids", key
+                )
+
+    def finish(self) -> Iterator[Finding]:
+        images = self.ctx.images
+        for row in rows(_malformed(images.id_kind)):
+            yield self.file_finding(
+                f"image id {describe(images.raw_id[row])} is not an integer; use integer ids",
+                path=f"$.images[{row}].id",
+                image_file=images.file_name[row],
+            )
