@@ -48,12 +48,13 @@ class FileContext:
                 self.declared[number] = category
         self.column_of_declared = self._columns_of_declared()
         self._declared_ids = np.array(sorted(self.declared), dtype=np.int64)
-        self._declared_columns = np.array(
-            [self.column_of_declared.get(i, -1) for i in self._declared_ids.tolist()], dtype=np.int64
-        )
-        usable_images = usable(images.id_kind)
+        # -1: no column. Only the table-based mappings read this (raw uses the id).
+        columns = [self.column_of_declared[i] for i in self._declared_ids.tolist()]
+        self._declared_columns = np.array([-1 if c is None else c for c in columns], dtype=np.int64)
+        # Sorted image ids for lookups; a repeated id resolves to its last row,
+        # the one pycocotools keeps.
         order = np.argsort(images.id, kind="stable")
-        order = order[usable_images[order]]
+        order = order[usable(images.id_kind)[order]]
         self._image_ids_sorted = images.id[order]
         self._image_rows_sorted = order
 
@@ -72,8 +73,8 @@ class FileContext:
         found = np.full(len(image_ids), -1, dtype=np.int64)
         if len(self._image_ids_sorted) == 0:
             return found
-        where = np.searchsorted(self._image_ids_sorted, image_ids)
-        where = np.minimum(where, len(self._image_ids_sorted) - 1)
+        where = np.searchsorted(self._image_ids_sorted, image_ids, side="right") - 1
+        where = np.maximum(where, 0)
         hit = valid & (self._image_ids_sorted[where] == image_ids)
         found[hit] = self._image_rows_sorted[where[hit]]
         return found

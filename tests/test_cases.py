@@ -1,0 +1,51 @@
+"""The data-driven corpus: every tests/cases/NAME.json with its NAME.expect.json.
+
+Each expectation lists every finding (rule, JSON path, severity) the case must
+produce, and the exit code; nothing more may be found. Run through the library
+and through the CLI's JSON report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+import labelcheck
+from conftest import CASES, contract_args, json_report, run_cli
+
+CASE_FILES = sorted(path for path in CASES.glob("*.json") if not path.name.endswith(".expect.json"))
+
+
+def expectation(path):
+    return json.loads(path.with_name(path.stem + ".expect.json").read_text())
+
+
+def contract_of(spec):
+    classes = tuple(spec["classes"]) if spec.get("classes") else None
+    return labelcheck.resolve_contract(num_classes=spec["num_classes"], mapping=spec["mapping"], classes=classes)
+
+
+def test_corpus_is_not_empty():
+    assert len(CASE_FILES) >= 20
+    assert any(p.name.startswith("valid-") for p in CASE_FILES)
+    assert any(p.name.startswith("invalid-") for p in CASE_FILES)
+
+
+@pytest.mark.parametrize("case", CASE_FILES, ids=lambda p: p.stem)
+def test_library_finds_exactly_the_expected(case):
+    expected = expectation(case)
+    report = labelcheck.scan(str(case), contract_of(expected["contract"]))
+    found = Counter((f.rule, f.path, f.severity.label) for f in report.findings)
+    assert found == Counter(tuple(f) for f in expected["findings"])
+    assert report.failed() == (expected["exit"] == 1)
+
+
+@pytest.mark.parametrize("case", CASE_FILES, ids=lambda p: p.stem)
+def test_cli_json_report_matches(case, tmp_path):
+    expected = expectation(case)
+    result = run_cli("scan", case, "--format", "json", *contract_args(expected["contract"], tmp_path))
+    assert result.exit_code == expected["exit"], result.stderr
+    found = Counter((f["rule"], f["path"], f["severity"]) for f in json_report(result)["findings"])
+    assert found == Counter(tuple(f) for f in expected["findings"])

@@ -1,0 +1,89 @@
+"""Resolving the model contract from options: defaults, presets and contradictions."""
+
+from __future__ import annotations
+
+import pytest
+
+from labelcheck import ContractError, Mapping, resolve_contract
+from labelcheck.contract import mlperf_class_names
+from conftest import FIXTURES, run_cli
+
+CLEAN = FIXTURES / "openimages-mlperf-clean.json"
+
+
+def test_default_is_the_mlperf_preset():
+    contract = resolve_contract()
+    assert (contract.preset, contract.num_classes, contract.mapping) == ("mlperf-retinanet", 264, Mapping.RAW)
+    names = mlperf_class_names()
+    assert len(names) == 264 and names[0] == "Airplane" and names[-1] == "Zucchini"
+    assert "Kitchen & dining room table" in names and "Egg (Food)" in names
+
+
+def test_explicit_options_replace_the_default():
+    contract = resolve_contract(num_classes=91)
+    assert (contract.preset, contract.num_classes, contract.mapping, contract.class_names) == (
+        None, 91, Mapping.RAW, None,
+    )
+
+
+def test_class_file_sets_the_count(tmp_path):
+    path = tmp_path / "classes.txt"
+    path.write_text("cat\ndog\n\n", encoding="utf-8")
+    contract = resolve_contract(classes=path, mapping="names")
+    assert contract.num_classes == 2 and contract.class_names == ("cat", "dog")
+
+
+def test_preset_with_agreeing_options_is_fine():
+    assert resolve_contract(preset="mlperf-retinanet", num_classes=264, mapping="raw").num_classes == 264
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"preset": "mlperf-retinanet", "num_classes": 91}, "contradicts --num-classes 91"),
+        ({"preset": "mlperf-retinanet", "mapping": "sorted"}, "contradicts --mapping sorted"),
+        ({"mapping": "sorted"}, "give --num-classes"),
+        ({"mapping": "names", "num_classes": 3}, "--mapping names needs the class names"),
+        ({"preset": "no-such"}, "unknown preset"),
+    ],
+)
+def test_contradictions(kwargs, message):
+    with pytest.raises(ContractError, match=message):
+        resolve_contract(**kwargs)
+
+
+def test_class_file_length_must_match(tmp_path):
+    path = tmp_path / "classes.txt"
+    path.write_text("cat\ndog\n", encoding="utf-8")
+    with pytest.raises(ContractError, match="2 names but --num-classes is 3"):
+        resolve_contract(classes=path, num_classes=3)
+
+
+@pytest.mark.parametrize("text, message", [("", "empty"), ("cat\n\ndog\n", "line 2: empty class name")])
+def test_bad_class_files(tmp_path, text, message):
+    path = tmp_path / "classes.txt"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ContractError, match=message):
+        resolve_contract(classes=path)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--preset", "mlperf-retinanet", "--num-classes", "91"],
+        ["--classes", "/nonexistent/classes.txt"],
+        ["--mapping", "names", "--num-classes", "3"],
+        ["--num-classes", "0"],
+    ],
+)
+def test_cli_contract_errors_exit_2(args):
+    result = run_cli("scan", CLEAN, *args)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_mlperf_file_against_coco_sized_head_fails():
+    """The same file means something else to a 91-class head: every id >= 91 is out of range."""
+    result = run_cli("scan", CLEAN, "--num-classes", "91", "--format", "json")
+    assert result.exit_code == 1
+    assert '"category-out-of-range"' in result.stdout

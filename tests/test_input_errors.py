@@ -1,0 +1,129 @@
+"""Unreadable or malformed input: exit 2, one line on stderr naming the file, no traceback."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+
+import pytest
+
+import labelcheck
+from conftest import FIXTURES, run_cli
+
+GOOD = '{"categories": [], "images": [], "annotations": []}'
+
+
+def assert_one_line_error(result, *fragments: str) -> str:
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("labelcheck: error: ")
+    for fragment in fragments:
+        assert fragment in lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "content, fragments",
+    [
+        (b"", ["byte 0", "ends early"]),
+        (b'{"categories": [], "images": [', ["byte 30", "ends early"]),
+        (b'{"categories": [], "images": [}, "annotations": []}', ["byte 30", "invalid JSON"]),
+        (b'{"categories": [], "images": [], "annotations": []} trailing', ["byte 52", "extra data"]),
+        (b"[1, 2, 3]", ["top level is a JSON array"]),
+        (b'"just a string"', ["top level is a JSON string"]),
+        (b'{"categories": [], "images": [], "annotations": {}}', ["$.annotations", "object, expected an array"]),
+        (b'{"categories": "x", "images": [], "annotations": []}', ["$.categories", "string, expected an array"]),
+        (b'{"categories": [], "annotations": []}', ["$.images", "missing"]),
+        (b"\xef\xbb\xbf" + GOOD.encode(), ["byte 0", "byte order mark"]),
+        (b'{"categories": [{"name": "caf\xe9"}], "images": [], "annotations": []}', ["byte 29", "invalid UTF-8"]),
+        (b'{"a": "\xc3\xa9", "categories": [], "images": [}', ["byte 41 (line 1, column 41)"]),
+    ],
+    ids=[
+        "empty", "truncated", "syntax", "trailing-data", "top-array", "top-string", "annotations-object",
+        "categories-string", "images-missing", "bom", "invalid-utf8", "offset-counts-bytes-not-chars",
+    ],
+)
+def test_malformed_json_is_exit_2_with_location(tmp_path, content, fragments):
+    path = tmp_path / "labels.json"
+    path.write_bytes(content)
+    line = assert_one_line_error(run_cli("scan", path), str(path), *fragments)
+    assert "Traceback" not in line
+
+
+def test_missing_file(tmp_path):
+    assert_one_line_error(run_cli("scan", tmp_path / "nope.json"), "nope.json", "no such file")
+
+
+def test_directory(tmp_path):
+    assert_one_line_error(run_cli("scan", tmp_path), "is a directory")
+
+
+def test_corrupt_gzip(tmp_path):
+    path = tmp_path / "labels.json.gz"
+    path.write_bytes(b"not gzip at all")
+    assert_one_line_error(run_cli("scan", path), "labels.json.gz", "gzip")
+
+
+def test_gzip_input_is_read(tmp_path):
+    path = tmp_path / "labels.json.gz"
+    path.write_bytes(gzip.compress((FIXTURES / "openimages-mlperf-bad.json").read_bytes()))
+    result = run_cli("scan", path, "--format", "json")
+    assert result.exit_code == 1
+    assert '"category-out-of-range"' in result.stdout
+
+
+def test_stdin_is_read():
+    result = run_cli("scan", "-", "--format", "json", input=(FIXTURES / "openimages-mlperf-bad.json").read_bytes())
+    assert result.exit_code == 1
+    assert '"file": "<stdin>"' in result.stdout
+
+
+def test_stdin_error_names_stdin():
+    assert_one_line_error(run_cli("scan", "-", input=b"{"), "<stdin>", "byte 1")
+
+
+def test_second_file_failing_is_still_exit_2(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text("{")
+    assert_one_line_error(run_cli("scan", FIXTURES / "openimages-mlperf-clean.json", path), "broken.json")
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    path = tmp_path / "labels.json"
+    path.write_text("[]")
+    result = run_cli("scan", path, "--debug")
+    assert result.exit_code == 2
+    assert "Traceback" in result.stderr
+    assert "top level is a JSON array" in result.stderr
+
+
+def test_real_subprocess_error_has_no_traceback(tmp_path):
+    path = tmp_path / "labels.json"
+    path.write_text('{"categories": [], "images": [], "annotations": [')
+    proc = subprocess.run([sys.executable, "-m", "labelcheck", "scan", str(path)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_library_raises_input_error(tmp_path):
+    path = tmp_path / "labels.json"
+    path.write_text("[]")
+    with pytest.raises(labelcheck.InputError, match="top level"):
+        labelcheck.scan(str(path))
+
+
+def test_usage_error_is_exit_2():
+    result = run_cli("scan", FIXTURES / "openimages-mlperf-clean.json", "--format", "yaml")
+    assert result.exit_code == 2
+    result = run_cli("scan")
+    assert result.exit_code == 2
+
+
+def test_unknown_rule_is_a_usage_error():
+    result = run_cli("scan", FIXTURES / "openimages-mlperf-clean.json", "--select", "no-such-rule")
+    assert result.exit_code == 2
+    assert "no-such-rule" in result.stderr

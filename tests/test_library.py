@@ -1,0 +1,64 @@
+"""The Python API: scan without click, on paths, COCO objects and several files."""
+
+from __future__ import annotations
+
+import io
+import contextlib
+
+from pycocotools.coco import COCO
+
+import labelcheck
+from labelcheck import Severity
+from conftest import FIXTURES
+
+BAD = FIXTURES / "openimages-mlperf-bad.json"
+CLEAN = FIXTURES / "openimages-mlperf-clean.json"
+
+
+def test_scan_a_path_returns_a_report():
+    report = labelcheck.scan(str(BAD))
+    assert report.failed()
+    assert report.summary() == {"error": 8, "warning": 0, "info": 73}
+    annotation_findings = sorted(f for f in report.findings if f.position >= 0)
+    assert [(f.annotation_id, f.rule) for f in annotation_findings[:2]] == [
+        (17, "category-out-of-range"),
+        (17, "undefined-category"),
+    ]
+
+
+def test_scan_a_loaded_coco_object_gives_the_same_findings():
+    with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints while loading
+        coco = COCO(str(BAD))
+    from_object = labelcheck.scan(coco)
+    from_path = labelcheck.scan(str(BAD))
+    key = lambda f: (f.rule, f.path, f.severity, f.annotation_id, f.category_id)  # noqa: E731
+    assert sorted(map(key, from_object.findings)) == sorted(map(key, from_path.findings))
+    assert from_object.files[0].file == "<COCO object>"
+
+
+def test_policy_overrides_severity_and_selects_rules():
+    policy = labelcheck.Policy(
+        select=frozenset({"category-out-of-range", "unused-category"}),
+        severities={"category-out-of-range": Severity.WARNING},
+    )
+    report = labelcheck.scan(str(BAD), policy=policy)
+    assert report.summary() == {"error": 0, "warning": 4, "info": 73}
+    assert not report.failed() and report.failed("warning")
+
+
+def test_on_finding_streams_and_keep_findings_false_keeps_only_aggregates():
+    seen = []
+    report = labelcheck.scan(str(BAD), keep_findings=False, on_finding=seen.append)
+    assert report.findings is None
+    assert len(seen) == 81
+    assert report.file_report(str(BAD)).rule_counts["category-out-of-range", Severity.ERROR] == 4
+
+
+def test_negative_label_message_names_the_column_it_trains():
+    report = labelcheck.scan(str(BAD), policy=labelcheck.Policy(select=frozenset({"category-out-of-range"})))
+    (negative,) = [f for f in report.findings if f.category_id == -1]
+    assert "silently trains column 263" in negative.message
+
+
+def test_clean_file_passes():
+    assert not labelcheck.scan(str(CLEAN)).failed()

@@ -1,0 +1,122 @@
+"""Report output: JSON structure, table layout, and dataset strings treated as data."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import FIXTURES, run_cli
+
+CLEAN = FIXTURES / "openimages-mlperf-clean.json"
+BAD = FIXTURES / "openimages-mlperf-bad.json"
+
+
+def hostile_document() -> dict:
+    """Category names and file names that try markup and terminal escapes."""
+    return {
+        "categories": [
+            {"id": 0, "name": "[bold red]cat[/]"},
+            {"id": 1, "name": "dog\x1b[2J\x1b]0;pwned\x07"},
+            {"id": 2, "name": "bird\u202e"},
+        ],
+        "images": [{"id": 1, "file_name": "[link=x]a.jpg\r\n", "width": 100, "height": 100}],
+        "annotations": [
+            {"id": 1, "image_id": 1, "category_id": 5, "bbox": [1, 1, 5, 5], "area": 25, "iscrowd": 0},
+        ],
+    }
+
+
+def test_json_report_is_complete_when_nothing_is_found(write_json):
+    path = write_json({"categories": [{"id": 0, "name": "cat"}], "images": [], "annotations": []})
+    result = run_cli("scan", path, "--format", "json", "--num-classes", "1", "--ignore", "unused-category")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert report["schema_version"] == 1
+    assert report["findings"] == []
+    assert report["contract"] == {"preset": None, "num_classes": 1, "mapping": "raw", "class_names": None}
+    assert report["files"][0]["counts"] == {"images": 0, "annotations": 0, "categories": 1}
+    assert report["summary"] == {"error": 0, "warning": 0, "info": 0, "fail_on": "error", "failed": False}
+
+
+def test_json_findings_carry_raw_ids(write_json):
+    document = hostile_document()
+    document["annotations"] += [
+        {"id": 2, "image_id": 1, "category_id": "7", "bbox": [1, 1, 5, 5], "area": 25, "iscrowd": 0},
+        {"id": 3, "image_id": 1, "category_id": 10**30, "bbox": [1, 1, 5, 5], "area": 25, "iscrowd": 0},
+        {"id": 4, "image_id": 1, "category_id": float("nan"), "bbox": [1, 1, 5, 5], "area": 25, "iscrowd": 0},
+    ]
+    result = run_cli("scan", write_json(json.dumps(document)), "--format", "json", "--num-classes", "3")
+    report = json.loads(result.stdout)
+    by_annotation = {
+        f["annotation_id"]: f["category_id"] for f in report["findings"] if f["rule"] != "undefined-category"
+        and "annotation_id" in f
+    }
+    assert by_annotation == {1: 5, 2: "7", 3: 10**30, 4: "nan"}
+
+
+def test_json_report_to_output_file(tmp_path):
+    target = tmp_path / "report.json"
+    result = run_cli("scan", BAD, "--format", "json", "--output", target)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert json.loads(target.read_text())["summary"]["failed"] is True
+    assert "labelcheck: failed: 8 errors" in result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_output_into_missing_folder_is_exit_2(tmp_path):
+    result = run_cli("scan", BAD, "--format", "json", "--output", tmp_path / "no" / "report.json")
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+
+
+def test_table_fits_80_columns_and_has_no_escape_codes():
+    result = run_cli("scan", BAD, "--format", "table")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "\x1b" not in result.stdout
+    assert "fixtures/openimages-mlperf-bad.json" in result.stdout
+    assert "40 images, 376 annotations, 264 categories" in result.stdout
+    assert "category-out-of-range, by category_id" in result.stdout
+    assert "FAILED: 8 errors, 0 warnings, 73 info (--fail-on error)" in result.stdout
+
+
+def test_table_groups_by_category_id_with_examples():
+    result = run_cli("scan", BAD, "--select", "category-out-of-range", "--max-examples", "1")
+    rows = [line.split() for line in result.stdout.splitlines()]
+    group_rows = {row[0]: row[1:3] for row in rows if row and row[0] in ("264", "300", "-1")}
+    assert group_rows["264"] == ["2", "17"]  # count 2, first example annotation id 17
+    assert group_rows["300"] == ["1", "203"]
+    assert group_rows["-1"] == ["1", "256"]
+
+
+def test_dataset_strings_are_never_markup_or_control_codes(write_json):
+    path = write_json(hostile_document())
+    result = run_cli("scan", path, "--num-classes", "3", "--classes", write_classes(path.parent), "--max-examples", "5")
+    out = result.stdout
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out and "\r" not in out
+    assert "\\x1b[2J" in out  # shown, escaped
+    assert "[bold red]cat[/]" in out  # printed literally, not interpreted
+    assert "[link=x]a.jpg\\x0d\\x0a" in out
+
+
+def write_classes(folder):
+    path = folder / "classes.txt"
+    path.write_text("cat\ndog\nbird\n")
+    return path
+
+
+def test_fail_on_thresholds(write_json):
+    path = write_json(
+        {
+            "categories": [{"id": 0, "name": "cat"}],
+            "images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10}],
+            "annotations": [{"id": 1, "image_id": 1, "category_id": 0, "bbox": [5, 5, 10, 10], "area": 1, "iscrowd": 0}],
+        }
+    )
+    base = ["scan", path, "--num-classes", "1"]
+    assert run_cli(*base).exit_code == 0  # one bbox-outside-image warning
+    assert run_cli(*base, "--fail-on", "warning").exit_code == 1
+    assert run_cli(*base, "--fail-on", "info").exit_code == 1
+    assert run_cli(*base, "--fail-on", "never").exit_code == 0
+    assert run_cli("scan", BAD, "--fail-on", "never").exit_code == 0
