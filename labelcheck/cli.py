@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import sys
+import tempfile
 import traceback
-from contextlib import nullcontext
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, TextIO
 
 import click
 
@@ -57,6 +59,21 @@ def handles_errors(command: Callable) -> Callable:
             fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback and report it)")
 
     return click.option("--debug", is_flag=True, help="Show tracebacks for errors.")(wrapper)
+
+
+@contextmanager
+def deferred_stdout() -> Iterator[TextIO]:
+    """Stdout that receives the report only if the run completes.
+
+    Machine formats stream findings as they are found; spooling them (to disk
+    past a few MB) means an input error half-way leaves stdout empty, never a
+    truncated document, while memory stays bounded.
+    """
+    with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8") as spool:
+        yield spool  # type: ignore[misc]
+        spool.seek(0)
+        shutil.copyfileobj(spool, sys.stdout)
+        sys.stdout.flush()
 
 
 def contract_options(command: Callable) -> Callable:
@@ -145,9 +162,8 @@ def scan(paths, preset, num_classes, mapping, classes, format_name, output, fail
         policy = Policy(select=_rule_list(select), ignore=_rule_list(ignore) or frozenset())
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--select/--ignore") from None
-    target = atomic_write(output) if output else nullcontext(sys.stdout)
-    with target as out:
-        color = output is None and out.isatty() and "NO_COLOR" not in os.environ
+    color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    with atomic_write(output) if output else deferred_stdout() as out:
         reporter = REPORTERS[format_name](out, fail_on=fail_on, max_examples=max_examples, color=color)
         reporter.start(contract)
         report = run_scan(

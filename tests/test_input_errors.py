@@ -91,6 +91,13 @@ def test_second_file_failing_is_still_exit_2(tmp_path):
     assert_one_line_error(run_cli("scan", FIXTURES / "openimages-mlperf-clean.json", path), "broken.json")
 
 
+def test_json_report_is_not_half_written_when_a_later_file_fails(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text("{")
+    result = run_cli("scan", FIXTURES / "openimages-mlperf-bad.json", path, "--format", "json")
+    assert_one_line_error(result, "broken.json")
+
+
 def test_debug_shows_the_traceback(tmp_path):
     path = tmp_path / "labels.json"
     path.write_text("[]")
