@@ -6,10 +6,12 @@
     True
 """
 
+from .clean import CleanResult, clean
 from .contract import Contract, Mapping, resolve_contract
 from .engine import Policy, scan
 from .errors import ContractError, InputError, LabelcheckError
 from .findings import Finding, Severity
+from .remap import RemapResult, remap
 from .report import Report
 from .rules import RULES
 
@@ -17,6 +19,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "RULES",
+    "CleanResult",
+    "RemapResult",
     "Contract",
     "ContractError",
     "Finding",
@@ -26,6 +30,8 @@ __all__ = [
     "Policy",
     "Report",
     "Severity",
+    "clean",
+    "remap",
     "resolve_contract",
     "scan",
 ]

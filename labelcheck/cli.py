@@ -7,6 +7,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import sys
@@ -19,11 +20,14 @@ import click
 
 from . import __version__
 from .atomic import atomic_write
+from .clean import DEFAULT_CLEAN_RULES, DROP_CHOICES
+from .clean import clean as clean_file
 from .contract import PRESETS, Mapping, resolve_contract
 from .engine import Policy, scan as run_scan
 from .errors import LabelcheckError
 from .findings import FAIL_ON_CHOICES
 from .readers import READERS
+from .remap import remap as remap_files
 from .reporters import REPORTERS
 from .reporters.base import tally_text
 from .rules import RULES
@@ -198,3 +202,141 @@ def rules(name: str | None) -> None:
     click.echo(f"{rule.ID} (default severity: {rule.SEVERITY.label})\n")
     click.echo(rule.doc())
 
+
+
+def output_options(command: Callable) -> Callable:
+    """Where a rewriting command writes, and what it may overwrite."""
+    options = [
+        click.option("--force", is_flag=True, help="Overwrite an existing output (or backup)."),
+        click.option("--in-place", is_flag=True, help="Allow the output to be the input; keeps IN.bak."),
+        click.option("--report", "report_path", type=click.Path(dir_okay=False),
+                     help="Write a JSON audit of every change to FILE."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def write_json_report(path: str | None, document: dict) -> None:
+    if path:
+        with atomic_write(path) as handle:
+            json.dump(document, handle, indent=1, ensure_ascii=False)
+            handle.write("\n")
+
+
+def echo_err(message: str) -> None:
+    click.echo(safe(message), err=True)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("source", metavar="IN")
+@click.option("--output", "-o", required=False, type=click.Path(dir_okay=False), help="The cleaned file.")
+@contract_options
+@click.option("--drop", type=click.Choice(DROP_CHOICES), default="annotations", show_default=True,
+              help="Drop only the offending annotations, or every image that has one (with all its annotations).")
+@click.option("--rule", "rules", multiple=True, metavar="NAME",
+              help=f"Drop annotations with findings of this rule (repeatable). Default: {', '.join(DEFAULT_CLEAN_RULES)}.")
+@output_options
+@handles_errors
+def clean(source, output, preset, num_classes, mapping, classes, drop, rules, force, in_place, report_path) -> None:
+    """Write a copy of IN without the annotations that would crash or corrupt training.
+
+    Everything else is kept exactly: the kept annotations, images and
+    categories byte for byte, top-level keys and their order, unknown keys.
+    A summary goes to stderr; --report writes every dropped annotation and
+    image with the reason.
+
+    \b
+    Examples:
+      labelcheck clean train.json -o train.clean.json
+      labelcheck clean train.json -o train.clean.json --drop images --report dropped.json
+    """
+    output = _output_for(source, output, in_place)
+    contract = contract_from(preset, num_classes, mapping, classes)
+    result = clean_file(source, output, contract, drop=drop, rules=rules or None, force=force, in_place=in_place)
+    write_json_report(report_path, result.audit())
+    echo_err(
+        f"labelcheck clean: kept {result.kept_annotations} of {result.annotations} annotations "
+        f"({result.dropped_annotations} dropped), {result.kept_images} of {result.images} images "
+        f"({len(result.dropped_images)} dropped); wrote {result.output}"
+    )
+    for rule, count in sorted(result.by_rule().items()):
+        echo_err(f"  {rule}: {count} annotations")
+    by_category = result.by_category()
+    if by_category:
+        listed = ", ".join(f"{category} ({count})" for category, count in by_category.most_common(10))
+        more = f" and {len(by_category) - 10} more" if len(by_category) > 10 else ""
+        echo_err(f"  dropped category_ids: {listed}{more}")
+
+
+def _output_for(source: str, output: str | None, in_place: bool) -> str:
+    if output:
+        return output
+    if in_place:
+        return source
+    raise click.UsageError("give the output file with -o OUT (or --in-place to replace IN, keeping IN.bak)")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("sources", nargs=-1, required=True, metavar="IN...")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="The remapped file (one input).")
+@click.option("--output-dir", type=click.Path(file_okay=False),
+              help="Folder for the remapped files (several inputs; their relative layout is kept).")
+@click.option("--offset", type=int, help="Add K to every category id (--offset -1 repairs a 1-based export).")
+@click.option("--by-name", is_flag=True, help="Give each category the column of its name in the model's class list.")
+@click.option("--map", "table", type=click.Path(dir_okay=False),
+              help="An explicit old-id to new-id table: a JSON object or a two-column CSV.")
+@click.option("--contiguous", is_flag=True, help="Sorted declared ids become 0..K-1 (or --start).")
+@click.option("--start", type=int, default=0, show_default=True, help="First id for --contiguous.")
+@click.option("--drop-unknown", is_flag=True, help="Remove categories the method cannot map, with their annotations.")
+@contract_options
+@output_options
+@handles_errors
+def remap(sources, output, output_dir, offset, by_name, table, contiguous, start, drop_unknown,
+          preset, num_classes, mapping, classes, force, in_place, report_path) -> None:
+    """Renumber category ids in categories and every annotation of IN.
+
+    Several inputs (train and validation) are remapped with one mapping into
+    --output-dir, and refused if their category tables disagree in a way one
+    mapping cannot fix. The mapping used is printed; everything else is kept
+    byte for byte.
+
+    \b
+    Examples:
+      labelcheck remap train.json -o train.fixed.json --offset -1
+      labelcheck remap train.json val.json --output-dir fixed/ --by-name
+    """
+    if sum([offset is not None, by_name, table is not None, contiguous]) != 1:
+        raise click.UsageError("choose exactly one of --offset, --by-name, --map, --contiguous")
+    outputs = _remap_outputs(sources, output, output_dir, in_place)
+    contract = contract_from(preset, num_classes, mapping, classes)
+    result = remap_files(list(sources), outputs, offset=offset, by_name=by_name, table=table,
+                         contiguous=contiguous, start=start, drop_unknown=drop_unknown, contract=contract,
+                         force=force, in_place=in_place)
+    write_json_report(report_path, result.report())
+    if not result.changed:
+        echo_err("labelcheck remap: every id already maps to itself; nothing to change (output is an identical copy)")
+    else:
+        echo_err(f"labelcheck remap: mapping: {result.describe()}")
+    if result.dropped_annotations:
+        echo_err(f"  dropped {result.dropped_annotations} annotations of unmapped categories")
+    echo_err(f"  wrote {', '.join(result.outputs)}")
+
+
+def _remap_outputs(sources: tuple[str, ...], output: str | None, output_dir: str | None, in_place: bool) -> list[str]:
+    if output and output_dir:
+        raise click.UsageError("give -o OUT for one input or --output-dir DIR, not both")
+    if output_dir:
+        if not os.path.isdir(output_dir):
+            raise click.UsageError(f"--output-dir {output_dir} does not exist; create it first")
+        return _layout_under(sources, output_dir)
+    if len(sources) > 1:
+        raise click.UsageError("several inputs need --output-dir DIR")
+    return [_output_for(sources[0], output, in_place)]
+
+
+def _layout_under(sources: tuple[str, ...], folder: str) -> list[str]:
+    """Keep the inputs' relative layout (train/labels/x.json, validation/labels/x.json)."""
+    absolute = [os.path.abspath(source) for source in sources]
+    common = os.path.commonpath([os.path.dirname(path) for path in absolute])
+    return [os.path.join(folder, os.path.relpath(path, common)) for path in absolute]

@@ -16,3 +16,7 @@ class ContractError(LabelcheckError):
 class OutputError(LabelcheckError):
     """An output cannot be written (folder missing, not writable, disk full)."""
 
+
+
+class UsageError(LabelcheckError):
+    """Options that cannot work together or name things that do not exist."""

@@ -131,6 +131,8 @@ class Rule:
     SEVERITY: ClassVar[Severity]
     # Skip the rule when the contract has no class names.
     NEEDS_CLASS_NAMES: ClassVar[bool] = False
+    # Its findings point at annotations, so `clean` can drop them.
+    CLEANABLE: ClassVar[bool] = False
 
     def __init__(self, ctx: FileContext, severity: Severity | None = None) -> None:
         self.ctx = ctx

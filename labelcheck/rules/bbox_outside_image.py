@@ -32,6 +32,7 @@ TOLERANCE = 1e-6
 class BboxOutsideImage(Rule):
     ID = "bbox-outside-image"
     SEVERITY = Severity.WARNING
+    CLEANABLE = True
 
     def check_batch(self, view: BatchView) -> Iterator[Finding]:
         batch = view.batch

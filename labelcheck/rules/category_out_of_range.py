@@ -32,6 +32,7 @@ from .base import BatchView, Rule, describe, rows
 class CategoryOutOfRange(Rule):
     ID = "category-out-of-range"
     SEVERITY = Severity.ERROR
+    CLEANABLE = True
 
     def check_batch(self, view: BatchView) -> Iterator[Finding]:
         n = self.ctx.contract.num_classes

@@ -65,6 +65,7 @@ class SeenIds:
 class DuplicateId(Rule):
     ID = "duplicate-id"
     SEVERITY = Severity.ERROR
+    CLEANABLE = True
 
     def __init__(self, ctx: FileContext, severity: Severity | None = None) -> None:
         super().__init__(ctx, severity)

@@ -32,6 +32,7 @@ from .base import BatchView, Rule, rows
 class InvalidBbox(Rule):
     ID = "invalid-bbox"
     SEVERITY = Severity.ERROR
+    CLEANABLE = True
 
     def check_batch(self, view: BatchView) -> Iterator[Finding]:
         batch = view.batch

@@ -41,6 +41,7 @@ _PROBLEM = {
 class InvalidCategoryId(Rule):
     ID = "invalid-category-id"
     SEVERITY = Severity.ERROR
+    CLEANABLE = True
 
     def check_batch(self, view: BatchView) -> Iterator[Finding]:
         batch = view.batch

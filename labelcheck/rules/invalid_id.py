@@ -35,6 +35,7 @@ def _malformed(kinds: np.ndarray) -> np.ndarray:
 class InvalidId(Rule):
     ID = "invalid-id"
     SEVERITY = Severity.ERROR
+    CLEANABLE = True
 
     def check_batch(self, view: BatchView) -> Iterator[Finding]:
         batch = view.batch

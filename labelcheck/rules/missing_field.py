@@ -29,6 +29,7 @@ from .base import BatchView, Rule, rows
 class MissingField(Rule):
     ID = "missing-field"
     SEVERITY = Severity.ERROR
+    CLEANABLE = True
 
     def check_batch(self, view: BatchView) -> Iterator[Finding]:
         batch = view.batch

@@ -25,6 +25,7 @@ from .base import BatchView, Rule, describe, rows, usable
 class MissingImage(Rule):
     ID = "missing-image"
     SEVERITY = Severity.ERROR
+    CLEANABLE = True
 
     def check_batch(self, view: BatchView) -> Iterator[Finding]:
         batch = view.batch

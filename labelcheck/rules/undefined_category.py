@@ -27,6 +27,7 @@ from .base import BatchView, Rule, describe, rows
 class UndefinedCategory(Rule):
     ID = "undefined-category"
     SEVERITY = Severity.ERROR
+    CLEANABLE = True
 
     def check_batch(self, view: BatchView) -> Iterator[Finding]:
         undeclared = (view.category_usable & ~view.declared) | (view.batch.category_kind == ValueKind.BIG_INT)

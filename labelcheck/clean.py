@@ -1,0 +1,194 @@
+"""``clean``: write a copy of a COCO file without the annotations that would
+crash or corrupt training, and an audit of every one dropped.
+
+The input is scanned with the chosen rules; annotations with a finding are
+dropped (or, with ``drop="images"``, their whole images). Everything else is
+copied through unchanged, byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from .contract import Contract, resolve_contract
+from .engine import Policy, scan
+from .errors import UsageError
+from .findings import Finding
+from .rewrite.files import check_output, read_text, write_text
+from .rewrite.writer import rewrite
+from .rules import RULES
+
+# The findings that crash or silently corrupt training.
+DEFAULT_CLEAN_RULES = (
+    "category-out-of-range",
+    "invalid-category-id",
+    "undefined-category",
+    "invalid-bbox",
+    "missing-image",
+)
+DROP_CHOICES = ("annotations", "images")
+
+
+@dataclass
+class DroppedAnnotation:
+    position: int
+    annotation_id: Any
+    image_id: Any
+    category_id: Any
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CleanResult:
+    source: str
+    output: str
+    drop: str
+    rules: tuple[str, ...]
+    annotations: int = 0
+    images: int = 0
+    dropped: dict[int, DroppedAnnotation] = field(default_factory=dict)  # by position
+    dropped_with_image: list[DroppedAnnotation] = field(default_factory=list)  # clean itself, image dropped
+    dropped_images: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def dropped_annotations(self) -> int:
+        return len(self.dropped) + len(self.dropped_with_image)
+
+    @property
+    def kept_annotations(self) -> int:
+        return self.annotations - self.dropped_annotations
+
+    @property
+    def kept_images(self) -> int:
+        return self.images - len(self.dropped_images)
+
+    def by_rule(self) -> Counter:
+        return Counter(rule for d in self.dropped.values() for rule in d.reasons)
+
+    def by_category(self) -> Counter:
+        return Counter(json.dumps(d.category_id) for d in self.dropped.values())
+
+    def audit(self) -> dict[str, Any]:
+        """The --report document: every dropped annotation and image, with the reason."""
+        annotations = [
+            {"annotation_id": d.annotation_id, "image_id": d.image_id, "category_id": d.category_id,
+             "position": d.position, "reasons": d.reasons}
+            for d in sorted(self.dropped.values(), key=lambda d: d.position)
+        ] + [
+            {"annotation_id": d.annotation_id, "image_id": d.image_id, "category_id": d.category_id,
+             "position": d.position, "reasons": ["image-dropped"]}
+            for d in self.dropped_with_image
+        ]
+        return {
+            "schema_version": 1,
+            "command": "clean",
+            "input": self.source,
+            "output": self.output,
+            "drop": self.drop,
+            "rules": list(self.rules),
+            "counts": {
+                "annotations": {"kept": self.kept_annotations, "dropped": self.dropped_annotations},
+                "images": {"kept": self.kept_images, "dropped": len(self.dropped_images)},
+            },
+            "dropped_by_rule": dict(sorted(self.by_rule().items())),
+            "dropped_annotations": annotations,
+            "dropped_images": self.dropped_images,
+        }
+
+
+def _check_rules(rules: tuple[str, ...]) -> None:
+    unknown = [rule for rule in rules if rule not in RULES]
+    if unknown:
+        raise UsageError(f"unknown rule {unknown[0]!r}; see 'labelcheck rules'")
+    file_level = [rule for rule in rules if not RULES[rule].CLEANABLE]
+    if file_level:
+        raise UsageError(
+            f"rule {file_level[0]!r} does not point at annotations, so clean cannot drop anything for it"
+        )
+
+
+def clean(
+    source: str,
+    output: str,
+    contract: Contract | None = None,
+    *,
+    drop: str = "annotations",
+    rules: tuple[str, ...] | list[str] | None = None,
+    force: bool = False,
+    in_place: bool = False,
+) -> CleanResult:
+    """Write ``output``: ``source`` without the annotations (or images) that have findings.
+
+    Raises InputError, OutputError or ContractError; never leaves a partial output.
+    """
+    if drop not in DROP_CHOICES:
+        raise UsageError(f"drop must be one of {', '.join(DROP_CHOICES)}, not {drop!r}")
+    rules = tuple(rules) if rules else DEFAULT_CLEAN_RULES
+    _check_rules(rules)
+    target = check_output(source, output, force=force, in_place=in_place)
+    result = CleanResult(source=str(source), output=str(target), drop=drop, rules=rules)
+
+    def record(finding: Finding) -> None:
+        if finding.position < 0:
+            return
+        entry = result.dropped.setdefault(
+            finding.position,
+            DroppedAnnotation(finding.position, finding.annotation_id, finding.image_id, finding.category_id),
+        )
+        if finding.rule not in entry.reasons:
+            entry.reasons.append(finding.rule)
+
+    report = scan(str(source), contract or resolve_contract(), policy=Policy(select=frozenset(rules)),
+                  keep_findings=False, on_finding=record)
+    result.annotations = report.files[0].annotations
+    result.images = report.files[0].images
+    text = read_text(str(source))
+    edits = {"annotations": _annotation_edit(result)}
+    if drop == "images":
+        doomed = {d.image_id for d in result.dropped.values() if d.image_id is not None}
+        edits = {"annotations": _annotation_edit(result, doomed), "images": _image_edit(result, doomed)}
+    write_text(target, rewrite(text, edits, str(source)), backup_of=str(source) if in_place else None)
+    return result
+
+
+def _annotation_edit(result: CleanResult, doomed_images: set | None = None):
+    def edit(index: int, element: str) -> str | None:
+        if index in result.dropped:
+            return None
+        if doomed_images:
+            annotation = json.loads(element)
+            image_id = annotation.get("image_id") if isinstance(annotation, dict) else None
+            if _hashable(image_id) and image_id in doomed_images:
+                result.dropped_with_image.append(
+                    DroppedAnnotation(index, annotation.get("id"), image_id, annotation.get("category_id"))
+                )
+                return None
+        return element
+
+    return edit
+
+
+def _image_edit(result: CleanResult, doomed_images: set):
+    reasons = {}
+    for d in result.dropped.values():
+        reasons.setdefault(d.image_id, set()).update(d.reasons)
+
+    def edit(index: int, element: str) -> str | None:
+        image = json.loads(element)
+        image_id = image.get("id") if isinstance(image, dict) else None
+        if _hashable(image_id) and image_id in doomed_images:
+            result.dropped_images.append(
+                {"image_id": image_id, "file_name": image.get("file_name"), "position": index,
+                 "reasons": sorted(reasons.get(image_id, ()))}
+            )
+            return None
+        return element
+
+    return edit
+
+
+def _hashable(value: Any) -> bool:
+    return not isinstance(value, (list, dict))

@@ -1,0 +1,265 @@
+"""``remap``: renumber category ids, in ``categories`` and every annotation.
+
+One mapping is built for all inputs (train and validation stay consistent) by
+one of four methods: ``offset`` (add K), ``by_name`` (the column of each name
+in the model's class list), ``table`` (an explicit old -> new table) or
+``contiguous`` (sorted declared ids -> start..start+K-1). Ids the method cannot
+map are an error unless ``drop_unknown`` removes them with their annotations.
+Everything but the renumbered ids is copied through byte for byte.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .contract import Contract, resolve_contract
+from .dataset import USABLE_KINDS, Category, classify_id
+from .errors import UsageError
+from .readers import reader_for
+from .readers.base import display_name
+from .rewrite.files import check_output, read_text, write_text
+from .rewrite.writer import replace_members, rewrite
+from .rules.base import usable, usable_category_id
+from .text import safe
+
+DROP = None  # the mapping value of an id that is removed
+
+
+@dataclass
+class FileCategories:
+    """What remap needs to know about one input."""
+
+    source: str
+    categories: list[Category]
+    annotation_ids: set[int]  # distinct usable category ids used by annotations
+    irregular: int  # annotations whose category_id is not an integer
+
+
+@dataclass
+class RemapResult:
+    mapping: dict[int, int | None]  # old id -> new id, None: dropped
+    outputs: list[str] = field(default_factory=list)
+    dropped_annotations: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return any(old != new for old, new in self.mapping.items())
+
+    def describe(self, limit: int = 12) -> str:
+        """The mapping in one line: a constant shift is said as such."""
+        pairs = sorted(self.mapping.items())
+        shifts = {new - old for old, new in pairs if new is not None}
+        if len(shifts) == 1 and all(new is not None for _, new in pairs):
+            (shift,) = shifts
+            return f"every id {shift:+d} ({len(pairs)} ids: {pairs[0][0]}..{pairs[-1][0]} -> {pairs[0][1]}..{pairs[-1][1]})"
+        shown = ", ".join(f"{old}->{'dropped' if new is None else new}" for old, new in pairs[:limit])
+        return f"{len(pairs)} ids: {shown}" + (f", ... ({len(pairs) - limit} more)" if len(pairs) > limit else "")
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "schema_version": 1,
+            "command": "remap",
+            "changed": self.changed,
+            "mapping": [{"old": old, "new": new} for old, new in sorted(self.mapping.items())],
+            "outputs": self.outputs,
+            "dropped_annotations": self.dropped_annotations,
+        }
+
+
+def _inspect(source: str) -> FileCategories:
+    dataset = reader_for(source).read(source)
+    used: set[int] = set()
+    irregular = 0
+    for batch in dataset.annotation_batches:
+        ok = usable(batch.category_kind)
+        used.update(np.unique(batch.category_id[ok]).tolist())
+        irregular += int((~ok).sum())
+    return FileCategories(dataset.source, dataset.categories, used, irregular)
+
+
+def load_table(path: str | os.PathLike) -> dict[int, int]:
+    """An old -> new id table from a JSON object or a two-column CSV (header optional)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the mapping table: {exc.strerror}") from None
+    if text.lstrip().startswith("{"):
+        try:
+            pairs = list(json.loads(text).items())
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{path}: byte {exc.pos}: invalid JSON in the mapping table: {exc.msg}") from None
+        where = [f"key {key!r}" for key, _ in pairs]
+    else:
+        rows = [row for row in csv.reader(text.splitlines()) if row and any(cell.strip() for cell in row)]
+        where = [f"line {n}" for n in range(1, len(rows) + 1)]
+        if rows and not _is_int(rows[0][0]):
+            rows, where = rows[1:], where[1:]  # a header
+        pairs = [tuple(row) for row in rows]
+    table: dict[int, int] = {}
+    for place, pair in zip(where, pairs):
+        if len(pair) != 2 or not _is_int(pair[0]) or not _is_int(pair[1]):
+            raise UsageError(f"{path}: {place}: expected an old id and a new id, both integers")
+        table[int(pair[0])] = int(pair[1])
+    return table
+
+
+def _is_int(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, str) and value.strip().lstrip("-").isdigit()
+
+
+def _declared(files: Sequence[FileCategories]) -> dict[int, Any]:
+    """Declared id -> name over all files; the same id with two names cannot share one mapping."""
+    names: dict[int, tuple[Any, str]] = {}
+    for info in files:
+        for category in info.categories:
+            number = usable_category_id(category)
+            if number is None:
+                raise UsageError(f"{info.source}: categories[{category.position}] has no integer id; fix it first")
+            if number in names and names[number][0] != category.name:
+                raise UsageError(
+                    f"category {number} is {safe(repr(names[number][0]))} in {names[number][1]} but "
+                    f"{safe(repr(category.name))} in {info.source}; one mapping cannot fix both, remap them separately"
+                )
+            names[number] = (category.name, info.source)
+    return {number: name for number, (name, _) in names.items()}
+
+
+def build_mapping(
+    files: Sequence[FileCategories],
+    *,
+    offset: int | None = None,
+    by_name: bool = False,
+    table: dict[int, int] | None = None,
+    contiguous: bool = False,
+    start: int = 0,
+    drop_unknown: bool = False,
+    contract: Contract | None = None,
+) -> dict[int, int | None]:
+    methods = [offset is not None, by_name, table is not None, contiguous]
+    if sum(methods) != 1:
+        raise UsageError("choose exactly one of --offset, --by-name, --map, --contiguous")
+    declared = _declared(files)
+    used = set().union(*(info.annotation_ids for info in files)) | set(declared)
+    if offset is not None:
+        return {old: old + offset for old in used}
+    if by_name:
+        names = (contract or resolve_contract()).class_names
+        if names is None:
+            raise UsageError("--by-name needs the model's class names: give --classes FILE or a --preset")
+        column = {name: index for index, name in enumerate(names)}
+        known = {old: column[name] for old, name in declared.items() if isinstance(name, str) and name in column}
+        unknown_what = "is not a model class"
+    elif table is not None:
+        known = {old: new for old, new in table.items() if old in used}
+        unknown_what = "is not in the mapping table"
+    else:
+        known = {old: start + rank for rank, old in enumerate(sorted(declared))}
+        unknown_what = "is not declared in categories"
+    mapping: dict[int, int | None] = dict(known)
+    for old in sorted(used - set(known)):
+        if not drop_unknown:
+            label = f" {safe(repr(declared[old]))}" if old in declared else ""
+            raise UsageError(
+                f"category {old}{label} {unknown_what}; fix it, or pass --drop-unknown to remove it and its annotations"
+            )
+        mapping[old] = DROP
+    _require_one_to_one(mapping, declared)
+    return mapping
+
+
+def _require_one_to_one(mapping: dict[int, int | None], declared: dict[int, Any]) -> None:
+    seen: dict[int, int] = {}
+    for old in sorted(declared):
+        new = mapping.get(old)
+        if new is None:
+            continue
+        if new in seen:
+            raise UsageError(f"categories {seen[new]} and {old} would both become {new}; the mapping must be one-to-one")
+        seen[new] = old
+
+
+def remap(
+    sources: str | Sequence[str],
+    outputs: str | Sequence[str],
+    *,
+    offset: int | None = None,
+    by_name: bool = False,
+    table: dict[int, int] | str | os.PathLike | None = None,
+    contiguous: bool = False,
+    start: int = 0,
+    drop_unknown: bool = False,
+    contract: Contract | None = None,
+    force: bool = False,
+    in_place: bool = False,
+) -> RemapResult:
+    """Renumber category ids of every source with one mapping, writing one output each."""
+    sources = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources)
+    outputs = [outputs] if isinstance(outputs, (str, os.PathLike)) else list(outputs)
+    if len(sources) != len(outputs):
+        raise UsageError(f"{len(sources)} inputs but {len(outputs)} outputs")
+    sources = [str(s) for s in sources]
+    targets = [check_output(s, o, force=force, in_place=in_place) for s, o in zip(sources, outputs)]
+    if isinstance(table, (str, os.PathLike)):
+        table = load_table(table)
+    files = [_inspect(source) for source in sources]
+    for info in files:
+        if info.irregular and not drop_unknown:
+            raise UsageError(
+                f"{info.source}: {info.irregular} annotations have a non-integer category_id; "
+                "run 'labelcheck clean' first or pass --drop-unknown"
+            )
+    mapping = build_mapping(files, offset=offset, by_name=by_name, table=table, contiguous=contiguous,
+                            start=start, drop_unknown=drop_unknown, contract=contract)
+    result = RemapResult(mapping)
+    for source, target in zip(sources, targets):
+        text = read_text(source)
+        edits = {"categories": _category_edit(mapping, source), "annotations": _annotation_edit(mapping, result, source)}
+        write_text(target, rewrite(text, edits, display_name(source)), backup_of=source if in_place else None)
+        result.outputs.append(str(target))
+    return result
+
+
+def _new_id(mapping: dict[int, int | None], value: Any, present: bool) -> tuple[bool, int | None]:
+    """(keep?, new id) for a raw id value; non-integer ids are dropped (checked earlier)."""
+    kind, number = classify_id(value, present)
+    if kind not in USABLE_KINDS:
+        return False, None
+    new = mapping.get(number)
+    return new is not None, new
+
+
+def _category_edit(mapping: dict[int, int | None], name: str):
+    def edit(index: int, element: str) -> str | None:
+        category = json.loads(element)
+        if not isinstance(category, dict):
+            return element
+        keep, new = _new_id(mapping, category.get("id"), "id" in category)
+        return replace_members(element, {"id": str(new)}, name) if keep else None
+
+    return edit
+
+
+def _annotation_edit(mapping: dict[int, int | None], result: RemapResult, name: str):
+    def edit(index: int, element: str) -> str | None:
+        annotation = json.loads(element)
+        if not isinstance(annotation, dict):
+            return element
+        keep, new = _new_id(mapping, annotation.get("category_id"), "category_id" in annotation)
+        if not keep:
+            result.dropped_annotations += 1
+            return None
+        return replace_members(element, {"category_id": str(new)}, name)
+
+    return edit

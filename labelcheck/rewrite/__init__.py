@@ -1,0 +1,1 @@
+"""Byte-faithful rewriting of COCO files: the machinery behind clean and remap."""
