@@ -312,7 +312,7 @@ def remap(sources, output, output_dir, offset, by_name, table, contiguous, start
     contract = contract_from(preset, num_classes, mapping, classes)
     result = remap_files(list(sources), outputs, offset=offset, by_name=by_name, table=table,
                          contiguous=contiguous, start=start, drop_unknown=drop_unknown, contract=contract,
-                         force=force, in_place=in_place)
+                         force=force, in_place=in_place, make_folders=output_dir is not None)
     write_json_report(report_path, result.report())
     if not result.changed:
         echo_err("labelcheck remap: every id already maps to itself; nothing to change (output is an identical copy)")

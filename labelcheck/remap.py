@@ -203,14 +203,20 @@ def remap(
     contract: Contract | None = None,
     force: bool = False,
     in_place: bool = False,
+    make_folders: bool = False,
 ) -> RemapResult:
-    """Renumber category ids of every source with one mapping, writing one output each."""
+    """Renumber category ids of every source with one mapping, writing one output each.
+
+    ``make_folders`` creates missing output folders (once the mapping is known to work).
+    """
     sources = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources)
     outputs = [outputs] if isinstance(outputs, (str, os.PathLike)) else list(outputs)
     if len(sources) != len(outputs):
         raise UsageError(f"{len(sources)} inputs but {len(outputs)} outputs")
     sources = [str(s) for s in sources]
-    targets = [check_output(s, o, force=force, in_place=in_place) for s, o in zip(sources, outputs)]
+    targets = [
+        check_output(s, o, force=force, in_place=in_place, make_folders=make_folders) for s, o in zip(sources, outputs)
+    ]
     if isinstance(table, (str, os.PathLike)):
         table = load_table(table)
     files = [_inspect(source) for source in sources]

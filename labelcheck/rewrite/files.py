@@ -31,8 +31,13 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def check_output(source: str, output: str | os.PathLike, *, force: bool, in_place: bool) -> Path:
-    """Refuse outputs that would lose data; return the output path."""
+def check_output(
+    source: str, output: str | os.PathLike, *, force: bool, in_place: bool, make_folders: bool = False
+) -> Path:
+    """Refuse outputs that would lose data; return the output path.
+
+    ``make_folders``: a missing output folder will be created when writing.
+    """
     target = Path(output)
     if source != "-" and (_same_file(Path(source), target) or Path(source).resolve() == target.resolve()):
         if not in_place:
@@ -47,13 +52,14 @@ def check_output(source: str, output: str | os.PathLike, *, force: bool, in_plac
         raise OutputError(f"{target}: is a directory; give the output file's path")
     if target.exists() and not force:
         raise OutputError(f"{target}: already exists; pass --force to overwrite it")
-    if not target.parent.is_dir():
+    if not make_folders and not target.parent.is_dir():
         raise OutputError(f"{target}: output folder {target.parent} does not exist; create it first")
     return target
 
 
 def write_text(target: Path, pieces: Iterable[str], *, backup_of: str | None = None) -> None:
     """Write the pieces atomically, gzip-compressed when the name ends in .gz."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     if backup_of is not None:
         with atomic_write(target.with_name(target.name + BACKUP_SUFFIX), "wb") as handle, open(backup_of, "rb") as src:
             shutil.copyfileobj(src, handle)

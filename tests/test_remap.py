@@ -1,0 +1,165 @@
+"""labelcheck remap: one mapping, applied to categories and every annotation."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import labelcheck
+from conftest import FIXTURES, run_cli
+
+ONE_BASED = FIXTURES / "openimages-mlperf-1based.json"
+CLEAN = FIXTURES / "openimages-mlperf-clean.json"
+
+
+def small(categories, category_ids):
+    return {
+        "info": {"keep": "me"},
+        "categories": [{"id": i, "name": n, "supercategory": "x"} for i, n in categories],
+        "images": [{"id": 1, "file_name": "a.jpg", "width": 100, "height": 100}],
+        "annotations": [
+            {"id": k, "image_id": 1, "category_id": c, "bbox": [1, 1, 5, 5], "area": 25, "iscrowd": 0}
+            for k, c in enumerate(category_ids, start=1)
+        ],
+    }
+
+
+@pytest.mark.parametrize("method", [["--offset", "-1"], ["--by-name"]])
+def test_one_based_export_becomes_the_zero_based_file(tmp_path, method):
+    out = tmp_path / "out.json"
+    result = run_cli("remap", ONE_BASED, "-o", out, *method)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(out.read_text()) == json.loads(CLEAN.read_text())
+    assert out.read_bytes() == CLEAN.read_bytes()  # nothing else reformatted
+    assert "every id -1 (264 ids: 1..264 -> 0..263)" in result.stderr
+
+
+def test_remapped_file_scans_clean(tmp_path):
+    out = tmp_path / "out.json"
+    labelcheck.remap(str(ONE_BASED), str(out), offset=-1)
+    assert not labelcheck.scan(str(out)).failed()
+
+
+def test_already_correct_file_is_a_no_op_that_says_so(tmp_path):
+    out, report = tmp_path / "out.json", tmp_path / "map.json"
+    result = run_cli("remap", CLEAN, "-o", out, "--by-name", "--report", report)
+    assert result.exit_code == 0
+    assert "already maps to itself" in result.stderr
+    assert out.read_bytes() == CLEAN.read_bytes()
+    assert json.loads(report.read_text())["changed"] is False
+
+
+def test_map_file_json_and_csv(write_json, tmp_path):
+    path = write_json(small([(10, "cat"), (20, "dog")], [10, 20, 20]))
+    table_json = tmp_path / "map.json"
+    table_json.write_text('{"10": 0, "20": 1}')
+    table_csv = tmp_path / "map.csv"
+    table_csv.write_text("old,new\n10,0\n20,1\n")
+    for table in (table_json, table_csv):
+        out = tmp_path / f"out-{table.suffix[1:]}.json"
+        assert run_cli("remap", path, "-o", out, "--map", table).exit_code == 0
+        document = json.loads(out.read_text())
+        assert [c["id"] for c in document["categories"]] == [0, 1]
+        assert [a["category_id"] for a in document["annotations"]] == [0, 1, 1]
+        assert document["info"] == {"keep": "me"}
+
+
+def test_map_file_missing_an_id_is_an_error_unless_drop_unknown(write_json, tmp_path):
+    path = write_json(small([(10, "cat"), (20, "dog")], [10, 20, 20]))
+    table = tmp_path / "map.json"
+    table.write_text('{"10": 0}')
+    out = tmp_path / "out.json"
+    result = run_cli("remap", path, "-o", out, "--map", table)
+    assert result.exit_code == 2
+    assert "category 20 'dog' is not in the mapping table" in result.stderr
+    assert not out.exists()
+    result = run_cli("remap", path, "-o", out, "--map", table, "--drop-unknown")
+    assert result.exit_code == 0
+    document = json.loads(out.read_text())
+    assert document["categories"] == [{"id": 0, "name": "cat", "supercategory": "x"}]
+    assert [a["category_id"] for a in document["annotations"]] == [0]
+    assert "dropped 2 annotations" in result.stderr
+
+
+@pytest.mark.parametrize("text, message", [("10,zero\n", "line 1"), ('{"10": "a"}', "key '10'"), ("{", "invalid JSON")])
+def test_bad_map_files(write_json, tmp_path, text, message):
+    path = write_json(small([(10, "cat")], [10]))
+    table = tmp_path / "map.txt"
+    table.write_text(text)
+    result = run_cli("remap", path, "-o", tmp_path / "out.json", "--map", table)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_by_name_unknown_name_is_named(write_json, tmp_path):
+    path = write_json(small([(1, "Airplane"), (2, "Spaceship")], [1, 2]))
+    out = tmp_path / "out.json"
+    result = run_cli("remap", path, "-o", out, "--by-name")
+    assert result.exit_code == 2
+    assert "category 2 'Spaceship' is not a model class" in result.stderr
+    assert run_cli("remap", path, "-o", out, "--by-name", "--drop-unknown").exit_code == 0
+    assert json.loads(out.read_text())["categories"] == [{"id": 0, "name": "Airplane", "supercategory": "x"}]
+
+
+def test_contiguous_with_start(write_json, tmp_path):
+    path = write_json(small([(7, "a"), (3, "b"), (50, "c")], [50, 3, 7]))
+    out = tmp_path / "out.json"
+    assert run_cli("remap", path, "-o", out, "--contiguous", "--start", "1").exit_code == 0
+    document = json.loads(out.read_text())
+    assert [c["id"] for c in document["categories"]] == [2, 1, 3]
+    assert [a["category_id"] for a in document["annotations"]] == [3, 1, 2]
+
+
+def test_train_and_validation_share_one_mapping(tmp_path):
+    for split, ids in (("train", [1, 2, 3]), ("validation", [3])):
+        (tmp_path / split / "labels").mkdir(parents=True)
+        document = small([(1, "Airplane"), (2, "Antelope"), (3, "Apple")], ids)
+        (tmp_path / split / "labels" / "x.json").write_text(json.dumps(document))
+    (tmp_path / "out").mkdir()
+    result = run_cli(
+        "remap", tmp_path / "train/labels/x.json", tmp_path / "validation/labels/x.json",
+        "--output-dir", tmp_path / "out", "--contiguous",
+    )
+    assert result.exit_code == 0, result.stderr
+    train = json.loads((tmp_path / "out/train/labels/x.json").read_text())
+    validation = json.loads((tmp_path / "out/validation/labels/x.json").read_text())
+    assert train["categories"] == validation["categories"]
+    assert [a["category_id"] for a in validation["annotations"]] == [2]
+
+
+def test_tables_one_mapping_cannot_fix_are_refused(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    (a / "x.json").write_text(json.dumps(small([(1, "Airplane")], [1])))
+    (b / "x.json").write_text(json.dumps(small([(1, "Antelope")], [1])))
+    (tmp_path / "out").mkdir()
+    result = run_cli("remap", a / "x.json", b / "x.json", "--output-dir", tmp_path / "out", "--by-name")
+    assert result.exit_code == 2
+    assert "category 1 is 'Airplane'" in result.stderr and "one mapping cannot fix both" in result.stderr
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_mapping_must_be_one_to_one(write_json, tmp_path):
+    path = write_json(small([(1, "a"), (2, "b")], [1, 2]))
+    table = tmp_path / "map.json"
+    table.write_text('{"1": 0, "2": 0}')
+    result = run_cli("remap", path, "-o", tmp_path / "out.json", "--map", table)
+    assert result.exit_code == 2 and "would both become 0" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--offset", "1", "--by-name"], "exactly one of"),
+        ([], "exactly one of"),
+    ],
+)
+def test_remap_usage_errors(tmp_path, args, message):
+    result = run_cli("remap", CLEAN, "-o", tmp_path / "out.json", *args)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_non_integer_category_ids_must_be_cleaned_first(write_json, tmp_path):
+    path = write_json(small([(1, "a")], [1, "1"]))
+    result = run_cli("remap", path, "-o", tmp_path / "out.json", "--offset", "1")
+    assert result.exit_code == 2 and "non-integer category_id" in result.stderr
