@@ -9,7 +9,7 @@
 from .clean import CleanResult, clean
 from .contract import Contract, Mapping, resolve_contract
 from .engine import Policy, scan
-from .errors import ContractError, InputError, LabelcheckError
+from .errors import ContractError, InputError, LabelcheckError, OutputError, UsageError
 from .findings import Finding, Severity
 from .remap import RemapResult, remap
 from .report import Report
@@ -27,9 +27,11 @@ __all__ = [
     "InputError",
     "LabelcheckError",
     "Mapping",
+    "OutputError",
     "Policy",
     "Report",
     "Severity",
+    "UsageError",
     "clean",
     "remap",
     "resolve_contract",

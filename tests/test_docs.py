@@ -44,15 +44,16 @@ def test_readme_first_command_scans_a_shipped_fixture():
     assert (ROOT / command.group(2)).is_file()
 
 
-@pytest.mark.parametrize("command", [[], ["scan"], ["rules"]])
+@pytest.mark.parametrize("command", [[], ["scan"], ["rules"], ["clean"], ["remap"]])
 def test_help_has_an_example(command):
     result = run_cli(*command, "--help")
     assert result.exit_code == 0
     assert "Example" in result.stdout and "labelcheck " in result.stdout
 
 
-def test_readme_mentions_every_scan_option():
-    help_text = run_cli("scan", "--help").stdout
+@pytest.mark.parametrize("command", ["scan", "clean", "remap"])
+def test_readme_mentions_every_option(command):
+    help_text = run_cli(command, "--help").stdout
     options = set(re.findall(r"(--[a-z][a-z-]+)", help_text)) - {"--help", "--debug"}
     missing = sorted(option for option in options if option not in README)
     assert missing == []
