@@ -136,3 +136,10 @@ def test_disk_full_message_is_one_line(workdir):
     proc = _run_with_failing_write(folder, source, "clean", f"raise OSError({errno.ENOSPC}, 'No space left on device')")
     assert proc.stderr.count("\n") == 1
     assert "out.json" in proc.stderr and "nothing was written" in proc.stderr
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_stdin_input_is_refused(tmp_path, command):
+    result = run_cli(command, "-", "-o", tmp_path / "out.json", *COMMANDS[command], input=BAD.read_bytes())
+    assert result.exit_code == 2 and "file path" in result.stderr
+    assert list(tmp_path.iterdir()) == []

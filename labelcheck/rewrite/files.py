@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Iterable
 
 from ..atomic import atomic_write
-from ..errors import OutputError
-from ..readers.base import decode_utf8, display_name, read_all_bytes
+from ..errors import OutputError, UsageError
+from ..readers.base import STDIN, decode_utf8, display_name, read_all_bytes
 
 BACKUP_SUFFIX = ".bak"
 
@@ -38,8 +38,10 @@ def check_output(
 
     ``make_folders``: a missing output folder will be created when writing.
     """
+    if source == STDIN:
+        raise UsageError("give the input as a file path: it is read twice (check, then copy), which stdin cannot be")
     target = Path(output)
-    if source != "-" and (_same_file(Path(source), target) or Path(source).resolve() == target.resolve()):
+    if (_same_file(Path(source), target) or Path(source).resolve() == target.resolve()):
         if not in_place:
             raise OutputError(
                 f"{target}: the output is the input; write elsewhere, or pass --in-place (keeps {target.name}{BACKUP_SUFFIX})"
