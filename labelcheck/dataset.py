@@ -52,6 +52,12 @@ def classify_id(value: Any, present: bool = True) -> tuple[ValueKind, int]:
 
 # Kinds whose integer value is what a training loader would use as the id.
 USABLE_KINDS = (ValueKind.INT, ValueKind.INTEGRAL_FLOAT)
+_USABLE = np.array(USABLE_KINDS, dtype=np.uint8)
+
+
+def usable(kinds: np.ndarray) -> np.ndarray:
+    """Rows whose id a training loader would use as an integer."""
+    return np.isin(kinds, _USABLE)
 
 
 class BboxKind(enum.IntEnum):
@@ -140,3 +146,9 @@ class Dataset:
     # Consumed once, after categories and images are known, whatever the key
     # order in the file.
     annotation_batches: Iterator[AnnotationBatch]
+
+
+def usable_category_id(category: Category) -> int | None:
+    """A declared category's id as the loader keys it, or None if unusable."""
+    kind, number = classify_id(category.id, category.has_id)
+    return number if kind in USABLE_KINDS else None

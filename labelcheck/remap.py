@@ -20,13 +20,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from .contract import Contract, resolve_contract
-from .dataset import USABLE_KINDS, Category, classify_id
+from .dataset import USABLE_KINDS, Category, classify_id, usable, usable_category_id
 from .errors import UsageError
 from .readers import reader_for
 from .readers.base import display_name
 from .rewrite.files import check_output, read_text, write_text
 from .rewrite.writer import replace_members, rewrite
-from .rules.base import usable, usable_category_id
 from .text import safe
 
 DROP = None  # the mapping value of an id that is removed

@@ -14,22 +14,9 @@ from typing import Any, ClassVar, Iterable, Iterator, Sequence
 import numpy as np
 
 from ..contract import Contract, Mapping
-from ..dataset import USABLE_KINDS, AnnotationBatch, Category, ImageTable, ValueKind
+from ..dataset import AnnotationBatch, Category, ImageTable, ValueKind, usable, usable_category_id
 from ..findings import Finding, Severity
 from ..text import safe
-
-
-def usable(kinds: np.ndarray) -> np.ndarray:
-    """Rows whose id a training loader would use as an integer."""
-    return np.isin(kinds, np.array(USABLE_KINDS, dtype=np.uint8))
-
-
-def usable_category_id(category: Category) -> int | None:
-    """A declared category's id as the loader keys it, or None if unusable."""
-    from ..dataset import classify_id
-
-    kind, number = classify_id(category.id, category.has_id)
-    return number if kind in USABLE_KINDS else None
 
 
 class FileContext:
