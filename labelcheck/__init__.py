@@ -6,6 +6,7 @@
     True
 """
 
+from . import guard
 from .contract import Contract, Mapping, resolve_contract
 from .engine import Policy, scan
 from .errors import ContractError, InputError, LabelcheckError
@@ -26,6 +27,7 @@ __all__ = [
     "Policy",
     "Report",
     "Severity",
+    "guard",
     "resolve_contract",
     "scan",
 ]
