@@ -12,38 +12,17 @@ import math
 
 import pytest
 
+from labelcheck import retinanet
 from labelcheck.contract import mlperf_class_names
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, outcome, run_cli, variant
 
 torch = pytest.importorskip("torch")
-from labelcheck import retinanet  # noqa: E402
 
 BAD = FIXTURES / "openimages-mlperf-bad.json"
 ONE_BASED = FIXTURES / "openimages-mlperf-1based.json"
 CLEAN = FIXTURES / "openimages-mlperf-clean.json"
 NAMES = mlperf_class_names()
 LAST = retinanet.NUM_CLASSES - 1
-
-
-def variant(tmp_path, source, name, drop):
-    """A copy of a fixture without the annotations for which drop(annotation) is true."""
-    document = json.loads(source.read_text(encoding="utf-8"))
-    document["annotations"] = [a for a in document["annotations"] if not drop(a)]
-    path = tmp_path / name
-    path.write_text(json.dumps(document), encoding="utf-8")
-    return path
-
-
-def outcome(path):
-    """What training on the file does: 'crashes', 'mislabels' or 'trains' (every label in its column)."""
-    targets = retinanet.load_targets(path)
-    try:
-        loss = retinanet.classification_loss(targets)
-    except IndexError:
-        return "crashes"
-    assert math.isfinite(float(loss))
-    columns = retinanet.label_columns(targets)
-    return "trains" if columns == retinanet.intended_columns(path, NAMES) else "mislabels"
 
 
 def flat(per_image):
