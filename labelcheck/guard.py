@@ -136,7 +136,8 @@ def _bad_labels(labels: np.ndarray, num_classes: int) -> tuple[list, str | None]
     if labels.size == 0:
         return [], None
     if labels.dtype.kind not in "iu":
-        return labels.tolist(), f"labels have dtype {labels.dtype}, not an integer type; the loss indexes columns with them"
+        problem = f"labels have dtype {labels.dtype}, not an integer type; the loss indexes columns with them"
+        return labels.tolist(), problem
     bad = labels[(labels < 0) | (labels >= num_classes)].tolist()
     if not bad:
         return [], None

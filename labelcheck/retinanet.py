@@ -147,7 +147,9 @@ def classification_target(labels: torch.Tensor, matched_idxs: torch.Tensor, num_
     return gt_classes_target
 
 
-def sigmoid_focal_loss(inputs: torch.Tensor, targets: torch.Tensor, alpha: float = 0.25, gamma: float = 2.0) -> torch.Tensor:
+def sigmoid_focal_loss(
+    inputs: torch.Tensor, targets: torch.Tensor, alpha: float = 0.25, gamma: float = 2.0
+) -> torch.Tensor:
     """``torchvision.ops.sigmoid_focal_loss(..., reduction="sum")``."""
     torch = _torch()
     p = torch.sigmoid(inputs)

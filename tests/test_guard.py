@@ -21,8 +21,16 @@ def batch(*labels, first_id=100):
 
 
 def test_import_labelcheck_does_not_import_torch():
-    code = "import labelcheck, labelcheck.retinanet, sys; assert 'torch' not in sys.modules; labelcheck.guard.check_targets"
+    code = "import labelcheck, labelcheck.retinanet, sys; assert labelcheck.guard and 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_retinanet_without_torch_says_how_to_install(monkeypatch):
+    from labelcheck import retinanet
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if torch were not installed
+    with pytest.raises(ImportError, match=r"pip install 'labelcheck\[torch\]'"):
+        retinanet.load_targets(BAD)
 
 
 def test_good_batch_passes_whole():
@@ -90,7 +98,9 @@ def test_check_target_returns_it_or_raises():
         check_target(target, 3)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [({"mode": "drop"}, "mode must be"), ({"num_classes": 0}, "at least 1")])
+@pytest.mark.parametrize(
+    ("kwargs", "message"), [({"mode": "drop"}, "mode must be"), ({"num_classes": 0}, "at least 1")]
+)
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         check_targets(batch([1]), **{"num_classes": 264, **kwargs})
