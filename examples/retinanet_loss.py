@@ -41,7 +41,7 @@ def columns(path: Path) -> str:
 
 def main(argv: list[str]) -> None:
     source = Path(argv[0]) if argv else DEFAULT
-    print(f"{source.name}")
+    print(source.name)
     print(f"  loss before labelcheck: {loss(source)}")
     with tempfile.TemporaryDirectory() as folder:
         cleaned = Path(folder) / source.name
