@@ -6,6 +6,7 @@
     True
 """
 
+from . import guard
 from .clean import CleanResult, clean
 from .contract import Contract, Mapping, resolve_contract
 from .engine import Policy, scan
@@ -33,6 +34,7 @@ __all__ = [
     "Severity",
     "UsageError",
     "clean",
+    "guard",
     "remap",
     "resolve_contract",
     "scan",

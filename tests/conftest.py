@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from labelcheck import retinanet
 from labelcheck.cli import main
+from labelcheck.contract import mlperf_class_names
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -45,3 +48,25 @@ def write_json(tmp_path):
         return path
 
     return write
+
+
+def variant(tmp_path: Path, source: Path, name: str, drop) -> Path:
+    """A copy of a fixture without the annotations for which drop(annotation) is true."""
+    document = json.loads(source.read_text(encoding="utf-8"))
+    document["annotations"] = [a for a in document["annotations"] if not drop(a)]
+    path = tmp_path / name
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def outcome(path: Path) -> str:
+    """What MLPerf RetinaNet's classification loss does with the file (needs torch): 'crashes',
+    'mislabels', or 'trains' (finite, every label in the column of its category's name)."""
+    targets = retinanet.load_targets(path)
+    try:
+        loss = retinanet.classification_loss(targets)
+    except IndexError:
+        return "crashes"
+    assert math.isfinite(float(loss))
+    columns = retinanet.label_columns(targets)
+    return "trains" if columns == retinanet.intended_columns(path, mlperf_class_names()) else "mislabels"
