@@ -6,17 +6,21 @@
     True
 """
 
+__version__ = "0.1.0"  # before the imports: modules that write it import it from here
+
+from .baseline import Baseline
 from .contract import Contract, Mapping, resolve_contract
 from .engine import Policy, scan
-from .errors import ContractError, InputError, LabelcheckError
+from .errors import BaselineError, ConfigError, ContractError, InputError, LabelcheckError
 from .findings import Finding, Severity
 from .report import Report
 from .rules import RULES
 
-__version__ = "0.1.0"
-
 __all__ = [
     "RULES",
+    "Baseline",
+    "BaselineError",
+    "ConfigError",
     "Contract",
     "ContractError",
     "Finding",

@@ -96,6 +96,10 @@ def _rule_list(value: str | None) -> frozenset[str] | None:
     return frozenset(part.strip() for part in value.split(",") if part.strip())
 
 
+def default_format() -> str:
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "table"
+
+
 @click.group(context_settings=CONTEXT)
 @click.version_option(__version__, "--version", "-V", prog_name="labelcheck")
 def main() -> None:
@@ -111,8 +115,8 @@ def main() -> None:
 @click.argument("paths", nargs=-1, required=True, metavar="FILE...")
 @contract_options
 @click.option(
-    "--format", "format_name", type=click.Choice(list(REPORTERS)), default="table", show_default=True,
-    help="Report format.",
+    "--format", "format_name", type=click.Choice(list(REPORTERS)), default=default_format,
+    show_default="table; github under GitHub Actions", help="Report format.",
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
 @click.option(

@@ -16,3 +16,10 @@ class ContractError(LabelcheckError):
 class OutputError(LabelcheckError):
     """An output cannot be written (folder missing, not writable, disk full)."""
 
+
+class BaselineError(LabelcheckError):
+    """A baseline file cannot be read or is not a labelcheck baseline."""
+
+
+class ConfigError(LabelcheckError):
+    """A configuration file cannot be read, or has an unknown key or a bad value."""
