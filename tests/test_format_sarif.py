@@ -116,6 +116,15 @@ def test_valid_against_the_sarif_schema(files, monkeypatch):
     assert all(result["locations"] for result in document["runs"][0]["results"])
 
 
+def test_severity_override_sets_the_result_level(tmp_path: Path):
+    # Config severity overrides reach SARIF levels through the findings.
+    config = tmp_path / "labelcheck.toml"
+    config.write_text('[severity]\nunused-category = "error"\n', encoding="utf-8")
+    outcome = run("scan", TINY, *CONTRACT, "--format", "sarif", "--config", str(config), "--select", "unused-category")
+    (only,) = json.loads(outcome.stdout)["runs"][0]["results"]
+    assert only["level"] == "error"
+
+
 def test_cap_keeps_the_most_severe_and_says_what_was_left_out(monkeypatch):
     monkeypatch.setattr(SarifReporter, "max_results", 3)
     document = sarif(TINY, exit_code=1)
