@@ -59,7 +59,7 @@ class Baseline:
         """Write the baseline atomically, one finding per line, sorted so diffs stay small."""
         entries = []
         for key in sorted(self.counts):
-            entry = dict(zip(KEY_FIELDS, json.loads(key)))
+            entry = dict(zip(KEY_FIELDS, json.loads(key), strict=True))
             entries.append(json.dumps({**entry, "count": self.counts[key]}))
         tool = json.dumps({"name": "labelcheck", "version": __version__})
         body = ",\n    ".join(entries)
@@ -78,7 +78,8 @@ class Baseline:
             raise BaselineError(f"{path}: cannot read baseline: {getattr(exc, 'strerror', None) or exc}") from None
         except json.JSONDecodeError as exc:
             raise BaselineError(
-                f"{path}: line {exc.lineno}: baseline is not valid JSON ({exc.msg}); regenerate it with --write-baseline"
+                f"{path}: line {exc.lineno}: baseline is not valid JSON ({exc.msg}); "
+                "regenerate it with --write-baseline"
             ) from None
         return cls(_parse(document, path))
 

@@ -109,7 +109,8 @@ def test_control_characters_and_markup_stay_data(tmp_path: Path):
         ' "annotations": [{"id": 1, "image_id": 1, "category_id": 7, "bbox": [1, 1, 2, 2], "area": 4, "iscrowd": 0}]}',
         encoding="utf-8",
     )
-    document = run("scan", str(coco), "--num-classes", "1", "--format", "junit", "--select", "undefined-category").stdout
+    args = ["--num-classes", "1", "--format", "junit", "--select", "undefined-category"]
+    document = run("scan", str(coco), *args).stdout
     failure = ET.fromstring(document).find("testsuite/testcase/failure")
     assert "(annotation 1, image 1, <x>&\\x01\\x1b[31m.jpg)" in failure.text
     assert "&lt;x&gt;&amp;\\x01\\x1b" in document

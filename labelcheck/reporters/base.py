@@ -41,7 +41,8 @@ def tally_text(report: Report) -> str:
     """'3 errors, 0 warnings, 12 info': the one-line count people read (plus what a baseline hid)."""
     tally = counts_text(report.summary())
     if report.suppressed is not None:
-        tally += f"; {report.suppressed} known {'finding' if report.suppressed == 1 else 'findings'} suppressed by the baseline"
+        noun = "finding" if report.suppressed == 1 else "findings"
+        tally += f"; {report.suppressed} known {noun} suppressed by the baseline"
     return tally
 
 

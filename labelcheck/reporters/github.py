@@ -112,4 +112,6 @@ def _append(path: str, text: str) -> None:
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(text)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot append the job summary (GITHUB_STEP_SUMMARY): {exc.strerror or exc}") from None
+        raise OutputError(
+            f"{path}: cannot append the job summary (GITHUB_STEP_SUMMARY): {exc.strerror or exc}"
+        ) from None

@@ -40,7 +40,9 @@ ID_PROPERTIES = ("annotation_id", "image_id", "category_id", "image_file")  # re
 TRUNCATED = {
     "id": "results-truncated",
     "shortDescription": {"text": "Not every finding fits in this SARIF file."},
-    "fullDescription": {"text": "The scan found more findings than code scanning accepts in one run; the most severe are included."},
+    "fullDescription": {
+        "text": "The scan found more findings than code scanning accepts in one run; the most severe are included."
+    },
     "help": {"text": "Run 'labelcheck scan --format json' for every finding."},
     "defaultConfiguration": {"level": "note"},
 }
@@ -108,7 +110,8 @@ class SarifReporter(Reporter):
         for result in results:
             result["ruleIndex"] = index[result["ruleId"]]
         driver = {"name": "labelcheck", "version": __version__, "semanticVersion": __version__, "rules": rules}
-        document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [{"tool": {"driver": driver}, "results": results}]}
+        run = {"tool": {"driver": driver}, "results": results}
+        document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
         json.dump(document, self.out, indent=2)
         self.out.write("\n")
 
