@@ -212,9 +212,9 @@ def scan(paths, output, reader, config_file, baseline_file, write_baseline, **co
       labelcheck scan train.json --format json -o report.json
       labelcheck scan train.json --format sarif -o labelcheck.sarif --baseline labelcheck-baseline.json
     """
-    # The configurable options are read with their sources from the context, to layer them over the config.
     if baseline_file and write_baseline:
         raise click.UsageError("--baseline and --write-baseline exclude each other; give one of them")
+    # The configurable options are read from the context with their sources, to layer them over the config.
     settings = layered_settings(click.get_current_context(), config_file)
     contract = settings.contract()
     try:
