@@ -119,10 +119,9 @@ def _rules(value: Any) -> frozenset[str]:
     return frozenset(value)
 
 
-def _rule(name: str) -> str:
+def _rule(name: str) -> None:
     if name not in RULES:
         raise ValueError(f"unknown rule {name!r}; 'labelcheck rules' lists them")
-    return name
 
 
 def _severities(value: Any) -> dict[str, Severity]:
@@ -165,7 +164,8 @@ def load_config(path: str | Path) -> Settings:
 
 def find_config(start: str | Path) -> Path | None:
     """The nearest pyproject.toml with a [tool.labelcheck] table, up to the repository root."""
-    for folder in (Path(start).resolve(), *Path(start).resolve().parents):
+    here = Path(start).resolve()
+    for folder in (here, *here.parents):
         candidate = folder / "pyproject.toml"
         if candidate.is_file() and _tool_table(_read_toml(candidate)) is not None:
             return candidate
