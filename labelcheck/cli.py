@@ -14,16 +14,20 @@ import sys
 import tempfile
 import traceback
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Callable, Iterator, TextIO
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
 from .atomic import atomic_write
+from .baseline import Baseline
 from .clean import DEFAULT_CLEAN_RULES, DROP_CHOICES
 from .clean import clean as clean_file
+from .config import Settings, discover_config, load_config, merge
 from .contract import PRESETS, Mapping, resolve_contract
-from .engine import Policy, scan as run_scan
+from .engine import scan as run_scan
 from .errors import LabelcheckError
 from .findings import FAIL_ON_CHOICES
 from .readers import READERS
@@ -80,41 +84,110 @@ def deferred_stdout() -> Iterator[TextIO]:
         sys.stdout.flush()
 
 
-def contract_options(command: Callable) -> Callable:
-    """The model contract, shared by every command that checks labels."""
-    options = [
-        click.option(
-            "--preset",
-            type=click.Choice(sorted(PRESETS)),
-            help="A named contract. Default when no contract option is given: mlperf-retinanet "
-            "(264 classes, raw mapping, the MLPerf class names).",
-        ),
-        click.option("--num-classes", type=click.IntRange(min=1), help="Columns of the classification head."),
-        click.option(
-            "--mapping",
-            type=click.Choice([m.value for m in Mapping]),
-            help="How a category id becomes a column: raw (index = id; MLPerf, torchvision), sorted "
-            "(rank among declared ids; detectron2), names (position of the name in --classes; MMDetection).",
-        ),
-        click.option(
-            "--classes",
-            type=click.Path(dir_okay=False),
-            help="The model's class names, one per line; line N is column N-1.",
-        ),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+def bundle(*options: Callable) -> Callable[[Callable], Callable]:
+    """Options that travel together, applied in the order listed."""
 
+    def apply(command: Callable) -> Callable:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
+
+
+def env(name: str) -> dict[str, Any]:
+    """An option also read from LABELCHECK_<NAME> (the command line wins; it wins over the config file)."""
+    return {"envvar": f"LABELCHECK_{name}", "show_envvar": True}
+
+
+# The model contract, shared by every command that checks labels.
+contract_options = bundle(
+    click.option(
+        "--preset",
+        type=click.Choice(sorted(PRESETS)),
+        help="A named contract. Default when no contract option is given: mlperf-retinanet "
+        "(264 classes, raw mapping, the MLPerf class names).",
+        **env("PRESET"),
+    ),
+    click.option("--num-classes", type=click.IntRange(min=1), help="Columns of the classification head.",
+                 **env("NUM_CLASSES")),
+    click.option(
+        "--mapping",
+        type=click.Choice([m.value for m in Mapping]),
+        help="How a category id becomes a column: raw (index = id; MLPerf, torchvision), sorted "
+        "(rank among declared ids; detectron2), names (position of the name in --classes; MMDetection).",
+        **env("MAPPING"),
+    ),
+    click.option(
+        "--classes",
+        type=click.Path(dir_okay=False),
+        help="The model's class names, one per line; line N is column N-1.",
+        **env("CLASSES"),
+    ),
+)
 
 def contract_from(preset: str | None, num_classes: int | None, mapping: str | None, classes: str | None):
     return resolve_contract(preset=preset, num_classes=num_classes, mapping=mapping, classes=classes)
+
+
+# What a CI gate needs besides the contract: where settings come from and which findings are already known.
+config_options = bundle(
+    click.option(
+        "--config", "config_file", type=click.Path(dir_okay=False),
+        help="A TOML file of settings (top level or [tool.labelcheck]). Default: [tool.labelcheck] in the "
+        "nearest pyproject.toml, up to the repository root.",
+        **env("CONFIG"),
+    ),
+)
+baseline_options = bundle(
+    click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+                 help="Report and fail only on findings not recorded in this baseline file."),
+    click.option("--write-baseline", type=click.Path(dir_okay=False),
+                 help="Record this scan's findings in FILE (atomically) as the baseline, and exit 0."),
+)
+
+# Scan options that configuration may set: parameter name -> Settings field.
+CONFIGURABLE = {
+    "preset": "preset", "num_classes": "num_classes", "mapping": "mapping", "classes": "classes",
+    "select": "select", "ignore": "ignore", "fail_on": "fail_on", "format_name": "format",
+    "max_examples": "max_examples",
+}
 
 
 def _rule_list(value: str | None) -> frozenset[str] | None:
     if value is None:
         return None
     return frozenset(part.strip() for part in value.split(",") if part.strip())
+
+
+def layered_settings(ctx: click.Context, config_file: str | None) -> Settings:
+    """Defaults, then the configuration file, then LABELCHECK_* variables, then the command line."""
+    layers: dict[ParameterSource, dict[str, Any]] = {
+        ParameterSource.DEFAULT: {}, ParameterSource.ENVIRONMENT: {}, ParameterSource.COMMANDLINE: {}
+    }
+    for param, name in CONFIGURABLE.items():
+        source = ctx.get_parameter_source(param)
+        layers[source if source in layers else ParameterSource.DEFAULT][name] = ctx.params[param]
+    config = load_config(config_file) if config_file else discover_config(Path.cwd())
+    default, environment, command_line = (_option_settings(values) for values in layers.values())
+    return merge(default, config, environment, command_line)
+
+
+def _option_settings(values: dict[str, Any]) -> Settings:
+    lists = {key: _rule_list(values[key]) for key in ("select", "ignore") if key in values}
+    return Settings(**{**values, **lists})
+
+
+def _tee(*callbacks: Callable[[Any], None]) -> Callable[[Any], None]:
+    def call(value: Any) -> None:
+        for callback in callbacks:
+            callback(value)
+
+    return call
+
+
+def default_format() -> str:
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "table"
 
 
 @click.group(context_settings=CONTEXT)
@@ -132,49 +205,65 @@ def main() -> None:
 @click.argument("paths", nargs=-1, required=True, metavar="FILE...")
 @contract_options
 @click.option(
-    "--format", "format_name", type=click.Choice(list(REPORTERS)), default="table", show_default=True,
-    help="Report format.",
+    "--format", "format_name", type=click.Choice(list(REPORTERS)), default=default_format,
+    show_default="table; github under GitHub Actions", help="Report format.", **env("FORMAT"),
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
 @click.option(
     "--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="error", show_default=True,
-    help="Exit 1 when a finding has this severity or higher.",
+    help="Exit 1 when a finding has this severity or higher.", **env("FAIL_ON"),
 )
-@click.option("--select", metavar="RULE,...", help="Run only these rules.")
-@click.option("--ignore", metavar="RULE,...", help="Skip these rules.")
+@click.option("--select", metavar="RULE,...", help="Run only these rules.", **env("SELECT"))
+@click.option("--ignore", metavar="RULE,...", help="Skip these rules.", **env("IGNORE"))
 @click.option("--max-examples", type=click.IntRange(min=0), default=3, show_default=True,
-              help="Example annotations and images shown per rule and per category id.")
+              help="Example annotations and images shown per rule and per category id.", **env("MAX_EXAMPLES"))
 @click.option("--reader", type=click.Choice(["auto", *READERS]), default="auto", show_default=True,
               help="How files are read.", hidden=True)
+@config_options
+@baseline_options
 @handles_errors
-def scan(paths, preset, num_classes, mapping, classes, format_name, output, fail_on, select, ignore,
-         max_examples, reader) -> None:
+def scan(paths, output, reader, config_file, baseline_file, write_baseline, **configurable) -> None:
     """Check annotation files (COCO JSON, .json.gz, or - for stdin) against the model contract.
 
     Files given together (train and validation) must also agree on their
     category tables. Exit 0: nothing at or above --fail-on; 1: findings;
-    2: usage error or unreadable input.
+    2: usage error, bad configuration or unreadable input. Options override
+    LABELCHECK_* variables, which override the configuration file.
 
     \b
     Examples:
       labelcheck scan train.json val.json
       labelcheck scan train.json --num-classes 80 --mapping sorted
       labelcheck scan train.json --format json -o report.json
+      labelcheck scan train.json --format sarif -o labelcheck.sarif --baseline labelcheck-baseline.json
     """
-    contract = contract_from(preset, num_classes, mapping, classes)
+    if baseline_file and write_baseline:
+        raise click.UsageError("--baseline and --write-baseline exclude each other; give one of them")
+    # The configurable options are read from the context with their sources, to layer them over the config.
+    settings = layered_settings(click.get_current_context(), config_file)
+    contract = settings.contract()
     try:
-        policy = Policy(select=_rule_list(select), ignore=_rule_list(ignore) or frozenset())
+        policy = settings.policy()
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--select/--ignore") from None
+    fail_on, max_examples = settings.fail_on, settings.max_examples
+    baseline = Baseline.load(baseline_file) if baseline_file else None
+    recorded = Baseline() if write_baseline else None
     color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     with atomic_write(output) if output else deferred_stdout() as out:
-        reporter = REPORTERS[format_name](out, fail_on=fail_on, max_examples=max_examples, color=color)
+        reporter = REPORTERS[settings.format](out, fail_on=fail_on, max_examples=max_examples, color=color)
         reporter.start(contract)
         report = run_scan(
             list(paths), contract, policy=policy, reader=reader, max_examples=max_examples,
-            keep_findings=False, on_finding=reporter.finding,
+            keep_findings=False, baseline=baseline,
+            on_finding=reporter.finding if recorded is None else _tee(reporter.finding, recorded.add),
         )
         reporter.finish(report)
+    if recorded is not None:
+        recorded.write(write_baseline)
+        click.echo(f"labelcheck: wrote baseline {safe(write_baseline)}: {tally_text(report)}; scans with "
+                   "--baseline fail only on findings not in it", err=True)
+        sys.exit(EXIT_CLEAN)
     if not reporter.human or output:
         verdict = "failed" if report.failed(fail_on) else "passed"
         click.echo(f"labelcheck: {verdict}: {tally_text(report)} (--fail-on {fail_on})", err=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
+from .baseline import Baseline
 from .contract import Contract, resolve_contract
 from .findings import Finding, Severity
 from .readers import reader_for
@@ -50,6 +51,7 @@ def scan(
     max_examples: int = 3,
     keep_findings: bool = True,
     on_finding: FindingCallback | None = None,
+    baseline: Baseline | None = None,
 ) -> Report:
     """Check annotation files against a model contract.
 
@@ -57,7 +59,9 @@ def scan(
     list of those (scanned together: their category tables are compared).
     ``contract``: defaults to the mlperf-retinanet preset. ``on_finding`` is
     called with each finding as it is found; ``keep_findings=False`` keeps only
-    aggregates in the report, for bounded memory on huge files.
+    aggregates in the report, for bounded memory on huge files. Findings a
+    ``baseline`` knows are left out of everything and counted in
+    ``report.suppressed``.
 
     Raises ``InputError`` for unreadable or malformed input.
     """
@@ -67,11 +71,17 @@ def scan(
     rules = policy.active()
     if contract.class_names is None:
         rules = [rule for rule in rules if not rule.NEEDS_CLASS_NAMES]
-    report = Report(contract=contract, findings=[] if keep_findings else None)
+    report = Report(
+        contract=contract, findings=[] if keep_findings else None, suppressed=None if baseline is None else 0
+    )
+    known = baseline.matcher() if baseline is not None else None
     contexts: list[FileContext] = []
 
     def emit(findings: Iterable[Finding], file_report: FileReport) -> None:
         for finding in findings:
+            if known is not None and known.known(finding):
+                report.suppressed += 1
+                continue
             file_report.add(finding, max_examples)
             if report.findings is not None:
                 report.findings.append(finding)

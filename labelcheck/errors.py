@@ -20,3 +20,11 @@ class OutputError(LabelcheckError):
 
 class UsageError(LabelcheckError):
     """Options that cannot work together or name things that do not exist."""
+
+
+class BaselineError(LabelcheckError):
+    """A baseline file cannot be read or is not a labelcheck baseline."""
+
+
+class ConfigError(LabelcheckError):
+    """A configuration file cannot be read, or has an unknown key or a bad value."""

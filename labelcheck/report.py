@@ -86,6 +86,7 @@ class Report:
     contract: Contract
     files: list[FileReport] = field(default_factory=list)
     findings: list[Finding] | None = None  # every finding, when the scan kept them
+    suppressed: int | None = None  # findings a baseline matched (None: no baseline)
 
     def file_report(self, file: str) -> FileReport:
         for report in self.files:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from .base import Reporter
+from .github import GithubReporter
 from .json import JsonReporter
+from .junit import JunitReporter
+from .sarif import SarifReporter
 from .table import TableReporter
 
 REPORTERS: dict[str, type[Reporter]] = {
     TableReporter.name: TableReporter,
     JsonReporter.name: JsonReporter,
+    GithubReporter.name: GithubReporter,
+    SarifReporter.name: SarifReporter,
+    JunitReporter.name: JunitReporter,
 }
 
 __all__ = ["REPORTERS", "Reporter"]

@@ -12,6 +12,8 @@ from typing import ClassVar, TextIO
 from ..contract import Contract
 from ..findings import Finding
 from ..report import Report
+from ..rules.base import describe
+from ..text import safe
 
 
 class Reporter:
@@ -36,7 +38,28 @@ class Reporter:
 
 
 def tally_text(report: Report) -> str:
-    """'3 errors, 0 warnings, 12 info': the one-line count people read."""
-    counts = report.summary()
+    """'3 errors, 0 warnings, 12 info': the one-line count people read (plus what a baseline hid)."""
+    tally = counts_text(report.summary())
+    if report.suppressed is not None:
+        noun = "finding" if report.suppressed == 1 else "findings"
+        tally += f"; {report.suppressed} known {noun} suppressed by the baseline"
+    return tally
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """{'error': 3, 'info': 1} as '3 errors, 1 info'."""
     plural = {"error": "errors", "warning": "warnings", "info": "info"}
     return ", ".join(f"{count} {label if count == 1 else plural[label]}" for label, count in counts.items())
+
+
+def finding_text(finding: Finding) -> str:
+    """One line for annotation formats: where (JSON path and ids), then the message; terminal-safe.
+
+    '$.annotations[16].category_id (annotation 17, image 2, ef3c.jpg): category_id 264 >= ...'
+    """
+    ids = [f"{label} {describe(value)}" for label, value in
+           (("annotation", finding.annotation_id), ("image", finding.image_id)) if value is not None]
+    if finding.image_file is not None:
+        ids.append(finding.image_file)
+    where = f"{finding.path} ({', '.join(ids)})" if ids else finding.path
+    return safe(f"{where}: {finding.message}")

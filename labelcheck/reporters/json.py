@@ -10,7 +10,8 @@ Schema (version 1)::
                     optional "annotation_id", "image_id", "category_id", "image_file"}, ...],
       "files": [{"file", "counts": {"images", "annotations", "categories"},
                  "findings_by_rule": {...}, "findings_by_severity": {...}}, ...],
-      "summary": {"error": n, "warning": n, "info": n, "fail_on": "...", "failed": bool}
+      "summary": {"error": n, "warning": n, "info": n, "fail_on": "...", "failed": bool,
+                  "baseline_suppressed": n (only with --baseline)}
     }
 """
 
@@ -53,4 +54,6 @@ class JsonReporter(Reporter):
         files = ",\n    ".join(_dumps(file_report.to_dict()) for file_report in report.files)
         self.out.write(f'  "files": [\n    {files}\n  ],\n' if files else '  "files": [],\n')
         summary = {**report.summary(), "fail_on": self.fail_on, "failed": report.failed(self.fail_on)}
+        if report.suppressed is not None:
+            summary["baseline_suppressed"] = report.suppressed
         self.out.write(f'  "summary": {_dumps(summary)}\n}}\n')

@@ -1,0 +1,44 @@
+"""Shared by the CI-integration tests: a clean environment, the CLI runner, small COCO files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from labelcheck.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = "tests/cases/ci/tiny.json"  # 3 errors, 1 warning, 1 info with --num-classes 3
+CLEAN = "tests/cases/ci/tiny-clean.json"  # no findings with --num-classes 3
+CONTRACT = ["--num-classes", "3"]
+CI_VARIABLES = ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY")
+
+
+@pytest.fixture(autouse=True)
+def ci_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from the repository root with no CI or LABELCHECK_* variables from the caller's shell."""
+    for name in [*CI_VARIABLES, *(name for name in os.environ if name.startswith("LABELCHECK_"))]:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(ROOT)
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def write_coco(path: Path, category_ids: list, num_classes: int = 3) -> Path:
+    """A file with one image and one annotation per category id given."""
+    document = {
+        "images": [{"id": 1, "file_name": "a.jpg", "width": 100, "height": 100}],
+        "categories": [{"id": number, "name": f"class{number}"} for number in range(num_classes)],
+        "annotations": [
+            {"id": index + 1, "image_id": 1, "category_id": category, "bbox": [1, 2, 3, 4], "area": 12, "iscrowd": 0}
+            for index, category in enumerate(category_ids)
+        ],
+    }
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
