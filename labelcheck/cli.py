@@ -7,7 +7,6 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
 from __future__ import annotations
 
 import functools
-import json
 import os
 import shutil
 import sys
@@ -35,7 +34,7 @@ from .remap import remap as remap_files
 from .reporters import REPORTERS
 from .reporters.base import tally_text
 from .rules import RULES
-from .text import safe
+from .text import json_text, safe
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -61,6 +60,10 @@ def handles_errors(command: Callable) -> Callable:
             fail(str(exc))
         except KeyboardInterrupt:
             fail("interrupted; no output was written")
+        except BrokenPipeError:
+            # The reader went away (`labelcheck scan ... | head`): nothing left to say.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_ERROR)
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             if debug:
                 traceback.print_exc()
@@ -309,8 +312,7 @@ def output_options(command: Callable) -> Callable:
 def write_json_report(path: str | None, document: dict) -> None:
     if path:
         with atomic_write(path) as handle:
-            json.dump(document, handle, indent=1, ensure_ascii=False)
-            handle.write("\n")
+            handle.write(json_text(document, indent=1) + "\n")
 
 
 def echo_err(message: str) -> None:

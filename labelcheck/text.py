@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 
 
@@ -19,3 +20,10 @@ def safe(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def json_text(value: object, **options: object) -> str:
+    """JSON for reports: non-ASCII kept readable, lone surrogates (which UTF-8
+    cannot carry) written as the \\udXXX escapes JSON allows, NaN refused."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, **options)  # type: ignore[arg-type]
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -120,3 +120,40 @@ def test_fail_on_thresholds(write_json):
     assert run_cli(*base, "--fail-on", "info").exit_code == 1
     assert run_cli(*base, "--fail-on", "never").exit_code == 0
     assert run_cli("scan", BAD, "--fail-on", "never").exit_code == 0
+
+
+def test_lone_surrogates_do_not_crash_reports(write_json, tmp_path):
+    """A JSON \\ud800 escape decodes to a string UTF-8 cannot encode; reports escape it again."""
+    text = (
+        '{"categories": [{"id": 0, "name": "cat"}], "images": [{"id": 1, "file_name": "a\\udc80.jpg"}],'
+        ' "annotations": [{"id": 1, "image_id": 1, "category_id": "x\\ud800", "bbox": [1, 1, 2, 2],'
+        ' "area": 4, "iscrowd": 0}]}'
+    )
+    path = write_json(text)
+    result = run_cli("scan", path, "--num-classes", "1", "--format", "json")
+    assert result.exit_code == 1, result.stderr
+    (finding,) = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "invalid-category-id"]
+    assert finding["category_id"] == "x\ud800" and finding["image_file"] == "a\udc80.jpg"
+    table = run_cli("scan", path, "--num-classes", "1")
+    assert table.exit_code == 1 and "a\\udc80.jpg" in table.stdout
+    audit = tmp_path / "audit.json"
+    assert run_cli("clean", path, "-o", tmp_path / "out.json", "--num-classes", "1", "--report", audit).exit_code == 0
+    assert json.loads(audit.read_text())["dropped_annotations"][0]["category_id"] == "x\ud800"
+
+
+def test_closed_pipe_is_quiet(write_json):
+    """`labelcheck scan ... | head -1`: no traceback, no internal-error message."""
+    import subprocess
+    import sys
+
+    annotations = [{"id": i, "image_id": 1, "category_id": 999} for i in range(5000)]  # a report > a pipe buffer
+    path = write_json({"categories": [], "images": [], "annotations": annotations})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labelcheck", "scan", str(path), "--format", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait() == 2
+    assert "Traceback" not in stderr and "internal error" not in stderr

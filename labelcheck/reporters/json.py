@@ -17,20 +17,14 @@ Schema (version 1)::
 
 from __future__ import annotations
 
-import json
-
 from .. import __version__
 from ..contract import Contract
 from ..findings import Finding
 from ..report import Report
+from ..text import json_text
 from .base import Reporter
 
 SCHEMA_VERSION = 1
-
-
-def _dumps(value: object) -> str:
-    # Raw values from the file may be NaN (reported as strings by findings); be strict anyway.
-    return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
 class JsonReporter(Reporter):
@@ -40,20 +34,20 @@ class JsonReporter(Reporter):
         self._count = 0
         self.out.write("{\n")
         self.out.write(f'  "schema_version": {SCHEMA_VERSION},\n')
-        self.out.write(f'  "tool": {_dumps({"name": "labelcheck", "version": __version__})},\n')
-        self.out.write(f'  "contract": {_dumps(contract.to_dict())},\n')
+        self.out.write(f'  "tool": {json_text({"name": "labelcheck", "version": __version__})},\n')
+        self.out.write(f'  "contract": {json_text(contract.to_dict())},\n')
         self.out.write('  "findings": [')
 
     def finding(self, finding: Finding) -> None:
         self.out.write(",\n    " if self._count else "\n    ")
-        self.out.write(_dumps(finding.to_dict()))
+        self.out.write(json_text(finding.to_dict()))
         self._count += 1
 
     def finish(self, report: Report) -> None:
         self.out.write("\n  ],\n" if self._count else "],\n")
-        files = ",\n    ".join(_dumps(file_report.to_dict()) for file_report in report.files)
+        files = ",\n    ".join(json_text(file_report.to_dict()) for file_report in report.files)
         self.out.write(f'  "files": [\n    {files}\n  ],\n' if files else '  "files": [],\n')
         summary = {**report.summary(), "fail_on": self.fail_on, "failed": report.failed(self.fail_on)}
         if report.suppressed is not None:
             summary["baseline_suppressed"] = report.suppressed
-        self.out.write(f'  "summary": {_dumps(summary)}\n}}\n')
+        self.out.write(f'  "summary": {json_text(summary)}\n}}\n')
