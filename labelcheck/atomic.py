@@ -1,9 +1,12 @@
-"""Atomic output: write beside the target, rename into place only when complete.
+"""Atomic output: write beside the target, name it only when complete.
 
 On Linux the data goes to an unnamed O_TMPFILE in the target's folder, given a
-name only once complete, so even a killed process leaves nothing behind. Where
-O_TMPFILE is unavailable a hidden named temporary file is used, removed on any
-error or Ctrl-C. Either way the target is never seen half-written.
+name only when committed, so even a killed process leaves nothing behind.
+Where O_TMPFILE is unavailable a hidden named temporary file is used, removed
+on any error or Ctrl-C. Either way the target is never seen half-written.
+
+Several outputs that belong together (remap's train and validation) are staged
+first and committed together, so a failure on one writes none.
 """
 
 from __future__ import annotations
@@ -23,61 +26,85 @@ def _umask() -> int:
     return mask
 
 
-def _open_unnamed(folder: Path) -> tuple[int, str | None]:
-    """An fd for new data in ``folder``, and the temp name if it had to have one."""
-    if hasattr(os, "O_TMPFILE"):
-        try:
-            return os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o666 & ~_umask()), None
-        except OSError:
-            pass  # filesystem without O_TMPFILE support: fall back to a named file
-    name = str(folder / f".labelcheck-{secrets.token_hex(6)}.tmp")
-    return os.open(name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666 & ~_umask()), name
+def _temp_name(folder: Path) -> str:
+    return str(folder / f".labelcheck-{secrets.token_hex(6)}.tmp")
 
 
-def _publish(fd: int, temp: str | None, target: Path) -> None:
-    if temp is None:
-        temp = str(target.parent / f".labelcheck-{secrets.token_hex(6)}.tmp")
-        # linkat(AT_SYMLINK_FOLLOW) names the unnamed file; CPython only uses
-        # linkat (rather than link, which would link the /proc symlink itself)
-        # when a dir fd is given.
-        root = os.open("/", os.O_RDONLY)
+class StagedFile:
+    """New content for ``target``, invisible until :meth:`commit`."""
+
+    def __init__(self, target: str | os.PathLike, mode: str = "wb") -> None:
+        self.target = Path(target)
+        folder = self.target.parent
+        if not folder.is_dir():
+            raise OutputError(f"{self.target}: output folder {folder} does not exist; create it first")
+        self.temp: str | None = None
         try:
-            os.link(f"/proc/self/fd/{fd}", temp, src_dir_fd=root, follow_symlinks=True)
+            self.fd = self._open_unnamed(folder)
+        except OSError as exc:
+            raise OutputError(f"{self.target}: cannot write in {folder}: {exc.strerror}") from None
+        self.handle: IO = os.fdopen(self.fd, mode, encoding=None if "b" in mode else "utf-8", closefd=False)
+
+    def _open_unnamed(self, folder: Path) -> int:
+        flags = 0o666 & ~_umask()
+        if hasattr(os, "O_TMPFILE"):
+            with contextlib.suppress(OSError):  # no O_TMPFILE on this filesystem: use a named file
+                return os.open(folder, os.O_TMPFILE | os.O_WRONLY, flags)
+        self.temp = _temp_name(folder)
+        return os.open(self.temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, flags)
+
+    def commit(self) -> None:
+        """Flush to disk and give the content the target's name, atomically."""
+        try:
+            self.handle.flush()
+            os.fsync(self.fd)
+            if self.temp is None:
+                self.temp = _temp_name(self.target.parent)
+                # linkat(AT_SYMLINK_FOLLOW) names the unnamed file; CPython uses linkat
+                # (not link, which would link the /proc symlink itself) only when given a dir fd.
+                root = os.open("/", os.O_RDONLY)
+                try:
+                    os.link(f"/proc/self/fd/{self.fd}", self.temp, src_dir_fd=root, follow_symlinks=True)
+                finally:
+                    os.close(root)
+            if self.target.exists():
+                os.chmod(self.temp, self.target.stat().st_mode & 0o7777)
+            os.replace(self.temp, self.target)
+            self.temp = None
+        except OSError as exc:
+            raise OutputError(f"{self.target}: write failed: {exc.strerror or exc}; nothing was written") from None
         finally:
-            os.close(root)
+            self.discard()
+
+    def discard(self) -> None:
+        """Drop the content (a no-op after commit)."""
+        if self.handle.closed:
+            return
+        with contextlib.suppress(OSError):
+            self.handle.close()
+        os.close(self.fd)
+        if self.temp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.temp)
+
+
+@contextlib.contextmanager
+def staged(target: str | os.PathLike, mode: str = "wb") -> Iterator[StagedFile]:
+    """A StagedFile discarded on any error; the caller commits it."""
+    stage = StagedFile(target, mode)
     try:
-        if target.exists():
-            os.chmod(temp, target.stat().st_mode & 0o7777)
-        os.replace(temp, target)
+        yield stage
+    except OSError as exc:
+        stage.discard()
+        raise OutputError(f"{stage.target}: write failed: {exc.strerror or exc}; nothing was written") from None
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
+        stage.discard()
         raise
 
 
 @contextlib.contextmanager
 def atomic_write(target: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
     """Yield a file whose content replaces ``target`` only if the block completes."""
-    target = Path(target)
-    folder = target.parent
-    if not folder.is_dir():
-        raise OutputError(f"{target}: output folder {folder} does not exist; create it first")
-    try:
-        fd, temp = _open_unnamed(folder)
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write in {folder}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8", closefd=False) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(fd)
-        _publish(fd, temp, target)
-    except BaseException as exc:
-        if temp is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
-        if isinstance(exc, OSError):
-            raise OutputError(f"{target}: write failed: {exc.strerror or exc}; nothing was written") from None
-        raise
-    finally:
-        os.close(fd)
+    with staged(target, mode) as stage:
+        yield stage.handle
+        stage.commit()

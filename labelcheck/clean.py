@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .contract import Contract, resolve_contract
-from .engine import Policy, scan
+from .engine import scan
 from .errors import UsageError
-from .findings import Finding
-from .rewrite.files import check_output, read_text, write_text
+from .findings import Finding, Severity, jsonable
+from .rewrite.files import check_output, commit_all, read_text, stage_text
 from .rewrite.writer import rewrite
 from .rules import RULES
 
@@ -52,6 +52,9 @@ class CleanResult:
     dropped: dict[int, DroppedAnnotation] = field(default_factory=dict)  # by position
     dropped_with_image: list[DroppedAnnotation] = field(default_factory=list)  # clean itself, image dropped
     dropped_images: list[dict[str, Any]] = field(default_factory=list)
+    # Error-level findings of other rules: what the output still gets wrong.
+    remaining: Counter = field(default_factory=Counter)
+    remaining_example: dict[str, str] = field(default_factory=dict)  # rule -> one message
 
     @property
     def dropped_annotations(self) -> int:
@@ -94,6 +97,7 @@ class CleanResult:
                 "images": {"kept": self.kept_images, "dropped": len(self.dropped_images)},
             },
             "dropped_by_rule": dict(sorted(self.by_rule().items())),
+            "remaining_errors_by_rule": dict(sorted(self.remaining.items())),
             "dropped_annotations": annotations,
             "dropped_images": self.dropped_images,
         }
@@ -132,7 +136,10 @@ def clean(
     result = CleanResult(source=str(source), output=str(target), drop=drop, rules=rules)
 
     def record(finding: Finding) -> None:
-        if finding.position < 0:
+        if finding.rule not in rules or finding.position < 0:
+            if finding.severity >= Severity.ERROR and finding.rule not in rules:
+                result.remaining[finding.rule] += 1
+                result.remaining_example.setdefault(finding.rule, finding.message)
             return
         entry = result.dropped.setdefault(
             finding.position,
@@ -141,8 +148,8 @@ def clean(
         if finding.rule not in entry.reasons:
             entry.reasons.append(finding.rule)
 
-    report = scan(str(source), contract or resolve_contract(), policy=Policy(select=frozenset(rules)),
-                  keep_findings=False, on_finding=record)
+    # Every rule runs, so the result can say what dropping annotations does not fix.
+    report = scan(str(source), contract or resolve_contract(), keep_findings=False, on_finding=record)
     result.annotations = report.files[0].annotations
     result.images = report.files[0].images
     text = read_text(str(source))
@@ -150,7 +157,7 @@ def clean(
     if drop == "images":
         doomed = {d.image_id for d in result.dropped.values() if d.image_id is not None}
         edits = {"annotations": _annotation_edit(result, doomed), "images": _image_edit(result, doomed)}
-    write_text(target, rewrite(text, edits, str(source)), backup_of=str(source) if in_place else None)
+    commit_all(stage_text(target, rewrite(text, edits, str(source)), backup_of=str(source) if in_place else None))
     return result
 
 
@@ -163,7 +170,9 @@ def _annotation_edit(result: CleanResult, doomed_images: set | None = None):
             image_id = annotation.get("image_id") if isinstance(annotation, dict) else None
             if _hashable(image_id) and image_id in doomed_images:
                 result.dropped_with_image.append(
-                    DroppedAnnotation(index, annotation.get("id"), image_id, annotation.get("category_id"))
+                    DroppedAnnotation(
+                        index, jsonable(annotation.get("id")), jsonable(image_id), jsonable(annotation.get("category_id"))
+                    )
                 )
                 return None
         return element
@@ -181,7 +190,7 @@ def _image_edit(result: CleanResult, doomed_images: set):
         image_id = image.get("id") if isinstance(image, dict) else None
         if _hashable(image_id) and image_id in doomed_images:
             result.dropped_images.append(
-                {"image_id": image_id, "file_name": image.get("file_name"), "position": index,
+                {"image_id": jsonable(image_id), "file_name": jsonable(image.get("file_name")), "position": index,
                  "reasons": sorted(reasons.get(image_id, ()))}
             )
             return None

@@ -25,12 +25,13 @@ from .baseline import Baseline
 from .clean import DEFAULT_CLEAN_RULES, DROP_CHOICES
 from .clean import clean as clean_file
 from .config import Settings, discover_config, load_config, merge
-from .contract import PRESETS, Mapping, resolve_contract
+from .contract import PRESETS, Mapping
 from .engine import scan as run_scan
 from .errors import LabelcheckError
 from .findings import FAIL_ON_CHOICES
 from .readers import READERS
 from .remap import remap as remap_files
+from .rewrite.files import check_side_output
 from .reporters import REPORTERS
 from .reporters.base import tally_text
 from .rules import RULES
@@ -129,10 +130,6 @@ contract_options = bundle(
     ),
 )
 
-def contract_from(preset: str | None, num_classes: int | None, mapping: str | None, classes: str | None):
-    return resolve_contract(preset=preset, num_classes=num_classes, mapping=mapping, classes=classes)
-
-
 # What a CI gate needs besides the contract: where settings come from and which findings are already known.
 config_options = bundle(
     click.option(
@@ -169,6 +166,8 @@ def layered_settings(ctx: click.Context, config_file: str | None) -> Settings:
         ParameterSource.DEFAULT: {}, ParameterSource.ENVIRONMENT: {}, ParameterSource.COMMANDLINE: {}
     }
     for param, name in CONFIGURABLE.items():
+        if param not in ctx.params:  # clean and remap take only the contract options
+            continue
         source = ctx.get_parameter_source(param)
         layers[source if source in layers else ParameterSource.DEFAULT][name] = ctx.params[param]
     config = load_config(config_file) if config_file else discover_config(Path.cwd())
@@ -242,6 +241,11 @@ def scan(paths, output, reader, config_file, baseline_file, write_baseline, **co
     """
     if baseline_file and write_baseline:
         raise click.UsageError("--baseline and --write-baseline exclude each other; give one of them")
+    side_outputs = [(output, "--output"), (write_baseline, "--write-baseline")]
+    for index, (path, option) in enumerate(side_outputs):
+        others = [other for other, _ in side_outputs[:index]]
+        if path:
+            check_side_output(path, option, [*paths, *(o for o in others if o)])
     # The configurable options are read from the context with their sources, to layer them over the config.
     settings = layered_settings(click.get_current_context(), config_file)
     contract = settings.contract()
@@ -323,13 +327,15 @@ def echo_err(message: str) -> None:
 @click.argument("source", metavar="IN")
 @click.option("--output", "-o", required=False, type=click.Path(dir_okay=False), help="The cleaned file.")
 @contract_options
+@config_options
 @click.option("--drop", type=click.Choice(DROP_CHOICES), default="annotations", show_default=True,
               help="Drop only the offending annotations, or every image that has one (with all its annotations).")
 @click.option("--rule", "rules", multiple=True, metavar="NAME",
               help=f"Drop annotations with findings of this rule (repeatable). Default: {', '.join(DEFAULT_CLEAN_RULES)}.")
 @output_options
 @handles_errors
-def clean(source, output, preset, num_classes, mapping, classes, drop, rules, force, in_place, report_path) -> None:
+def clean(source, output, preset, num_classes, mapping, classes, config_file, drop, rules, force, in_place,
+          report_path) -> None:
     """Write a copy of IN without the annotations that would crash or corrupt training.
 
     Everything else is kept exactly: the kept annotations, images and
@@ -343,7 +349,9 @@ def clean(source, output, preset, num_classes, mapping, classes, drop, rules, fo
       labelcheck clean train.json -o train.clean.json --drop images --report dropped.json
     """
     output = _output_for(source, output, in_place)
-    contract = contract_from(preset, num_classes, mapping, classes)
+    if report_path:
+        check_side_output(report_path, "--report", [source, output], force=force)
+    contract = layered_settings(click.get_current_context(), config_file).contract()
     result = clean_file(source, output, contract, drop=drop, rules=rules or None, force=force, in_place=in_place)
     write_json_report(report_path, result.audit())
     echo_err(
@@ -353,6 +361,8 @@ def clean(source, output, preset, num_classes, mapping, classes, drop, rules, fo
     )
     for rule, count in sorted(result.by_rule().items()):
         echo_err(f"  {rule}: {count} annotations")
+    for rule, count in sorted(result.remaining.items()):
+        echo_err(f"  found but not fixed by clean: {rule} ({count}): {result.remaining_example[rule]}")
     by_category = result.by_category()
     if by_category:
         listed = ", ".join(f"{category} ({count})" for category, count in by_category.most_common(10))
@@ -381,10 +391,11 @@ def _output_for(source: str, output: str | None, in_place: bool) -> str:
 @click.option("--start", type=int, default=0, show_default=True, help="First id for --contiguous.")
 @click.option("--drop-unknown", is_flag=True, help="Remove categories the method cannot map, with their annotations.")
 @contract_options
+@config_options
 @output_options
 @handles_errors
 def remap(sources, output, output_dir, offset, by_name, table, contiguous, start, drop_unknown,
-          preset, num_classes, mapping, classes, force, in_place, report_path) -> None:
+          preset, num_classes, mapping, classes, config_file, force, in_place, report_path) -> None:
     """Renumber category ids in categories and every annotation of IN.
 
     Several inputs (train and validation) are remapped with one mapping into
@@ -400,7 +411,9 @@ def remap(sources, output, output_dir, offset, by_name, table, contiguous, start
     if sum([offset is not None, by_name, table is not None, contiguous]) != 1:
         raise click.UsageError("choose exactly one of --offset, --by-name, --map, --contiguous")
     outputs = _remap_outputs(sources, output, output_dir, in_place)
-    contract = contract_from(preset, num_classes, mapping, classes)
+    if report_path:
+        check_side_output(report_path, "--report", [*sources, *outputs], force=force)
+    contract = layered_settings(click.get_current_context(), config_file).contract()
     result = remap_files(list(sources), outputs, offset=offset, by_name=by_name, table=table,
                          contiguous=contiguous, start=start, drop_unknown=drop_unknown, contract=contract,
                          force=force, in_place=in_place, make_folders=output_dir is not None)

@@ -12,7 +12,8 @@ from typing import Any, Callable, Iterable, Sequence
 from .baseline import Baseline
 from .contract import Contract, resolve_contract
 from .findings import Finding, Severity
-from .readers import reader_for
+from .errors import UsageError
+from .readers import STDIN, reader_for
 from .report import FileReport, Report
 from .rules import RULES, BatchView, FileContext, Rule
 
@@ -30,6 +31,8 @@ class Policy:
         unknown = sorted(named - set(RULES))
         if unknown:
             raise ValueError(f"unknown rule {unknown[0]!r}; see 'labelcheck rules' for the list")
+        if not self.active():
+            raise ValueError("no rule is left to run: the selection is empty or ignores every selected rule")
 
     def active(self) -> list[type[Rule]]:
         return [
@@ -66,6 +69,8 @@ def scan(
     Raises ``InputError`` for unreadable or malformed input.
     """
     sources = [paths] if isinstance(paths, (str, bytes)) or not isinstance(paths, Sequence) else list(paths)
+    if sum(1 for source in sources if source == STDIN) > 1:
+        raise UsageError("standard input (-) can be read only once; give it once")
     contract = contract or resolve_contract()
     policy = policy or Policy()
     rules = policy.active()

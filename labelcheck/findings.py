@@ -61,3 +61,11 @@ class Finding:
             if value is not None:
                 result[key] = value
         return result
+
+
+def jsonable(value: Any) -> Any:
+    """A raw value from the file, fit for a JSON report: NaN and Infinity, which
+    JSON cannot carry, become the strings "nan", "inf", "-inf"."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return repr(value)
+    return value

@@ -13,18 +13,19 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-from .contract import Contract, resolve_contract
+from .contract import Contract, Mapping, resolve_contract
 from .dataset import USABLE_KINDS, Category, classify_id, usable, usable_category_id
 from .errors import UsageError
 from .readers import reader_for
 from .readers.base import display_name
-from .rewrite.files import check_output, read_text, write_text
+from .rewrite.files import check_output, commit_all, discard_all, read_text, stage_text
 from .rewrite.writer import replace_members, rewrite
 from .text import safe
 
@@ -57,7 +58,9 @@ class RemapResult:
         shifts = {new - old for old, new in pairs if new is not None}
         if len(shifts) == 1 and all(new is not None for _, new in pairs):
             (shift,) = shifts
-            return f"every id {shift:+d} ({len(pairs)} ids: {pairs[0][0]}..{pairs[-1][0]} -> {pairs[0][1]}..{pairs[-1][1]})"
+            first, last = pairs[0][0], pairs[-1][0]
+            span = f": {first}..{last} -> {first + shift}..{last + shift}" if last - first + 1 == len(pairs) else ""
+            return f"every id {shift:+d} ({len(pairs)} ids{span})"
         shown = ", ".join(f"{old}->{'dropped' if new is None else new}" for old, new in pairs[:limit])
         return f"{len(pairs)} ids: {shown}" + (f", ... ({len(pairs) - limit} more)" if len(pairs) > limit else "")
 
@@ -88,34 +91,47 @@ def load_table(path: str | os.PathLike) -> dict[int, int]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: byte {exc.start}: the mapping table is not UTF-8; re-encode it") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read the mapping table: {exc.strerror}") from None
-    if text.lstrip().startswith("{"):
-        try:
-            pairs = list(json.loads(text).items())
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"{path}: byte {exc.pos}: invalid JSON in the mapping table: {exc.msg}") from None
-        where = [f"key {key!r}" for key, _ in pairs]
+    if text.lstrip().startswith(("{", "[")):
+        pairs, where = _json_pairs(path, text)
     else:
         rows = [row for row in csv.reader(text.splitlines()) if row and any(cell.strip() for cell in row)]
         where = [f"line {n}" for n in range(1, len(rows) + 1)]
-        if rows and not _is_int(rows[0][0]):
+        if rows and _integer(rows[0][0]) is None:
             rows, where = rows[1:], where[1:]  # a header
         pairs = [tuple(row) for row in rows]
     table: dict[int, int] = {}
     for place, pair in zip(where, pairs):
-        if len(pair) != 2 or not _is_int(pair[0]) or not _is_int(pair[1]):
+        old, new = (_integer(pair[0]), _integer(pair[1])) if len(pair) == 2 else (None, None)
+        if old is None or new is None:
             raise UsageError(f"{path}: {place}: expected an old id and a new id, both integers")
-        table[int(pair[0])] = int(pair[1])
+        table[old] = new
     return table
 
 
-def _is_int(value: Any) -> bool:
+def _json_pairs(path: Path, text: str) -> tuple[list, list[str]]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}: character {exc.pos}: invalid JSON in the mapping table: {exc.msg}") from None
+    if not isinstance(document, dict):
+        raise UsageError(f'{path}: the mapping table must be a JSON object like {{"1": 0, "2": 1}}')
+    pairs = list(document.items())
+    return pairs, [f"key {key!r}" for key, _ in pairs]
+
+
+def _integer(value: Any) -> int | None:
+    """An int from an int or a string of ASCII digits; None for anything else."""
     if isinstance(value, bool):
-        return False
+        return None
     if isinstance(value, int):
-        return True
-    return isinstance(value, str) and value.strip().lstrip("-").isdigit()
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]+\s*", value):
+        return int(value)
+    return None
 
 
 def _declared(files: Sequence[FileCategories]) -> dict[int, Any]:
@@ -151,13 +167,14 @@ def build_mapping(
         raise UsageError("choose exactly one of --offset, --by-name, --map, --contiguous")
     declared = _declared(files)
     used = set().union(*(info.annotation_ids for info in files)) | set(declared)
+    contract = contract or resolve_contract()
     if offset is not None:
-        return {old: old + offset for old in used}
-    if by_name:
-        names = (contract or resolve_contract()).class_names
-        if names is None:
+        known = {old: old + offset for old in declared}
+        unknown_what = "is used by annotations but not declared in categories"
+    elif by_name:
+        if contract.class_names is None:
             raise UsageError("--by-name needs the model's class names: give --classes FILE or a --preset")
-        column = {name: index for index, name in enumerate(names)}
+        column = {name: index for index, name in enumerate(contract.class_names)}
         known = {old: column[name] for old, name in declared.items() if isinstance(name, str) and name in column}
         unknown_what = "is not a model class"
     elif table is not None:
@@ -165,7 +182,7 @@ def build_mapping(
         unknown_what = "is not in the mapping table"
     else:
         known = {old: start + rank for rank, old in enumerate(sorted(declared))}
-        unknown_what = "is not declared in categories"
+        unknown_what = "is used by annotations but not declared in categories"
     mapping: dict[int, int | None] = dict(known)
     for old in sorted(used - set(known)):
         if not drop_unknown:
@@ -174,19 +191,31 @@ def build_mapping(
                 f"category {old}{label} {unknown_what}; fix it, or pass --drop-unknown to remove it and its annotations"
             )
         mapping[old] = DROP
-    _require_one_to_one(mapping, declared)
+    _require_one_to_one(mapping)
+    _require_columns(mapping, contract)
     return mapping
 
 
-def _require_one_to_one(mapping: dict[int, int | None], declared: dict[int, Any]) -> None:
+def _require_one_to_one(mapping: dict[int, int | None]) -> None:
     seen: dict[int, int] = {}
-    for old in sorted(declared):
-        new = mapping.get(old)
+    for old, new in sorted(mapping.items()):
         if new is None:
             continue
         if new in seen:
             raise UsageError(f"categories {seen[new]} and {old} would both become {new}; the mapping must be one-to-one")
         seen[new] = old
+
+
+def _require_columns(mapping: dict[int, int | None], contract: Contract) -> None:
+    """Under the raw mapping the new ids are column indices: they must fit the head."""
+    if contract.mapping != Mapping.RAW:
+        return
+    for old, new in sorted(mapping.items()):
+        if new is not None and not 0 <= new < contract.num_classes:
+            raise UsageError(
+                f"category {old} would become {new}, outside the model's columns 0..{contract.num_classes - 1}; "
+                "is the file already remapped? (for another head, give its --num-classes or --mapping)"
+            )
 
 
 def remap(
@@ -228,11 +257,18 @@ def remap(
     mapping = build_mapping(files, offset=offset, by_name=by_name, table=table, contiguous=contiguous,
                             start=start, drop_unknown=drop_unknown, contract=contract)
     result = RemapResult(mapping)
-    for source, target in zip(sources, targets):
-        text = read_text(source)
-        edits = {"categories": _category_edit(mapping, source), "annotations": _annotation_edit(mapping, result, source)}
-        write_text(target, rewrite(text, edits, display_name(source)), backup_of=source if in_place else None)
-        result.outputs.append(str(target))
+    stages = []
+    try:  # stage every output before naming any: all are written, or none
+        for source, target in zip(sources, targets):
+            text = read_text(source)
+            edits = {"categories": _category_edit(mapping, source), "annotations": _annotation_edit(mapping, result, source)}
+            pieces = rewrite(text, edits, display_name(source))
+            stages += stage_text(target, pieces, backup_of=source if in_place else None)
+            result.outputs.append(str(target))
+    except BaseException:
+        discard_all(stages)
+        raise
+    commit_all(stages)
     return result
 
 

@@ -21,7 +21,6 @@ import re
 from collections import Counter
 
 from ..contract import Contract
-from ..errors import OutputError
 from ..findings import Finding, Severity
 from ..report import FileReport, Report
 from ..text import safe
@@ -42,7 +41,7 @@ def escape_property(text: str) -> str:
 
 def command(name: str, message: str, **properties: str) -> str:
     """One workflow command line, e.g. ``::error file=a.json,title=rule::message``."""
-    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
+    props = ",".join(f"{key}={escape_property(safe(value))}" for key, value in properties.items())
     return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
 
 
@@ -72,7 +71,9 @@ class GithubReporter(Reporter):
         if self._hidden:
             self.out.write(command("notice", self._overflow_note(bool(summary_file)), title="labelcheck") + "\n")
         if summary_file:
-            _append(summary_file, self.markdown(report))
+            problem = _append(summary_file, self.markdown(report))
+            if problem:  # the annotations above are still worth having
+                self.out.write(command("warning", problem, title="labelcheck") + "\n")
 
     def _overflow_note(self, has_summary: bool) -> str:
         hidden = {severity.label: self._hidden[severity] for severity in sorted(self._hidden, reverse=True)}
@@ -107,11 +108,11 @@ def _rows(file_report: FileReport) -> list[str]:
     return rows
 
 
-def _append(path: str, text: str) -> None:
+def _append(path: str, text: str) -> str | None:
+    """Append to the job summary; the problem, if it cannot be written."""
     try:
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(text)
     except OSError as exc:
-        raise OutputError(
-            f"{path}: cannot append the job summary (GITHUB_STEP_SUMMARY): {exc.strerror or exc}"
-        ) from None
+        return f"{path}: cannot append the job summary (GITHUB_STEP_SUMMARY): {exc.strerror or exc}"
+    return None

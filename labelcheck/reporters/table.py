@@ -15,7 +15,7 @@ from rich.text import Text
 
 from ..findings import Severity
 from ..report import FileReport, Report
-from ..text import safe
+from ..text import json_text, safe
 from .base import Reporter, tally_text
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -25,8 +25,13 @@ def _text(value: object) -> Text:
     return Text(safe(str(value)))
 
 
+def _value(value: object, missing: str = "missing") -> str:
+    """A raw JSON value as the file spells it: true, "12" (a string), 12."""
+    return missing if value is None else safe(json_text(value))
+
+
 def _ids(values: list) -> str:
-    return ", ".join(safe(str(v)) for v in values)
+    return ", ".join(_value(v) for v in values)
 
 
 class TableReporter(Reporter):
@@ -95,10 +100,10 @@ class TableReporter(Reporter):
         ordered = sorted(groups.values(), key=lambda group: -group.count)
         for group in ordered:
             table.add_row(
-                _text(group.category_id if group.category_id is not None else "missing"),
+                Text(_value(group.category_id, missing="null/missing")),
                 str(group.count),
                 Text(_ids(group.annotation_ids)),
-                Text(_ids(group.image_files)),
+                Text(", ".join(safe(name) for name in group.image_files)),
             )
         return table
 

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Iterable
 
-from ..atomic import atomic_write
+from ..atomic import StagedFile, staged
 from ..errors import OutputError, UsageError
 from ..readers.base import STDIN, decode_utf8, display_name, read_all_bytes
 
@@ -59,18 +59,63 @@ def check_output(
     return target
 
 
-def write_text(target: Path, pieces: Iterable[str], *, backup_of: str | None = None) -> None:
-    """Write the pieces atomically, gzip-compressed when the name ends in .gz."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if backup_of is not None:
-        with atomic_write(target.with_name(target.name + BACKUP_SUFFIX), "wb") as handle, open(backup_of, "rb") as src:
-            shutil.copyfileobj(src, handle)
-    with atomic_write(target, "wb") as raw:
-        if target.name.endswith(".gz"):
-            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as handle:
-                _write(pieces, handle)
-        else:
-            _write(pieces, raw)
+def check_side_output(path: str | os.PathLike, option: str, protected: list[str], *, force: bool = True) -> None:
+    """A report or baseline path must not be an input or another output of the run."""
+    target = Path(path)
+    for other in protected:
+        if other != STDIN and (Path(other).resolve() == target.resolve() or _same_file(Path(other), target)):
+            raise UsageError(f"{option} {target} is also an input or output of this run; choose another path")
+    if target.is_dir():
+        raise OutputError(f"{target}: is a directory; give {option} a file path")
+    if target.exists() and not force:
+        raise OutputError(f"{target}: already exists; pass --force to overwrite it")
+    if not target.parent.is_dir():
+        raise OutputError(f"{target}: output folder {target.parent} does not exist; create it first")
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot create the output folder: {exc.strerror}") from None
+
+
+def stage_text(target: Path, pieces: Iterable[str], *, backup_of: str | None = None) -> list[StagedFile]:
+    """Write the pieces (gzip-compressed for a .gz name) and, for in-place runs, a
+    backup of the input, without naming anything yet: commit the result with
+    :func:`commit_all`. An error discards what was staged."""
+    _make_folder(target.parent)
+    stages = []
+    try:
+        if backup_of is not None:
+            with staged(target.with_name(target.name + BACKUP_SUFFIX)) as backup, open(backup_of, "rb") as src:
+                shutil.copyfileobj(src, backup.handle)
+                stages.append(backup)
+        with staged(target) as stage:
+            if target.name.endswith(".gz"):
+                with gzip.GzipFile(fileobj=stage.handle, mode="wb", mtime=0) as handle:
+                    _write(pieces, handle)
+            else:
+                _write(pieces, stage.handle)
+            stages.append(stage)
+    except BaseException:
+        discard_all(stages)
+        raise
+    return stages
+
+
+def commit_all(stages: list[StagedFile]) -> None:
+    """Name every staged output (backups first, as they were staged)."""
+    try:
+        for stage in stages:
+            stage.commit()
+    finally:
+        discard_all(stages)
+
+
+def discard_all(stages: list[StagedFile]) -> None:
+    for stage in stages:
+        stage.discard()
 
 
 def _write(pieces: Iterable[str], handle) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..contract import Contract, Mapping
 from ..dataset import AnnotationBatch, Category, ImageTable, ValueKind, usable, usable_category_id
-from ..findings import Finding, Severity
+from ..findings import Finding, Severity, jsonable
 from ..text import safe
 
 
@@ -53,7 +53,10 @@ class FileContext:
         if mapping == Mapping.SORTED:
             return {number: rank for rank, number in enumerate(sorted(self.declared))}
         positions = {name: index for index, name in enumerate(self.contract.class_names or ())}
-        return {number: positions.get(category.name) for number, category in self.declared.items()}
+        return {
+            number: positions.get(category.name) if isinstance(category.name, str) else None
+            for number, category in self.declared.items()
+        }
 
     def image_rows(self, image_ids: np.ndarray, valid: np.ndarray) -> np.ndarray:
         """Row in the image table of each image id, -1 where not declared."""
@@ -163,9 +166,9 @@ class Rule:
             severity=self.severity(severity),
             message=message,
             path=path,
-            annotation_id=_jsonable(batch.raw_annotation_id(row)),
-            image_id=_jsonable(batch.raw_image(row)),
-            category_id=_jsonable(batch.raw_category(row)),
+            annotation_id=jsonable(batch.raw_annotation_id(row)),
+            image_id=jsonable(batch.raw_image(row)),
+            category_id=jsonable(batch.raw_category(row)),
             image_file=self.ctx.image_file(int(view.image_row[row])),
         )
 
@@ -177,15 +180,8 @@ class Rule:
             severity=self.severity(severity),
             message=message,
             path=path,
-            **{key: _jsonable(value) for key, value in ids.items()},
+            **{key: jsonable(value) for key, value in ids.items()},
         )
-
-
-def _jsonable(value: Any) -> Any:
-    """Raw values go into JSON reports; NaN/Infinity are not valid JSON there."""
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return repr(value)
-    return value
 
 
 def describe(value: Any) -> str:

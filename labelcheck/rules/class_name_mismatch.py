@@ -63,6 +63,8 @@ class ClassNameMismatch(Rule):
             fix = f"labelcheck remap {self.ctx.file} -o FIXED.json --offset {-shift}"
         else:
             fix = f"labelcheck remap {self.ctx.file} -o FIXED.json --by-name"
+        if self.ctx.contract.preset is None:
+            fix += " with the same contract options (--classes ...)"
         hint = " (a 1-based export?)" if shift == 1 else ""
         rest = f"; {total - count} other categories mismatch too (listed separately)" if total > count else ""
         return self.file_finding(

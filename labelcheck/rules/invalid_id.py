@@ -1,4 +1,4 @@
-"""An annotation id, image id or annotation image_id is not an integer.
+"""An annotation id, image id, category id or annotation image_id is not an integer.
 
 COCO ids are integers; a string, float, boolean or null id breaks joins
 between annotations and images in loaders that cast ids (torch tensors,
@@ -23,7 +23,7 @@ from typing import Iterator
 
 import numpy as np
 
-from ..dataset import ValueKind
+from ..dataset import ValueKind, classify_id
 from ..findings import Finding, Severity
 from .base import BatchView, Rule, describe, rows
 
@@ -53,3 +53,12 @@ class InvalidId(Rule):
                 path=f"$.images[{row}].id",
                 image_file=images.file_name[row],
             )
+        for category in self.ctx.categories:
+            kind, _ = classify_id(category.id, category.has_id)
+            if kind not in (ValueKind.INT, ValueKind.MISSING):
+                yield self.file_finding(
+                    f"category id {describe(category.id)} is not an integer: no annotation can refer to it; "
+                    "use integer ids",
+                    path=f"$.categories[{category.position}].id",
+                    category_id=category.id,
+                )
