@@ -1,0 +1,175 @@
+"""Decode one run of whole array elements (see ``jsonsplit``) into columns.
+
+A run arrives as a JSON array document, ``[`` + the run's bytes + ``]``. The
+fast path lets msgspec decode it into structs that declare only the fields the
+checks read and gathers those into numpy columns; it covers regular rows:
+integer ids within int64 (or absent), a bbox of four numbers (or absent), any
+area and iscrowd. A run with anything else in those fields (a string or float
+id, a 40-digit integer, NaN, a bbox of three numbers, a non-object element) is
+decoded by Python's json and classified by ``labelcheck.columns``, the plain
+reader's own code, so both readers agree to the value on every row.
+
+Functions here run in worker processes too, so they take and return only
+picklable values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from itertools import chain, repeat
+from operator import attrgetter, is_not
+from typing import Any, Callable, Optional
+
+import msgspec
+import numpy as np
+
+from ..columns import MISSING, annotation_batch, id_column, image_table
+from ..dataset import AnnotationBatch, BboxKind, ImageTable
+
+# Defaults that stand for an absent key. They are recognised by identity: a
+# decoded value is always a new object, and this integer is outside int64, so
+# numpy refuses it and the slow classification below sees it.
+_ABSENT_INT = 2**64 + 1
+_ABSENT_BOX = ("absent",)
+
+
+class _Annotation(msgspec.Struct, gc=False):
+    id: int = _ABSENT_INT
+    image_id: int = _ABSENT_INT
+    category_id: int = _ABSENT_INT
+    bbox: tuple[float, float, float, float] = _ABSENT_BOX  # type: ignore[assignment]
+    area: Any = msgspec.UNSET
+    iscrowd: Any = msgspec.UNSET
+
+
+class _Image(msgspec.Struct, gc=False):
+    id: int = _ABSENT_INT
+    width: Optional[float] = None
+    height: Optional[float] = None
+    file_name: Optional[str] = None
+
+
+_ANNOTATIONS = msgspec.json.Decoder(list[_Annotation])
+_IMAGES = msgspec.json.Decoder(list[_Image])
+_FIELD = {name: attrgetter(name) for name in ("id", "image_id", "category_id", "bbox", "area", "iscrowd")}
+_IMAGE_FIELD = {name: attrgetter(name) for name in ("id", "width", "height", "file_name")}
+
+
+def annotation_batch_of(document: bytes | bytearray) -> AnnotationBatch:
+    """The batch (``start`` 0) of a run document's annotations."""
+    try:
+        rows = _ANNOTATIONS.decode(document)
+    except msgspec.DecodeError:
+        return annotation_batch(0, json.loads(bytes(document)))
+    n = len(rows)
+    ids, id_kinds, raw_ids = _ids(list(map(_FIELD["id"], rows)), n)
+    image_ids, image_kinds, raw_images = _ids(list(map(_FIELD["image_id"], rows)), n)
+    cat_ids, cat_kinds, raw_cats = _ids(list(map(_FIELD["category_id"], rows)), n)
+    boxes, box_kinds = _boxes(list(map(_FIELD["bbox"], rows)), n)
+    return AnnotationBatch(
+        start=0,
+        id=ids,
+        id_kind=id_kinds,
+        image_id=image_ids,
+        image_id_kind=image_kinds,
+        category_id=cat_ids,
+        category_kind=cat_kinds,
+        bbox=boxes,
+        bbox_kind=box_kinds,
+        has_area=_present(map(_FIELD["area"], rows), n),
+        has_iscrowd=_present(map(_FIELD["iscrowd"], rows), n),
+        raw_id=raw_ids,
+        raw_image_id=raw_images,
+        raw_category_id=raw_cats,
+    )
+
+
+def image_table_of(document: bytes | bytearray) -> ImageTable:
+    """The image table of a run document's images."""
+    try:
+        rows = _IMAGES.decode(document)
+    except msgspec.DecodeError:
+        return image_table(json.loads(bytes(document)))
+    n = len(rows)
+    ids, kinds, raw = _ids(list(map(_IMAGE_FIELD["id"], rows)), n)
+    return ImageTable(
+        id=ids,
+        id_kind=kinds,
+        width=_dimensions(list(map(_IMAGE_FIELD["width"], rows)), n),
+        height=_dimensions(list(map(_IMAGE_FIELD["height"], rows)), n),
+        file_name=list(map(_IMAGE_FIELD["file_name"], rows)),
+        raw_id=raw,
+    )
+
+
+def objects_of(document: bytes | bytearray) -> list:
+    """A run document's elements as Python's json decodes them (categories are few)."""
+    return json.loads(bytes(document))
+
+
+def _ids(values: list, n: int) -> tuple[np.ndarray, np.ndarray, dict[int, Any]]:
+    try:
+        return np.fromiter(values, dtype=np.int64, count=n), np.zeros(n, dtype=np.uint8), {}
+    except OverflowError:  # an absent id, or an integer beyond int64
+        return id_column((MISSING if value is _ABSENT_INT else value for value in values), n)
+
+
+def _boxes(values: list, n: int) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        boxes = np.fromiter(chain.from_iterable(values), dtype=np.float64, count=4 * n).reshape(n, 4)
+        return boxes, np.zeros(n, dtype=np.uint8)
+    except ValueError:  # an absent bbox
+        absent = [box is _ABSENT_BOX for box in values]
+        boxes = np.array([(math.nan,) * 4 if gone else box for gone, box in zip(absent, values)], dtype=np.float64)
+        kinds = np.where(absent, BboxKind.MISSING, BboxKind.OK).astype(np.uint8)
+        return boxes.reshape(n, 4), kinds
+
+
+def _present(values: Any, n: int) -> np.ndarray:
+    return np.fromiter(map(is_not, values, repeat(msgspec.UNSET)), dtype=bool, count=n)
+
+
+def _dimensions(values: list, n: int) -> np.ndarray:
+    try:
+        return np.fromiter(values, dtype=np.float64, count=n)
+    except TypeError:  # null or absent: unknown, as in the plain reader
+        return np.array([math.nan if value is None else value for value in values], dtype=np.float64)
+
+
+DECODERS: dict[str, Callable[[bytes | bytearray], Any]] = {
+    "annotations": annotation_batch_of,
+    "images": image_table_of,
+    "categories": objects_of,
+}
+
+
+def read_run_document(handle: Any, start: int, end: int) -> bytearray:
+    """Read run ``[start, end)`` from a seekable binary file as a JSON array document."""
+    handle.seek(start - 1)
+    document = bytearray(end - start + 2)
+    view = memoryview(document)
+    filled = 0
+    while filled < len(document):
+        count = handle.readinto(view[filled:])
+        if not count:
+            raise EOFError(f"file ended at byte {start - 1 + filled}; it changed while being read")
+        filled += count
+    view.release()
+    document[0], document[-1] = ord("["), ord("]")
+    return document
+
+
+_HANDLES: dict[str, Any] = {}
+
+
+def decode_file_run(kind: str, path: str, start: int, end: int) -> Any:
+    """Worker entry point: read and decode one run of a plain file."""
+    handle = _HANDLES.get(path)
+    if handle is None:
+        _HANDLES.clear()
+        handle = _HANDLES[path] = open(path, "rb", buffering=0)
+    return DECODERS[kind](read_run_document(handle, start, end))
+
+
+__all__ = ["DECODERS", "annotation_batch_of", "decode_file_run", "image_table_of", "objects_of", "read_run_document"]
