@@ -21,6 +21,7 @@ from .contract import PRESETS, Mapping, resolve_contract
 from .engine import Policy, scan as run_scan
 from .errors import LabelcheckError
 from .findings import FAIL_ON_CHOICES
+from .progressbar import ProgressBar
 from .readers import READERS
 from .reporters import REPORTERS
 from .reporters.base import tally_text
@@ -125,9 +126,10 @@ def main() -> None:
               help="Example annotations and images shown per rule and per category id.")
 @click.option("--reader", type=click.Choice(["auto", *READERS]), default="auto", show_default=True,
               help="How files are read.", hidden=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar (it is shown only on a terminal anyway).")
 @handles_errors
 def scan(paths, preset, num_classes, mapping, classes, format_name, output, fail_on, select, ignore,
-         max_examples, reader) -> None:
+         max_examples, reader, quiet) -> None:
     """Check annotation files (COCO JSON, .json.gz, or - for stdin) against the model contract.
 
     Files given together (train and validation) must also agree on their
@@ -146,14 +148,16 @@ def scan(paths, preset, num_classes, mapping, classes, format_name, output, fail
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--select/--ignore") from None
     target = atomic_write(output) if output else nullcontext(sys.stdout)
+    progress = ProgressBar() if not quiet and sys.stderr.isatty() else None
     with target as out:
         color = output is None and out.isatty() and "NO_COLOR" not in os.environ
         reporter = REPORTERS[format_name](out, fail_on=fail_on, max_examples=max_examples, color=color)
         reporter.start(contract)
-        report = run_scan(
-            list(paths), contract, policy=policy, reader=reader, max_examples=max_examples,
-            keep_findings=False, on_finding=reporter.finding,
-        )
+        with progress or nullcontext():
+            report = run_scan(
+                list(paths), contract, policy=policy, reader=reader, max_examples=max_examples,
+                keep_findings=False, on_finding=reporter.finding, progress=progress,
+            )
         reporter.finish(report)
     if not reporter.human or output:
         verdict = "failed" if report.failed(fail_on) else "passed"

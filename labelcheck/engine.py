@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from .contract import Contract, resolve_contract
 from .findings import Finding, Severity
-from .readers import reader_for
+from .readers import ProgressCallback, reader_for
 from .report import FileReport, Report
 from .rules import RULES, BatchView, FileContext, Rule
 
@@ -50,6 +50,7 @@ def scan(
     max_examples: int = 3,
     keep_findings: bool = True,
     on_finding: FindingCallback | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Report:
     """Check annotation files against a model contract.
 
@@ -57,7 +58,8 @@ def scan(
     list of those (scanned together: their category tables are compared).
     ``contract``: defaults to the mlperf-retinanet preset. ``on_finding`` is
     called with each finding as it is found; ``keep_findings=False`` keeps only
-    aggregates in the report, for bounded memory on huge files.
+    aggregates in the report, for bounded memory on huge files. ``progress`` is
+    called with a ``labelcheck.readers.Progress`` as readers that report go.
 
     Raises ``InputError`` for unreadable or malformed input.
     """
@@ -79,7 +81,7 @@ def scan(
                 on_finding(finding)
 
     for source in sources:
-        dataset = reader_for(source, reader).read(source)
+        dataset = reader_for(source, reader, progress).read(source)
         ctx = FileContext(dataset.source, contract, dataset.categories, dataset.images)
         file_report = FileReport(dataset.source, images=len(dataset.images), categories=len(dataset.categories))
         report.files.append(file_report)
