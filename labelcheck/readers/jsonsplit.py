@@ -46,9 +46,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from dataclasses import dataclass
 from json.decoder import WHITESPACE, JSONDecodeError, scanstring
-from typing import BinaryIO, Callable, Iterator
+from typing import Any, BinaryIO, Callable, Iterator, Protocol
 
 import msgspec
 
@@ -64,6 +65,10 @@ _FIRST_WINDOW = 1 << 16
 # except an unterminated string, whose error points at the string's start.
 _CUT_MARGIN = 64
 
+# How far ahead of a cut's target to look for it.
+_PEEK_BYTES = 1 << 16
+# Runs submitted to a validator ahead of the first unconfirmed one.
+_SPECULATION_DEPTH = 8
 # A comma between two objects: the usual element boundary of COCO arrays.
 _CUT = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")
 _WS = re.compile(rb"[ \t\n\r]*")
@@ -136,14 +141,59 @@ def run_document(data: bytes | bytearray) -> bytes:
     return b"[" + bytes(data) + b"]"
 
 
+class RunValidator(Protocol):
+    """Validates runs elsewhere (worker processes), in the order they were submitted."""
+
+    def submit(self, start: int, end: int) -> Any:
+        """Start checking run [start, end) with ``valid_run_document``; returns a handle."""
+
+    def result(self, handle: Any) -> bool:
+        """The check's outcome. Every handle's result is asked for, in submission order."""
+
+
 def index_document(
-    stream: BinaryIO, run_bytes: int = DEFAULT_RUN_BYTES, on_read: Callable[[int], None] | None = None
+    stream: BinaryIO,
+    run_bytes: int = DEFAULT_RUN_BYTES,
+    on_progress: Callable[[int], None] | None = None,
+    validator: RunValidator | None = None,
 ) -> Document:
     """Validate the whole document read from ``stream`` and index its top level.
 
-    ``on_read`` is called with the number of bytes read so far, as reading goes.
+    ``on_progress`` is called with the byte offset reached, as indexing goes.
+    With a ``validator`` and a seekable stream, runs are cut ahead and
+    validated in parallel; this process then reads only around the cuts.
     """
-    return _Indexer(_Window(stream, on_read), run_bytes).document()
+    window = _Window(stream, _Reached(on_progress))
+    return _Indexer(window, run_bytes, validator if window.seekable else None).document()
+
+
+def valid_run_document(document: bytes | bytearray | memoryview, maybe_non_ascii: bool = True) -> bool:
+    """Whether a run document (``[`` + run + ``]``) is valid JSON and valid UTF-8 (msgspec's check)."""
+    try:
+        _VALIDATOR.decode(document)
+    except (msgspec.DecodeError, RecursionError):
+        return False
+    if maybe_non_ascii:
+        raw = document if isinstance(document, (bytes, bytearray)) else bytes(document)
+        if not raw.isascii():
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return False
+    return True
+
+
+class _Reached:
+    """Reports the furthest offset reached, once per step forward."""
+
+    def __init__(self, callback: Callable[[int], None] | None) -> None:
+        self._callback = callback
+        self.furthest = 0
+
+    def __call__(self, offset: int) -> None:
+        if self._callback is not None and offset > self.furthest:
+            self.furthest = offset
+            self._callback(offset)
 
 
 def iter_elements(data: bytes, start: int = 0) -> Iterator[Element]:
@@ -163,9 +213,10 @@ def iter_elements(data: bytes, start: int = 0) -> Iterator[Element]:
 class _Window:
     """A sliding window of a sequential byte stream, addressed by absolute offsets."""
 
-    def __init__(self, stream: BinaryIO, on_read: Callable[[int], None] | None) -> None:
+    def __init__(self, stream: BinaryIO, reached: Callable[[int], None]) -> None:
         self._stream = stream
-        self._on_read = on_read
+        self.reached = reached  # told of every offset reached, for progress
+        self.seekable = bool(getattr(stream, "seekable", lambda: False)())
         self.base = 0
         self.data = bytearray()
         self.eof = False
@@ -187,8 +238,7 @@ class _Window:
             if not block.isascii():
                 self._non_ascii.append((self.end, self.end + len(block)))
             self.data += block
-            if self._on_read is not None:
-                self._on_read(self.end)
+            self.reached(self.end)
 
     def release(self, upto: int) -> None:
         """Forget the bytes before ``upto``."""
@@ -196,6 +246,25 @@ class _Window:
             del self.data[: upto - self.base]
             self.base = upto
             self._non_ascii = [span for span in self._non_ascii if span[1] > upto]
+
+    def jump(self, offset: int) -> None:
+        """Forget the bytes before ``offset``; seek there if it lies past the window."""
+        if offset <= self.end or not self.seekable:
+            self.fill(offset)
+            self.release(offset)
+            return
+        self._stream.seek(offset)
+        self.data.clear()
+        self._non_ascii.clear()
+        self.base = offset
+        self.eof = False
+
+    def peek(self, offset: int, size: int) -> bytes:
+        """Bytes at ``offset`` of a seekable stream, read without moving the window."""
+        self._stream.seek(offset)
+        data = self._stream.read(size)
+        self._stream.seek(self.end)
+        return data
 
     def byte_at(self, offset: int) -> int | None:
         self.fill(offset + 1)
@@ -280,9 +349,10 @@ _OBJECT_TRAILING_COMMA = _trailing_comma_wording('{"a":0,}')
 
 
 class _Indexer:
-    def __init__(self, window: _Window, run_bytes: int) -> None:
+    def __init__(self, window: _Window, run_bytes: int, validator: RunValidator | None) -> None:
         self.window = window
         self.run_bytes = max(run_bytes, 1)
+        self.validator = validator
 
     def document(self) -> Document:
         window = self.window
@@ -384,7 +454,12 @@ class _Indexer:
         runs: list[Run] = []
         position, first = start + 1, True
         while True:
-            self.window.release(position - 1)
+            # Speculate only while the last run was full-size: not in small
+            # arrays, nor again near the end of a big one.
+            if self.validator is not None and runs and self._full(runs[-1]) and self._speculate(position, runs):
+                position, first = runs[-1].end + 1, False
+            self.window.jump(position - 1)
+            self.window.reached(position)
             cut = self._validated_cut(position)
             if cut is not None:
                 runs.append(Run(position, cut))
@@ -396,6 +471,45 @@ class _Indexer:
             if closed:
                 return runs, end + 1
             position, first = end + 1, False
+
+    def _speculate(self, start: int, runs: list[Run]) -> bool:
+        """Cut runs ahead from ``start`` and have the validator check them in parallel.
+
+        Appends the runs confirmed in order (each starts where the previous
+        one, confirmed, ends) and stops at the first that is not, or when no
+        cut is found near a target. Returns whether any run was confirmed.
+        """
+        assert self.validator is not None
+        pending: deque[tuple[Run, Any]] = deque()
+        confirmed = False
+        upcoming: int | None = start
+        while True:
+            while upcoming is not None and len(pending) < _SPECULATION_DEPTH:
+                cut = self._peek_cut(upcoming)
+                if cut is None:
+                    upcoming = None
+                    break
+                pending.append((Run(upcoming, cut), self.validator.submit(upcoming, cut)))
+                upcoming = cut + 1
+            if not pending:
+                return confirmed
+            run, handle = pending.popleft()
+            if not self.validator.result(handle):
+                for _, later in pending:  # results are collected in order, even unwanted ones
+                    self.validator.result(later)
+                return confirmed
+            runs.append(run)
+            confirmed = True
+            self.window.reached(run.end)
+
+    def _full(self, run: Run) -> bool:
+        return run.end - run.start >= self.run_bytes
+
+    def _peek_cut(self, start: int) -> int | None:
+        target = start + self.run_bytes
+        data = self.window.peek(target - 1, _PEEK_BYTES)
+        found = _CUT.search(data)
+        return None if found is None else target - 1 + data.index(b",", found.start())
 
     def _walk_bytes(self) -> int:
         return min(self.run_bytes, _FIRST_WINDOW)
@@ -430,20 +544,13 @@ class _Indexer:
         window = self.window
         lo, hi = start - 1 - window.base, cut - window.base
         saved = window.data[lo], window.data[hi]
+        # Bracket the run in place rather than copy it.
         window.data[lo], window.data[hi] = ord("["), ord("]")
         try:
             with memoryview(window.data) as view, view[lo : hi + 1] as document:
-                _VALIDATOR.decode(document)
-        except (msgspec.DecodeError, RecursionError):
-            return False
+                return valid_run_document(document, window.maybe_non_ascii(start, cut))
         finally:
             window.data[lo], window.data[hi] = saved
-        if window.maybe_non_ascii(start, cut):
-            try:
-                window.data[lo + 1 : hi].decode("utf-8")
-            except UnicodeDecodeError:
-                return False
-        return True
 
     def _walk(self, start: int, first: bool, until: int) -> tuple[int, bool, int]:
         """Walk elements exactly from ``start`` (just after ``[`` if ``first``, else after a comma).

@@ -19,11 +19,13 @@ Standard input is copied to a temporary file first, since it is read twice; a
 from __future__ import annotations
 
 import codecs
+import io
 import os
 import pickle
 import subprocess
 import sys
 import tempfile
+from collections import deque
 from typing import Any, BinaryIO, Iterator
 
 from ..columns import category_list, concat_image_tables, rebatch
@@ -99,38 +101,47 @@ class StreamReader(Reader):
             raise
 
     def _dataset(self, src: "_Source") -> Dataset:
+        # Started first: they start up while this process begins the first pass.
+        workers = _Workers.for_(src, self.workers)
         try:
-            document = self._index(src)
-        except Irregular:
-            # A single non-array value of tens of MB: not a COCO file as
-            # exported, so load it whole rather than split it.
-            dataset = dataset_from_document(parse_json(src.read_all(), src.name), src.name, self.batch_size)
-            src.close()
-            return dataset
-        categories, images, annotations = _coco_members(document, src.name)
-        workers = _Workers.for_(src, annotations, self.workers)
-        scanning = _Scanning(self, src, workers, (categories, images, annotations))
-        try:
-            return Dataset(
-                source=src.name,
-                categories=category_list([obj for part in scanning.decode(categories) for obj in part]),
-                images=concat_image_tables(list(scanning.decode(images))),
-                annotation_batches=scanning.batches(annotations),
-            )
+            return self._read_with(src, workers)
         except BaseException:
             if workers is not None:
                 workers.close()
             raise
 
+    def _read_with(self, src: "_Source", workers: "_Workers | None") -> Dataset:
+        try:
+            document = self._index(src, workers)
+        except Irregular:
+            # A single non-array value of tens of MB: not a COCO file as
+            # exported, so load it whole rather than split it.
+            dataset = dataset_from_document(parse_json(src.read_all(), src.name), src.name, self.batch_size)
+            if workers is not None:
+                workers.close()
+            src.close()
+            return dataset
+        categories, images, annotations = _coco_members(document, src.name)
+        scanning = _Scanning(self, src, workers, (categories, images, annotations))
+        return Dataset(
+            source=src.name,
+            categories=category_list([obj for part in scanning.decode(categories) for obj in part]),
+            images=concat_image_tables(list(scanning.decode(images))),
+            annotation_batches=scanning.batches(annotations),
+        )
+
     def _report(self, phase: str, done: int, total: int | None, annotations: int = 0) -> None:
         if self.progress is not None:
             self.progress(Progress(self._name, phase, done, total, annotations))
 
-    def _index(self, src: "_Source") -> Document:
+    def _index(self, src: "_Source", workers: "_Workers | None") -> Document:
         size = src.size()
+        validator = workers.validator() if workers is not None else None
         try:
             with src.stream() as stream:
-                return index_document(stream, self.run_bytes, lambda done: self._report("checking", done, size))
+                return index_document(
+                    stream, self.run_bytes, lambda done: self._report("checking", done, size), validator
+                )
         except SplitError as exc:
             raise _diagnose(src, exc) from None
 
@@ -185,62 +196,85 @@ def _changed(name: str) -> InputError:
     return InputError(f"{name}: the file changed while it was being read; scan it again")
 
 
+# Starts labelcheck.readers.worker from this very package without running the
+# package's __init__ modules: they import the engine, the rules and rich, which
+# a worker never uses, and two workers start on every large scan.
+_WORKER_BOOTSTRAP = """
+import os, sys, types
+readers = sys.argv[1]
+for name, path in (("labelcheck", os.path.dirname(readers)), ("labelcheck.readers", readers)):
+    stub = types.ModuleType(name)
+    stub.__path__ = [path]
+    sys.modules[name] = stub
+from labelcheck.readers.worker import main
+main()
+"""
+
+
 class _Workers:
-    """Worker processes (``labelcheck.readers.worker``) that read and decode runs of a plain file."""
+    """Worker processes (``labelcheck.readers.worker``) that read and check or decode runs of a plain file.
+
+    Requests go round-robin; each worker answers in order, so answers are
+    collected in the order requests were made.
+    """
 
     def __init__(self, path: str, count: int, name: str) -> None:
         self.path = path
         self.name = name
-        package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        environment = dict(os.environ)
-        environment["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, environment.get("PYTHONPATH")]))
+        self._next = 0
         self.processes = [
             subprocess.Popen(
-                [sys.executable, "-m", "labelcheck.readers.worker"],
+                [sys.executable, "-c", _WORKER_BOOTSTRAP, os.path.dirname(os.path.abspath(__file__))],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                env=environment,
             )
             for _ in range(count)
         ]
 
     @classmethod
-    def for_(cls, src: "_Source", annotations: Member, count: int) -> "_Workers | None":
+    def for_(cls, src: "_Source", count: int) -> "_Workers | None":
+        """Workers for a plain file big enough to pay for starting them."""
         path = src.plain_path()
-        if path is None or count < 2 or not sys.executable or annotations.end - annotations.start < POOL_MIN_BYTES:
+        if path is None or count < 2 or not sys.executable or (src.size() or 0) < POOL_MIN_BYTES:
             return None
         return cls(path, count, src.name)
 
-    def map(self, kind: str, runs: tuple) -> Iterator[Any]:
-        """Results in run order; run i goes to worker i mod count, a bounded number ahead."""
-        count = len(self.processes)
-        ahead = count * _IN_FLIGHT_PER_WORKER
-        for index, run in enumerate(runs[:ahead]):
-            self._send(index % count, (kind, self.path, run.start, run.end))
-        for index in range(len(runs)):
-            if index + ahead < len(runs):
-                run = runs[index + ahead]
-                self._send((index + ahead) % count, (kind, self.path, run.start, run.end))
-            yield self._receive(index % count)
-
-    def _send(self, worker: int, request: tuple) -> None:
+    def submit(self, kind: str, start: int, end: int) -> int:
+        """Send a request; returns the worker that will answer it."""
+        worker = self._next
+        self._next = (worker + 1) % len(self.processes)
         stdin = self.processes[worker].stdin
         assert stdin is not None
-        pickle.dump(request, stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((kind, self.path, start, end), stdin, protocol=pickle.HIGHEST_PROTOCOL)
         stdin.flush()
+        return worker
 
-    def _receive(self, worker: int) -> Any:
+    def receive(self, worker: int) -> Any:
         stdout = self.processes[worker].stdout
         assert stdout is not None
         try:
             status, result = pickle.load(stdout)
         except EOFError:
-            raise RuntimeError(f"a labelcheck worker process ended unexpectedly (exit code {self.processes[worker].wait()})") from None
+            code = self.processes[worker].wait()
+            raise RuntimeError(f"a labelcheck worker process ended unexpectedly (exit code {code})") from None
         if status == "ok":
             return result
         if isinstance(result, EOFError):
             raise _changed(self.name)
         raise result
+
+    def map(self, kind: str, runs: tuple) -> Iterator[Any]:
+        """Results in run order, a bounded number of runs in flight."""
+        ahead = len(self.processes) * _IN_FLIGHT_PER_WORKER
+        pending: deque[int] = deque(self.submit(kind, run.start, run.end) for run in runs[:ahead])
+        for run in runs[ahead:]:
+            yield self.receive(pending.popleft())
+            pending.append(self.submit(kind, run.start, run.end))
+        while pending:
+            yield self.receive(pending.popleft())
+
+    def validator(self) -> "_Validator":
+        return _Validator(self)
 
     def close(self) -> None:
         for process in self.processes:
@@ -249,6 +283,19 @@ class _Workers:
             process.stdout.close()
         for process in self.processes:
             process.wait()
+
+
+class _Validator:
+    """The splitter's first pass, run by the workers (``jsonsplit.RunValidator``)."""
+
+    def __init__(self, workers: _Workers) -> None:
+        self.workers = workers
+
+    def submit(self, start: int, end: int) -> int:
+        return self.workers.submit("validate", start, end)
+
+    def result(self, handle: int) -> bool:
+        return bool(self.workers.receive(handle))
 
 
 class _Source:
@@ -327,6 +374,10 @@ class _Guarded:
             return self._stream.readinto(buffer)  # type: ignore[attr-defined]
         except READ_ERRORS as exc:
             raise read_error(self._name, exc) from None
+
+    def seekable(self) -> bool:
+        """Only a plain file seeks cheaply (a .gz one decompresses again from its start)."""
+        return isinstance(self._stream, io.BufferedReader)
 
     def seek(self, offset: int) -> int:
         try:
