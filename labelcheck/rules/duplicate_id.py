@@ -39,9 +39,10 @@ class SeenIds:
     def add_batch(self, ids: np.ndarray) -> np.ndarray:
         """Add ids in order; return a mask of those already seen (earlier or in this batch)."""
         repeated = np.zeros(len(ids), dtype=bool)
-        _, first = np.unique(ids, return_index=True)
-        repeated[:] = True
-        repeated[first] = False
+        if not np.all(ids[1:] > ids[:-1]):  # increasing ids (the usual) cannot repeat within the batch
+            _, first = np.unique(ids, return_index=True)
+            repeated[:] = True
+            repeated[first] = False
         in_map = (ids >= 0) & (ids < BITMAP_LIMIT)
         dense = ids[in_map]
         if len(dense):
