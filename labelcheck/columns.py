@@ -16,6 +16,7 @@ from .dataset import (
     BboxKind,
     Category,
     ImageTable,
+    StringColumn,
     ValueKind,
     classify_id,
 )
@@ -108,7 +109,7 @@ def image_table(images: Sequence[Any]) -> ImageTable:
         id_kind=kinds,
         width=np.fromiter((dimension(i.get("width")) for i in objects), dtype=np.float64, count=n),
         height=np.fromiter((dimension(i.get("height")) for i in objects), dtype=np.float64, count=n),
-        file_name=[name if isinstance(name, str) else None for name in names],
+        file_name=StringColumn.of([name if isinstance(name, str) else None for name in names]),
         raw_id=raw,
     )
 
@@ -129,23 +130,54 @@ def category_list(categories: Sequence[Any]) -> list[Category]:
     return result
 
 
-def concat_image_tables(parts: Sequence[ImageTable]) -> ImageTable:
-    """One table from consecutive parts, as if built from all their images at once."""
-    raw: dict[int, Any] = {}
-    file_names: list[str | None] = []
-    offset = 0
-    for part in parts:
-        raw.update((offset + row, value) for row, value in part.raw_id.items())
-        file_names.extend(part.file_name)
-        offset += len(part)
-    return ImageTable(
-        id=np.concatenate([part.id for part in parts]) if parts else np.zeros(0, dtype=np.int64),
-        id_kind=np.concatenate([part.id_kind for part in parts]) if parts else np.zeros(0, dtype=np.uint8),
-        width=np.concatenate([part.width for part in parts]) if parts else np.zeros(0, dtype=np.float64),
-        height=np.concatenate([part.height for part in parts]) if parts else np.zeros(0, dtype=np.float64),
-        file_name=file_names,
-        raw_id=raw,
-    )
+class ImageTableBuilder:
+    """One image table from consecutive parts, as if built from all their images at once.
+
+    Parts are copied into columns allocated once for the expected number of
+    images (grown if that was too few), so the whole table is never held twice.
+    """
+
+    _ARRAYS = ("id", "id_kind", "width", "height")
+
+    def __init__(self, expected: int) -> None:
+        self.rows = 0
+        self.columns = {
+            "id": np.empty(expected, dtype=np.int64),
+            "id_kind": np.empty(expected, dtype=np.uint8),
+            "width": np.empty(expected, dtype=np.float64),
+            "height": np.empty(expected, dtype=np.float64),
+            "ends": np.empty(expected, dtype=np.int64),
+            "missing": np.empty(expected, dtype=bool),
+        }
+        self.blob = bytearray()
+        self.raw_id: dict[int, Any] = {}
+
+    def add(self, part: ImageTable) -> None:
+        rows, end = self.rows, self.rows + len(part)
+        if end > len(self.columns["id"]):
+            for column in self.columns.values():
+                column.resize(max(end, len(column) * 3 // 2), refcheck=False)
+        for name in self._ARRAYS:
+            self.columns[name][rows:end] = getattr(part, name)
+        names = part.file_name
+        self.columns["ends"][rows:end] = names.ends + len(self.blob)
+        self.columns["missing"][rows:end] = names.missing
+        self.blob += names.blob
+        self.raw_id.update((rows + row, value) for row, value in part.raw_id.items())
+        self.rows = end
+
+    def build(self) -> ImageTable:
+        for column in self.columns.values():
+            column.resize(self.rows, refcheck=False)
+        columns = self.columns
+        return ImageTable(
+            id=columns["id"],
+            id_kind=columns["id_kind"],
+            width=columns["width"],
+            height=columns["height"],
+            file_name=StringColumn(self.blob, columns["ends"], columns["missing"]),
+            raw_id=self.raw_id,
+        )
 
 
 def rebatch(batches: Iterable[AnnotationBatch], batch_size: int) -> Iterator[AnnotationBatch]:

@@ -29,7 +29,7 @@ import msgspec
 import numpy as np
 
 from ..columns import MISSING, annotation_batch, id_column, image_table
-from ..dataset import AnnotationBatch, BboxKind, ImageTable
+from ..dataset import AnnotationBatch, BboxKind, ImageTable, StringColumn
 from .jsonsplit import valid_run_document
 
 # Defaults that stand for an absent key. They are recognised by identity: a
@@ -130,7 +130,7 @@ def image_table_of(document: bytes | bytearray) -> ImageTable:
         id_kind=kinds,
         width=_dimensions(list(map(_IMAGE_FIELD["width"], rows)), n),
         height=_dimensions(list(map(_IMAGE_FIELD["height"], rows)), n),
-        file_name=list(map(_IMAGE_FIELD["file_name"], rows)),
+        file_name=StringColumn.of(list(map(_IMAGE_FIELD["file_name"], rows))),
         raw_id=raw,
     )
 

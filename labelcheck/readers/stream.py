@@ -28,8 +28,8 @@ import tempfile
 from collections import deque
 from typing import Any, BinaryIO, Iterator
 
-from ..columns import category_list, concat_image_tables, rebatch
-from ..dataset import AnnotationBatch, Dataset
+from ..columns import ImageTableBuilder, category_list, rebatch
+from ..dataset import AnnotationBatch, Dataset, ImageTable
 from ..errors import InputError
 from .base import (
     DEFAULT_BATCH_SIZE,
@@ -56,6 +56,7 @@ from .jsonsplit import (
     Irregular,
     Member,
     NestingTooDeep,
+    Run,
     SplitError,
     Utf8Error,
     index_document,
@@ -125,8 +126,8 @@ class StreamReader(Reader):
         scanning = _Scanning(self, src, workers, (categories, images, annotations))
         return Dataset(
             source=src.name,
-            categories=category_list([obj for part in scanning.decode(categories) for obj in part]),
-            images=concat_image_tables(list(scanning.decode(images))),
+            categories=category_list([obj for _, part in scanning.decode(categories) for obj in part]),
+            images=scanning.image_table(images),
             annotation_batches=scanning.batches(annotations),
         )
 
@@ -157,7 +158,8 @@ class _Scanning:
         self.done = 0
         self.annotations = 0
 
-    def decode(self, member: Member) -> Iterator[Any]:
+    def decode(self, member: Member) -> Iterator[tuple[Run, Any]]:
+        """(run, decoded run) for each run of the member, in order."""
         kind = member.key
         runs = member.runs
         if self.workers is not None and member.end - member.start >= POOL_MIN_BYTES:
@@ -170,9 +172,18 @@ class _Scanning:
                 self.annotations += len(result)
             self.done = done + run.end - member.start
             self.reader._report("scanning", self.done, self.total, self.annotations)
-            yield result
+            yield run, result
         self.done = done + member.end - member.start
         self.reader._report("scanning", self.done, self.total, self.annotations)
+
+    def image_table(self, member: Member) -> ImageTable:
+        builder: ImageTableBuilder | None = None
+        for run, part in self.decode(member):
+            if builder is None:  # size the table from the first part's bytes per image
+                per_image = (run.end - run.start) / max(len(part), 1)
+                builder = ImageTableBuilder(int((member.end - member.start) / per_image * 1.02) + len(part))
+            builder.add(part)
+        return (builder or ImageTableBuilder(0)).build()
 
     def _here(self, kind: str, runs: tuple) -> Iterator[Any]:
         with self.src.stream() as stream:
@@ -185,7 +196,7 @@ class _Scanning:
 
     def batches(self, member: Member) -> Iterator[AnnotationBatch]:
         try:
-            yield from rebatch(self.decode(member), self.reader.batch_size)
+            yield from rebatch((batch for _, batch in self.decode(member)), self.reader.batch_size)
         finally:
             if self.workers is not None:
                 self.workers.close()
