@@ -12,7 +12,7 @@ import shutil
 import sys
 import tempfile
 import traceback
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Callable, Iterator, TextIO
 
@@ -29,6 +29,7 @@ from .contract import PRESETS, Mapping
 from .engine import scan as run_scan
 from .errors import LabelcheckError
 from .findings import FAIL_ON_CHOICES
+from .progressbar import ProgressBar
 from .readers import READERS
 from .remap import remap as remap_files
 from .rewrite.files import check_side_output
@@ -223,8 +224,9 @@ def main() -> None:
               help="How files are read.", hidden=True)
 @config_options
 @baseline_options
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar (it is shown only on a terminal anyway).")
 @handles_errors
-def scan(paths, output, reader, config_file, baseline_file, write_baseline, **configurable) -> None:
+def scan(paths, output, reader, config_file, baseline_file, write_baseline, quiet, **configurable) -> None:
     """Check annotation files (COCO JSON, .json.gz, or - for stdin) against the model contract.
 
     Files given together (train and validation) must also agree on their
@@ -257,14 +259,16 @@ def scan(paths, output, reader, config_file, baseline_file, write_baseline, **co
     baseline = Baseline.load(baseline_file) if baseline_file else None
     recorded = Baseline() if write_baseline else None
     color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    progress = ProgressBar() if not quiet and sys.stderr.isatty() else None
     with atomic_write(output) if output else deferred_stdout() as out:
         reporter = REPORTERS[settings.format](out, fail_on=fail_on, max_examples=max_examples, color=color)
         reporter.start(contract)
-        report = run_scan(
-            list(paths), contract, policy=policy, reader=reader, max_examples=max_examples,
-            keep_findings=False, baseline=baseline,
-            on_finding=reporter.finding if recorded is None else _tee(reporter.finding, recorded.add),
-        )
+        with progress or nullcontext():
+            report = run_scan(
+                list(paths), contract, policy=policy, reader=reader, max_examples=max_examples,
+                keep_findings=False, baseline=baseline, progress=progress,
+                on_finding=reporter.finding if recorded is None else _tee(reporter.finding, recorded.add),
+            )
         reporter.finish(report)
     if recorded is not None:
         recorded.write(write_baseline)

@@ -16,28 +16,30 @@ from .dataset import (
     BboxKind,
     Category,
     ImageTable,
+    StringColumn,
     ValueKind,
     classify_id,
 )
 
-_MISSING = object()
+# Stands for a key an object does not have.
+MISSING = object()
 
 
-def _id_column(values: Iterable[Any], n: int) -> tuple[np.ndarray, np.ndarray, dict[int, Any]]:
+def id_column(values: Iterable[Any], n: int) -> tuple[np.ndarray, np.ndarray, dict[int, Any]]:
     ids = np.zeros(n, dtype=np.int64)
     kinds = np.zeros(n, dtype=np.uint8)
     raw: dict[int, Any] = {}
     for row, value in enumerate(values):
-        kind, number = classify_id(value, value is not _MISSING)
+        kind, number = classify_id(value, value is not MISSING)
         ids[row] = number
         kinds[row] = kind
         if kind != ValueKind.INT:
-            raw[row] = None if value is _MISSING else value
+            raw[row] = None if value is MISSING else value
     return ids, kinds, raw
 
 
-def _bbox(value: Any) -> tuple[BboxKind, tuple[float, float, float, float]]:
-    if value is _MISSING:
+def bbox_value(value: Any) -> tuple[BboxKind, tuple[float, float, float, float]]:
+    if value is MISSING:
         return BboxKind.MISSING, (math.nan,) * 4
     if not isinstance(value, list) or len(value) != 4:
         return BboxKind.MALFORMED, (math.nan,) * 4
@@ -56,13 +58,13 @@ def annotation_batch(start: int, annotations: Sequence[Any]) -> AnnotationBatch:
     """Build one batch from decoded annotation objects (non-objects count as empty)."""
     objects = [a if isinstance(a, dict) else {} for a in annotations]
     n = len(objects)
-    ids, id_kinds, raw_ids = _id_column((a.get("id", _MISSING) for a in objects), n)
-    image_ids, image_kinds, raw_images = _id_column((a.get("image_id", _MISSING) for a in objects), n)
-    cat_ids, cat_kinds, raw_cats = _id_column((a.get("category_id", _MISSING) for a in objects), n)
+    ids, id_kinds, raw_ids = id_column((a.get("id", MISSING) for a in objects), n)
+    image_ids, image_kinds, raw_images = id_column((a.get("image_id", MISSING) for a in objects), n)
+    cat_ids, cat_kinds, raw_cats = id_column((a.get("category_id", MISSING) for a in objects), n)
     boxes = np.empty((n, 4), dtype=np.float64)
     box_kinds = np.empty(n, dtype=np.uint8)
     for row, a in enumerate(objects):
-        kind, box = _bbox(a.get("bbox", _MISSING))
+        kind, box = bbox_value(a.get("bbox", MISSING))
         box_kinds[row] = kind
         boxes[row] = box
     return AnnotationBatch(
@@ -88,7 +90,7 @@ def annotation_batches(annotations: Sequence[Any], batch_size: int) -> Iterator[
         yield annotation_batch(start, annotations[start : start + batch_size])
 
 
-def _dimension(value: Any) -> float:
+def dimension(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return math.nan
     try:
@@ -100,14 +102,14 @@ def _dimension(value: Any) -> float:
 def image_table(images: Sequence[Any]) -> ImageTable:
     objects = [i if isinstance(i, dict) else {} for i in images]
     n = len(objects)
-    ids, kinds, raw = _id_column((i.get("id", _MISSING) for i in objects), n)
+    ids, kinds, raw = id_column((i.get("id", MISSING) for i in objects), n)
     names = [i.get("file_name") for i in objects]
     return ImageTable(
         id=ids,
         id_kind=kinds,
-        width=np.fromiter((_dimension(i.get("width")) for i in objects), dtype=np.float64, count=n),
-        height=np.fromiter((_dimension(i.get("height")) for i in objects), dtype=np.float64, count=n),
-        file_name=[name if isinstance(name, str) else None for name in names],
+        width=np.fromiter((dimension(i.get("width")) for i in objects), dtype=np.float64, count=n),
+        height=np.fromiter((dimension(i.get("height")) for i in objects), dtype=np.float64, count=n),
+        file_name=StringColumn.of([name if isinstance(name, str) else None for name in names]),
         raw_id=raw,
     )
 
@@ -126,3 +128,100 @@ def category_list(categories: Sequence[Any]) -> list[Category]:
             )
         )
     return result
+
+
+class ImageTableBuilder:
+    """One image table from consecutive parts, as if built from all their images at once.
+
+    Parts are copied into columns allocated once for the expected number of
+    images (grown if that was too few), so the whole table is never held twice.
+    """
+
+    _ARRAYS = ("id", "id_kind", "width", "height")
+
+    def __init__(self, expected: int) -> None:
+        self.rows = 0
+        self.columns = {
+            "id": np.empty(expected, dtype=np.int64),
+            "id_kind": np.empty(expected, dtype=np.uint8),
+            "width": np.empty(expected, dtype=np.float64),
+            "height": np.empty(expected, dtype=np.float64),
+            "ends": np.empty(expected, dtype=np.int64),
+            "missing": np.empty(expected, dtype=bool),
+        }
+        self.blob = bytearray()
+        self.raw_id: dict[int, Any] = {}
+
+    def add(self, part: ImageTable) -> None:
+        rows, end = self.rows, self.rows + len(part)
+        if end > len(self.columns["id"]):
+            for column in self.columns.values():
+                column.resize(max(end, len(column) * 3 // 2), refcheck=False)
+        for name in self._ARRAYS:
+            self.columns[name][rows:end] = getattr(part, name)
+        names = part.file_name
+        self.columns["ends"][rows:end] = names.ends + len(self.blob)
+        self.columns["missing"][rows:end] = names.missing
+        self.blob += names.blob
+        self.raw_id.update((rows + row, value) for row, value in part.raw_id.items())
+        self.rows = end
+
+    def build(self) -> ImageTable:
+        for column in self.columns.values():
+            column.resize(self.rows, refcheck=False)
+        columns = self.columns
+        return ImageTable(
+            id=columns["id"],
+            id_kind=columns["id_kind"],
+            width=columns["width"],
+            height=columns["height"],
+            file_name=StringColumn(self.blob, columns["ends"], columns["missing"]),
+            raw_id=self.raw_id,
+        )
+
+
+def rebatch(batches: Iterable[AnnotationBatch], batch_size: int) -> Iterator[AnnotationBatch]:
+    """The same rows in batches of exactly ``batch_size`` (the last may be shorter).
+
+    Rules report in batch order, so readers that decode in other units still
+    emit findings in the plain reader's order.
+    """
+    pending: list[AnnotationBatch] = []
+    rows = start = 0
+    for batch in batches:
+        pending.append(batch)
+        rows += len(batch)
+        if rows < batch_size:
+            continue
+        joined = _concat(pending, start)
+        full = rows - rows % batch_size
+        for offset in range(0, full, batch_size):
+            yield _slice(joined, offset, offset + batch_size)
+        start += full
+        pending, rows = ([_slice(joined, full, rows)] if rows > full else []), rows - full
+    if rows:
+        yield _concat(pending, start)
+
+
+_COLUMNS = ("id", "id_kind", "image_id", "image_id_kind", "category_id", "category_kind", "bbox", "bbox_kind",
+            "has_area", "has_iscrowd")
+_RAW = ("raw_id", "raw_image_id", "raw_category_id")
+
+
+def _concat(batches: list[AnnotationBatch], start: int) -> AnnotationBatch:
+    if len(batches) == 1 and batches[0].start == start:
+        return batches[0]
+    columns = {name: np.concatenate([getattr(batch, name) for batch in batches]) for name in _COLUMNS}
+    raw: dict[str, dict[int, Any]] = {name: {} for name in _RAW}
+    offset = 0
+    for batch in batches:
+        for name, values in raw.items():
+            values.update((offset + row, value) for row, value in getattr(batch, name).items())
+        offset += len(batch)
+    return AnnotationBatch(start=start, **columns, **raw)
+
+
+def _slice(batch: AnnotationBatch, lo: int, hi: int) -> AnnotationBatch:
+    columns = {name: getattr(batch, name)[lo:hi] for name in _COLUMNS}
+    raw = {name: {row - lo: value for row, value in getattr(batch, name).items() if lo <= row < hi} for name in _RAW}
+    return AnnotationBatch(start=batch.start + lo, **columns, **raw)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -110,6 +110,43 @@ class AnnotationBatch:
         return int(self.image_id[row])
 
 
+class StringColumn(Sequence):
+    """Strings (or None) kept as one UTF-8 blob and end offsets: bytes per value, not an object.
+
+    An image table holds a file name for every image, over a million in a
+    large file; as Python strings they would cost ~80 bytes each.
+    """
+
+    def __init__(self, blob: bytes | bytearray, ends: np.ndarray, missing: np.ndarray) -> None:
+        self.blob = blob
+        self.ends = ends  # end offset of each value in the blob
+        self.missing = missing  # bool: the value is None
+
+    @classmethod
+    def of(cls, values: Sequence[str | None]) -> "StringColumn":
+        # surrogatepass: JSON may escape a lone surrogate, which strict UTF-8 refuses.
+        encoded = [b"" if value is None else value.encode("utf-8", "surrogatepass") for value in values]
+        missing = np.fromiter((value is None for value in values), dtype=bool, count=len(values))
+        ends = np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(values)))
+        return cls(b"".join(encoded), ends, missing)
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, row: Any) -> str | None:  # type: ignore[override]
+        row = int(row)
+        if self.missing[row]:
+            return None
+        start = int(self.ends[row - 1]) if row > 0 else 0
+        return bytes(self.blob[start : int(self.ends[row])]).decode("utf-8", "surrogatepass")
+
+    def __iter__(self) -> Iterator[str | None]:
+        return (self[row] for row in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+
 @dataclass
 class ImageTable:
     """All images of a file, columnar. Width/height are NaN where unknown."""
@@ -118,7 +155,7 @@ class ImageTable:
     id_kind: np.ndarray  # uint8 ValueKind
     width: np.ndarray  # float64
     height: np.ndarray  # float64
-    file_name: list[str | None]
+    file_name: StringColumn
     raw_id: dict[int, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:

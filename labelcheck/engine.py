@@ -13,7 +13,7 @@ from .baseline import Baseline
 from .contract import Contract, resolve_contract
 from .findings import Finding, Severity
 from .errors import UsageError
-from .readers import STDIN, reader_for
+from .readers import STDIN, ProgressCallback, reader_for
 from .report import FileReport, Report
 from .rules import RULES, BatchView, FileContext, Rule
 
@@ -55,6 +55,7 @@ def scan(
     keep_findings: bool = True,
     on_finding: FindingCallback | None = None,
     baseline: Baseline | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Report:
     """Check annotation files against a model contract.
 
@@ -64,7 +65,8 @@ def scan(
     called with each finding as it is found; ``keep_findings=False`` keeps only
     aggregates in the report, for bounded memory on huge files. Findings a
     ``baseline`` knows are left out of everything and counted in
-    ``report.suppressed``.
+    ``report.suppressed``. ``progress`` is called with a
+    ``labelcheck.readers.Progress`` as readers that report go.
 
     Raises ``InputError`` for unreadable or malformed input.
     """
@@ -94,7 +96,7 @@ def scan(
                 on_finding(finding)
 
     for source in sources:
-        dataset = reader_for(source, reader).read(source)
+        dataset = reader_for(source, reader, progress).read(source)
         ctx = FileContext(dataset.source, contract, dataset.categories, dataset.images)
         file_report = FileReport(dataset.source, images=len(dataset.images), categories=len(dataset.categories))
         report.files.append(file_report)

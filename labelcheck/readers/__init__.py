@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import STDIN, Reader
+from .base import STDIN, Progress, ProgressCallback, Reader
 from .plain import CocoObjectReader, PlainReader
+from .stream import StreamReader
 
 READERS: dict[str, type[Reader]] = {
     PlainReader.name: PlainReader,
+    StreamReader.name: StreamReader,
     CocoObjectReader.name: CocoObjectReader,
 }
 
 
-def reader_for(source: Any, name: str = "auto") -> Reader:
+def reader_for(source: Any, name: str = "auto", progress: ProgressCallback | None = None) -> Reader:
     """The reader to use for ``source``; ``auto`` picks by the source's type."""
     if name != "auto":
-        return READERS[name]()
+        return READERS[name](progress=progress)
     if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
-        return PlainReader()
-    return CocoObjectReader()
+        return StreamReader(progress=progress)
+    return CocoObjectReader(progress=progress)
 
 
-__all__ = ["READERS", "STDIN", "Reader", "reader_for"]
+__all__ = ["READERS", "STDIN", "Progress", "ProgressCallback", "Reader", "reader_for"]

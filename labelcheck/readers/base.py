@@ -5,8 +5,9 @@ from __future__ import annotations
 import gzip
 import sys
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, BinaryIO, Callable, ClassVar
 
 from ..dataset import Dataset
 from ..errors import InputError
@@ -16,13 +17,28 @@ STDIN = "-"
 DEFAULT_BATCH_SIZE = 65536
 
 
+@dataclass(frozen=True)
+class Progress:
+    """How far a reader is through one source, for a progress display."""
+
+    source: str  # display name
+    phase: str  # "reading" (stdin), "checking" (validating the file), "scanning" (annotations)
+    done: int  # bytes of this phase done
+    total: int | None  # bytes of this phase; None when unknown
+    annotations: int = 0  # annotations decoded so far
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
 class Reader:
     """Reads one source (a path, ``-`` for stdin, or an object) into a Dataset."""
 
     name: ClassVar[str]
 
-    def __init__(self, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+    def __init__(self, batch_size: int = DEFAULT_BATCH_SIZE, progress: ProgressCallback | None = None) -> None:
         self.batch_size = batch_size
+        self.progress = progress
 
     def read(self, source: Any) -> Dataset:
         raise NotImplementedError
@@ -66,27 +82,51 @@ def read_all_bytes(source: str) -> bytes:
     with open_binary(source) as handle:
         try:
             return handle.read()
-        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-            raise InputError(
-                f"{display_name(source)}: not a readable gzip file ({exc}); re-compress it or give the plain .json"
-            ) from None
-        except OSError as exc:
-            raise InputError(f"{display_name(source)}: read failed: {exc}") from None
+        except READ_ERRORS as exc:
+            raise read_error(display_name(source), exc) from None
+
+
+# What reading a (possibly gzipped) source raises when its bytes are unreadable.
+READ_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error, OSError)
+
+
+def read_error(name: str, exc: BaseException) -> InputError:
+    if isinstance(exc, (gzip.BadGzipFile, EOFError, zlib.error)):
+        return InputError(f"{name}: not a readable gzip file ({exc}); re-compress it or give the plain .json")
+    return InputError(f"{name}: read failed: {exc}")
+
+
+def bom_error(name: str) -> InputError:
+    return InputError(
+        f"{name}: byte 0: file starts with a UTF-8 byte order mark, which JSON forbids "
+        "and Python's json.load rejects; re-save the file as UTF-8 without BOM"
+    )
+
+
+def utf8_error(name: str, offset: int, reason: str) -> InputError:
+    return InputError(f"{name}: byte {offset}: invalid UTF-8 ({reason}); re-encode the file as UTF-8")
+
+
+def syntax_error(name: str, offset: int, line: int, column: int, message: str, truncated: bool) -> InputError:
+    """``message`` is json.JSONDecodeError's; ``truncated``: only whitespace follows the error."""
+    problem = "file ends early (truncated?)" if truncated else message.lower()
+    return InputError(
+        f"{name}: byte {offset} (line {line}, column {column}): invalid JSON: {problem}; fix or re-export the file"
+    )
+
+
+def nesting_error(name: str) -> InputError:
+    return InputError(f"{name}: JSON nested too deeply to read; this is not a COCO annotation file")
 
 
 def decode_utf8(data: bytes, name: str) -> str:
     """Strict UTF-8 decoding with errors that name the byte offset."""
     if data.startswith(UTF8_BOM):
-        raise InputError(
-            f"{name}: byte 0: file starts with a UTF-8 byte order mark, which JSON forbids "
-            "and Python's json.load rejects; re-save the file as UTF-8 without BOM"
-        )
+        raise bom_error(name)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{name}: byte {exc.start}: invalid UTF-8 ({exc.reason}); re-encode the file as UTF-8"
-        ) from None
+        raise utf8_error(name, exc.start, exc.reason) from None
 
 
 def byte_offset(text: str, char_offset: int) -> int:

@@ -12,8 +12,16 @@ from typing import Any
 
 from ..columns import annotation_batches, category_list, image_table
 from ..dataset import Dataset
-from ..errors import InputError
-from .base import Reader, byte_offset, decode_utf8, display_name, read_all_bytes, require_document_shape
+from .base import (
+    Reader,
+    byte_offset,
+    decode_utf8,
+    display_name,
+    nesting_error,
+    read_all_bytes,
+    require_document_shape,
+    syntax_error,
+)
 
 
 def parse_json(data: bytes, name: str) -> Any:
@@ -21,16 +29,10 @@ def parse_json(data: bytes, name: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()):
-            problem = "file ends early (truncated?)"
-        else:
-            problem = exc.msg.lower()
-        raise InputError(
-            f"{name}: byte {byte_offset(text, exc.pos)} (line {exc.lineno}, column {exc.colno}): "
-            f"invalid JSON: {problem}; fix or re-export the file"
-        ) from None
+        truncated = exc.pos >= len(text.rstrip())
+        raise syntax_error(name, byte_offset(text, exc.pos), exc.lineno, exc.colno, exc.msg, truncated) from None
     except RecursionError:
-        raise InputError(f"{name}: JSON nested too deeply to read; this is not a COCO annotation file") from None
+        raise nesting_error(name) from None
 
 
 def dataset_from_document(document: Any, name: str, batch_size: int) -> Dataset:

@@ -19,6 +19,44 @@ from ..findings import Finding, Severity, jsonable
 from ..text import safe
 
 
+class IdIndex:
+    """Looks int64 ids up: for each, an integer value, the first one given for a repeated id.
+
+    Dense ids (the usual 1..N) go through a table indexed by id, at most a few
+    slots per id; sparse ones through binary search in the sorted ids.
+    """
+
+    def __init__(self, ids: np.ndarray, values: np.ndarray) -> None:
+        unique, first = np.unique(ids, return_index=True)
+        values = values[first]
+        small = not len(values) or (values.min() > np.iinfo(np.int32).min and values.max() <= np.iinfo(np.int32).max)
+        dtype = np.int32 if small else np.int64
+        self._absent = np.iinfo(dtype).min
+        self._ids: np.ndarray | None = None
+        self._table: np.ndarray | None = None
+        span = int(unique[-1]) - int(unique[0]) + 1 if len(unique) else 0
+        if len(unique) and span <= 2 * len(unique) + 65536:
+            self._low, self._high = int(unique[0]), int(unique[-1])
+            self._table = np.full(span, self._absent, dtype=dtype)
+            self._table[unique - self._low] = values
+        else:
+            self._ids, self._values = unique, values.astype(dtype)
+
+    def lookup(self, keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(found, value as int64, -1 where not found) for each key where ``valid``."""
+        if self._table is not None:
+            inside = valid & (keys >= self._low) & (keys <= self._high)
+            values = self._table[np.where(inside, keys - self._low, 0)]
+            found = inside & (values != self._absent)
+        elif self._ids is not None and len(self._ids):
+            where = np.minimum(np.searchsorted(self._ids, keys), len(self._ids) - 1)
+            found = valid & (self._ids[where] == keys)
+            values = self._values[where]
+        else:
+            return np.zeros(len(keys), dtype=bool), np.full(len(keys), -1, dtype=np.int64)
+        return found, np.where(found, values, -1).astype(np.int64)
+
+
 class FileContext:
     """Everything about one file that rules need besides the annotation batches."""
 
@@ -34,16 +72,14 @@ class FileContext:
             if number is not None:
                 self.declared[number] = category
         self.column_of_declared = self._columns_of_declared()
-        self._declared_ids = np.array(sorted(self.declared), dtype=np.int64)
+        declared_ids = np.array(sorted(self.declared), dtype=np.int64)
         # -1: no column. Only the table-based mappings read this (raw uses the id).
-        columns = [self.column_of_declared[i] for i in self._declared_ids.tolist()]
-        self._declared_columns = np.array([-1 if c is None else c for c in columns], dtype=np.int64)
-        # Sorted image ids for lookups; a repeated id resolves to its last row,
-        # the one pycocotools keeps.
-        order = np.argsort(images.id, kind="stable")
-        order = order[usable(images.id_kind)[order]]
-        self._image_ids_sorted = images.id[order]
-        self._image_rows_sorted = order
+        columns = [self.column_of_declared[i] for i in declared_ids.tolist()]
+        self._declared = IdIndex(declared_ids, np.array([-1 if c is None else c for c in columns], dtype=np.int64))
+        # A repeated image id resolves to its last row, the one pycocotools keeps
+        # (IdIndex keeps the first given, so give the rows last first).
+        usable_rows = np.flatnonzero(usable(images.id_kind))[::-1]
+        self._images = IdIndex(images.id[usable_rows], usable_rows)
 
     def _columns_of_declared(self) -> dict[int, int | None]:
         """Column index of each declared id under mappings that use the table."""
@@ -60,24 +96,11 @@ class FileContext:
 
     def image_rows(self, image_ids: np.ndarray, valid: np.ndarray) -> np.ndarray:
         """Row in the image table of each image id, -1 where not declared."""
-        found = np.full(len(image_ids), -1, dtype=np.int64)
-        if len(self._image_ids_sorted) == 0:
-            return found
-        where = np.searchsorted(self._image_ids_sorted, image_ids, side="right") - 1
-        where = np.maximum(where, 0)
-        hit = valid & (self._image_ids_sorted[where] == image_ids)
-        found[hit] = self._image_rows_sorted[where[hit]]
-        return found
+        return self._images.lookup(image_ids, valid)[1]
 
     def declared_mask(self, category_ids: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(declared?, column index or -1) for each category id."""
-        if len(self._declared_ids) == 0:
-            return np.zeros(len(category_ids), dtype=bool), np.full(len(category_ids), -1, dtype=np.int64)
-        where = np.searchsorted(self._declared_ids, category_ids)
-        where = np.minimum(where, len(self._declared_ids) - 1)
-        hit = valid & (self._declared_ids[where] == category_ids)
-        columns = np.where(hit, self._declared_columns[where], -1)
-        return hit, columns
+        return self._declared.lookup(category_ids, valid)
 
     def image_file(self, image_row: int) -> str | None:
         return self.images.file_name[image_row] if image_row >= 0 else None

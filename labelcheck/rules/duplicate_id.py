@@ -27,6 +27,7 @@ from .base import BatchView, FileContext, Rule, describe, rows, usable
 # Ids in [0, BITMAP_LIMIT) are tracked in a bitmap (one bit each, grown to the
 # largest id seen); others, rare in practice, in a set.
 BITMAP_LIMIT = 1 << 28  # a 32 MiB bitmap at most
+_IMAGE_CHUNK = 1 << 16
 
 
 class SeenIds:
@@ -39,9 +40,10 @@ class SeenIds:
     def add_batch(self, ids: np.ndarray) -> np.ndarray:
         """Add ids in order; return a mask of those already seen (earlier or in this batch)."""
         repeated = np.zeros(len(ids), dtype=bool)
-        _, first = np.unique(ids, return_index=True)
-        repeated[:] = True
-        repeated[first] = False
+        if not np.all(ids[1:] > ids[:-1]):  # increasing ids (the usual) cannot repeat within the batch
+            _, first = np.unique(ids, return_index=True)
+            repeated[:] = True
+            repeated[first] = False
         in_map = (ids >= 0) & (ids < BITMAP_LIMIT)
         dense = ids[in_map]
         if len(dense):
@@ -87,12 +89,14 @@ class DuplicateId(Rule):
 
     def finish(self) -> Iterator[Finding]:
         images = self.ctx.images
-        valid = np.flatnonzero(usable(images.id_kind))
-        repeated = SeenIds().add_batch(images.id[valid])
-        for row in valid[repeated].tolist():
-            yield self.file_finding(
-                f"image id {int(images.id[row])} is used again; pycocotools keeps only the last image with this id",
-                path=f"$.images[{row}].id",
-                image_id=int(images.id[row]),
-                image_file=images.file_name[row],
-            )
+        seen = SeenIds()
+        # In chunks, as annotations come in batches: no temporaries the size of the table.
+        for start in range(0, len(images), _IMAGE_CHUNK):
+            valid = start + np.flatnonzero(usable(images.id_kind[start : start + _IMAGE_CHUNK]))
+            for row in valid[seen.add_batch(images.id[valid])].tolist():
+                yield self.file_finding(
+                    f"image id {int(images.id[row])} is used again; pycocotools keeps only the last image with this id",
+                    path=f"$.images[{row}].id",
+                    image_id=int(images.id[row]),
+                    image_file=images.file_name[row],
+                )

@@ -1,0 +1,236 @@
+"""Benchmark: labelcheck scan against pycocotools and json.load on one synthetic file.
+
+    python benchmarks/bench_scan.py                      # 1M annotations
+    python benchmarks/bench_scan.py -n 10000000          # 10M (about 2.3 GB)
+    python benchmarks/bench_scan.py -n 1000000 --only labelcheck
+
+Generates (once, seeded) an OpenImages-MLPerf-format file in bench-data/ (git
+ignored): the keys and layout of fixtures/make_fixtures.py, about 9 boxes per
+image, 0.1% of labels out of range. Then runs, each as its own process, after
+one untimed read of the file so the page cache is warm:
+
+- labelcheck: ``labelcheck scan FILE --format json -o REPORT`` (all rules);
+- pycocotools: ``COCO(FILE)`` plus the range check 0 <= category_id < 264;
+- json.load: ``json.load`` plus the same check.
+
+It prints wall time, peak memory and the ratios, and checks that all three
+found the same out-of-range annotations. Peak memory is measured two ways:
+the largest single process (getrusage of the waited child and its
+descendants) and the whole process tree (labelcheck runs worker processes):
+the sum of VmRSS over the tree, sampled every 5 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench-data"
+CLASSES = (ROOT / "labelcheck" / "data" / "mlperf_264_classes.txt").read_text("utf-8").splitlines()
+NUM_CLASSES = len(CLASSES)
+BOXES_PER_IMAGE = 9
+OUT_OF_RANGE_RATE = 0.001
+OUT_OF_RANGE_LABELS = (264, 265, 300, 600, -1)
+SIZES = ((1024, 768), (768, 1024), (1024, 683), (800, 600), (1024, 1024), (683, 1024))
+
+RANGE_CHECK = f"""
+import json, sys
+ids = [a["id"] for a in annotations if not 0 <= a["category_id"] < {NUM_CLASSES}]
+json.dump(sorted(ids), open(sys.argv[2], "w"))
+"""
+CONTENDERS = {
+    "pycocotools": "import sys\nfrom pycocotools.coco import COCO\nannotations = COCO(sys.argv[1]).dataset['annotations']"
+    + RANGE_CHECK,
+    "json.load": "import json, sys\nannotations = json.load(open(sys.argv[1]))['annotations']" + RANGE_CHECK,
+}
+
+
+def generate(path: Path, count: int, seed: int = 264) -> None:
+    """Write ``count`` annotations in the OpenImages-MLPerf export format, one array element per line."""
+    rng = random.Random(seed)
+    images = max(1, round(count / BOXES_PER_IMAGE))
+    temporary = path.with_suffix(".tmp")
+    with open(temporary, "w", encoding="utf-8") as out:
+        out.write('{\n"info": {"description": "labelcheck benchmark, OpenImages-MLPerf export format", "version": "1.0"},\n')
+        out.write('"licenses": [],\n"categories": [\n')
+        out.write(",\n".join(json.dumps({"id": i, "name": n, "supercategory": "none"}) for i, n in enumerate(CLASSES)))
+        out.write('\n],\n"images": [\n')
+        sizes = []
+        for image_id in range(1, images + 1):
+            width, height = rng.choice(SIZES)
+            sizes.append((width, height))
+            key = f"{rng.getrandbits(64):016x}"
+            separator = ",\n" if image_id < images else "\n"
+            out.write(
+                f'{{"id": {image_id}, "file_name": "{key}.jpg", "height": {height}, "width": {width}, '
+                f'"license": null, "coco_url": "https://storage.googleapis.com/openimages/v6/train/{key}.jpg"}}{separator}'
+            )
+        out.write('],\n"annotations": [\n')
+        for annotation_id in range(1, count + 1):
+            image_id = min(images, 1 + (annotation_id - 1) * images // count)
+            out.write(_annotation(rng, annotation_id, image_id, sizes[image_id - 1]))
+            out.write(",\n" if annotation_id < count else "\n")
+        out.write("]\n}\n")
+    temporary.replace(path)
+
+
+def _annotation(rng: random.Random, annotation_id: int, image_id: int, size: tuple[int, int]) -> str:
+    width, height = size
+    x_min, y_min = rng.uniform(0, 0.8), rng.uniform(0, 0.8)
+    x_max, y_max = rng.uniform(x_min + 0.02, 1.0), rng.uniform(y_min + 0.02, 1.0)
+    w, h = round((x_max - x_min) * width, 2), round((y_max - y_min) * height, 2)
+    if rng.random() < OUT_OF_RANGE_RATE:
+        category = rng.choice(OUT_OF_RANGE_LABELS)
+    else:
+        category = rng.randrange(NUM_CLASSES)
+    group = int(rng.random() < 0.05)
+    return (
+        f'{{"id": {annotation_id}, "image_id": {image_id}, "category_id": {category}, '
+        f'"bbox": [{round(x_min * width, 2)}, {round(y_min * height, 2)}, {w}, {h}], "area": {round(w * h, 2)}, '
+        f'"iscrowd": {group}, "IsOccluded": {rng.choice((0, 1, -1))}, "IsTruncated": {rng.choice((0, 1))}, '
+        f'"IsGroupOf": {group}, "IsDepiction": 0, "IsInside": 0}}'
+    )
+
+
+def data_file(count: int) -> Path:
+    DATA.mkdir(exist_ok=True)
+    path = DATA / f"openimages-mlperf-{count}.json"
+    if not path.exists():
+        print(f"generating {path} ...", file=sys.stderr)
+        generate(path, count)
+    return path
+
+
+@dataclass
+class Measured:
+    wall: float
+    largest_process_mb: float
+    tree_mb: float
+    returncode: int
+
+
+def measure(command: list[str]) -> Measured:
+    """Run ``command``; wall time and peak memory of it and its descendants."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    sampler = _TreeSampler(process.pid)
+    sampler.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    sampler.stop()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return Measured(wall, usage.ru_maxrss / 1024, sampler.peak / 2**20, process.returncode)
+
+
+class _TreeSampler(threading.Thread):
+    """Peak of the summed resident memory of a process and its descendants."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak = 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            self.peak = max(self.peak, sum(_rss(pid) for pid in _tree(self.pid)))
+            self._done.wait(0.005)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def run_labelcheck(path: Path) -> tuple[Measured, list[int]]:
+    report = DATA / "report.json"
+    labelcheck = [sys.executable, "-m", "labelcheck"]
+    measured = measure([*labelcheck, "scan", str(path), "--format", "json", "-o", str(report), "--quiet"])
+    findings = json.loads(report.read_text("utf-8"))["findings"]
+    return measured, sorted(f["annotation_id"] for f in findings if f["rule"] == "category-out-of-range")
+
+
+def run_contender(name: str, path: Path) -> tuple[Measured, list[int]]:
+    found = DATA / "found.json"
+    measured = measure([sys.executable, "-c", CONTENDERS[name], str(path), str(found)])
+    return measured, json.loads(found.read_text("utf-8"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", "--annotations", type=int, default=1_000_000)
+    parser.add_argument("--only", choices=["labelcheck", *CONTENDERS], action="append")
+    args = parser.parse_args()
+    path = data_file(args.annotations)
+    with open(path, "rb") as warm:
+        while warm.read(64 << 20):
+            pass
+    size = path.stat().st_size
+    print(f"{path.name}: {args.annotations:,} annotations, {size / 1e6:,.0f} MB")
+    results: dict[str, tuple[Measured, list[int]]] = {}
+    for name in args.only or ["labelcheck", *CONTENDERS]:
+        results[name] = run_labelcheck(path) if name == "labelcheck" else run_contender(name, path)
+        measured = results[name][0]
+        print(f"  {name}: {measured.wall:.2f} s, exit {measured.returncode}", file=sys.stderr)
+    print()
+    print("| tool | wall time | peak RSS, largest process | peak RSS, process tree | MB/s |")
+    print("|---|---:|---:|---:|---:|")
+    for name, (measured, _) in results.items():
+        print(
+            f"| {name} | {measured.wall:.2f} s | {measured.largest_process_mb:,.0f} MB | {measured.tree_mb:,.0f} MB "
+            f"| {size / 1e6 / measured.wall:,.0f} |"
+        )
+    if "labelcheck" in results:
+        mine = results["labelcheck"][0]
+        for name, (measured, _) in results.items():
+            if name != "labelcheck":
+                print(
+                    f"\nlabelcheck vs {name}: {measured.wall / mine.wall:.1f}x faster, "
+                    f"{measured.largest_process_mb / mine.tree_mb:.0f}x less memory (their largest process / our tree)"
+                )
+    found = {name: ids for name, (_, ids) in results.items()}
+    agree = len({tuple(ids) for ids in found.values()}) == 1
+    print(f"\nout-of-range annotations: {', '.join(f'{name} {len(ids)}' for name, ids in found.items())}; "
+          f"{'all the same' if agree else 'DIFFERENT'}")
+    if not agree:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

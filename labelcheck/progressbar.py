@@ -1,0 +1,81 @@
+"""The progress bar of long scans: rich, on stderr, only when stderr is a terminal.
+
+The engine and readers only call back with ``Progress`` values; this turns
+them into a bar. It stays hidden for the first ``DELAY`` seconds so short
+scans print nothing, and is cleared when the scan ends.
+"""
+
+from __future__ import annotations
+
+import time
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, ProgressColumn, Task, TextColumn, TransferSpeedColumn
+from rich.table import Column
+from rich.text import Text
+
+from .readers import Progress as ReaderProgress
+from .text import safe
+
+DELAY = 1.0
+PHASES = {"reading": "reading", "checking": "checking syntax", "scanning": "scanning"}
+
+
+class AnnotationRate(ProgressColumn):
+    """Annotations decoded so far, and per second."""
+
+    def render(self, task: Task) -> Text:
+        count = task.fields.get("annotations", 0)
+        if not count:
+            return Text("")
+        elapsed = task.elapsed or 0.0
+        rate = f" {_short(count / elapsed)}/s" if elapsed > 0 else ""
+        return Text(f"{_short(count)} ann{rate}")
+
+
+def _short(number: float) -> str:
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if number >= limit:
+            return f"{number / limit:.1f}{suffix}"
+    return f"{number:.0f}"
+
+
+class ProgressBar:
+    """A ``progress`` callback for ``labelcheck.scan`` that draws on stderr."""
+
+    def __init__(self, console: Console | None = None, delay: float = DELAY) -> None:
+        self.console = console or Console(stderr=True)
+        self.delay = delay
+        self._bar: Progress | None = None
+        self._tasks: dict[tuple[str, str], int] = {}
+        self._started = time.monotonic()
+
+    def __call__(self, event: ReaderProgress) -> None:
+        if self._bar is None:
+            if time.monotonic() - self._started < self.delay:
+                return
+            self._bar = Progress(
+                TextColumn("{task.description}", markup=False, table_column=Column(max_width=22, no_wrap=True)),
+                BarColumn(bar_width=16),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                AnnotationRate(),
+                console=self.console,
+                transient=True,
+                redirect_stdout=False,  # reports go to the stdout they were given, never through the bar
+                redirect_stderr=False,
+            )
+            self._bar.start()
+        key = (event.source, event.phase)
+        if key not in self._tasks:
+            description = f"{PHASES.get(event.phase, event.phase)} {safe(event.source)}"
+            self._tasks[key] = self._bar.add_task(description, total=event.total, annotations=0)
+        self._bar.update(self._tasks[key], completed=event.done, total=event.total, annotations=event.annotations)
+
+    def __enter__(self) -> "ProgressBar":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        if self._bar is not None:
+            self._bar.stop()

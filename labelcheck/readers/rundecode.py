@@ -1,0 +1,237 @@
+"""Decode one run of whole array elements (see ``jsonsplit``) into columns.
+
+A run arrives as a JSON array document, ``[`` + the run's bytes + ``]``. The
+fast paths let msgspec decode it into structs that declare only the fields the
+checks read and gather those into numpy columns. They cover regular rows:
+integer ids within int64, a bbox of four numbers, any area and iscrowd; the
+first also requires every field to be there (most files), the second allows
+absent ones. A run with anything else in those fields (a string or float id,
+a 40-digit integer, NaN, a bbox of three numbers, a non-object element) is
+decoded by Python's json and classified by ``labelcheck.columns``, the plain
+reader's own code, so both readers agree to the value on every row.
+
+Functions here run in worker processes too, so they take and return only
+picklable values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import mmap
+import os
+from contextlib import contextmanager
+from itertools import chain, repeat
+from operator import attrgetter, is_not
+from typing import Any, Callable, Iterator, Optional
+
+import msgspec
+import numpy as np
+
+from ..columns import MISSING, annotation_batch, id_column, image_table
+from ..dataset import AnnotationBatch, BboxKind, ImageTable, StringColumn
+from .jsonsplit import valid_run_document
+
+# Defaults that stand for an absent key. They are recognised by identity: a
+# decoded value is always a new object, and this integer is outside int64, so
+# numpy refuses it and the slow classification below sees it.
+_ABSENT_INT = 2**64 + 1
+_ABSENT_BOX = ("absent",)
+
+
+class _Complete(msgspec.Struct, gc=False):
+    """An annotation with every field the checks read; area and iscrowd only need to be there."""
+
+    id: int
+    image_id: int
+    category_id: int
+    bbox: tuple[float, float, float, float]
+    area: Any
+    iscrowd: Any
+
+
+class _WithGaps(msgspec.Struct, gc=False):
+    """The same, with any of the fields absent."""
+
+    id: int = _ABSENT_INT
+    image_id: int = _ABSENT_INT
+    category_id: int = _ABSENT_INT
+    bbox: tuple[float, float, float, float] = _ABSENT_BOX  # type: ignore[assignment]
+    area: Any = msgspec.UNSET
+    iscrowd: Any = msgspec.UNSET
+
+
+class _Image(msgspec.Struct, gc=False):
+    id: int = _ABSENT_INT
+    width: Optional[float] = None
+    height: Optional[float] = None
+    file_name: Optional[str] = None
+
+
+_COMPLETE = msgspec.json.Decoder(list[_Complete])
+_WITH_GAPS = msgspec.json.Decoder(list[_WithGaps])
+_IMAGES = msgspec.json.Decoder(list[_Image])
+_FIELD = {name: attrgetter(name) for name in ("id", "image_id", "category_id", "bbox", "area", "iscrowd")}
+_IMAGE_FIELD = {name: attrgetter(name) for name in ("id", "width", "height", "file_name")}
+
+
+def annotation_batch_of(document: bytes | bytearray | memoryview) -> AnnotationBatch:
+    """The batch (``start`` 0) of a run document's annotations."""
+    try:
+        rows = _COMPLETE.decode(document)
+        everywhere = np.ones(len(rows), dtype=bool)
+        return _annotation_columns(rows, everywhere, everywhere)
+    except msgspec.ValidationError:  # perhaps only an absent field
+        pass
+    except msgspec.DecodeError:
+        return annotation_batch(0, json.loads(bytes(document)))
+    try:
+        rows = _WITH_GAPS.decode(document)
+    except msgspec.DecodeError:
+        return annotation_batch(0, json.loads(bytes(document)))
+    n = len(rows)
+    return _annotation_columns(rows, _present(map(_FIELD["area"], rows), n), _present(map(_FIELD["iscrowd"], rows), n))
+
+
+def _annotation_columns(rows: list, has_area: np.ndarray, has_iscrowd: np.ndarray) -> AnnotationBatch:
+    n = len(rows)
+    ids, id_kinds, raw_ids = _ids(rows, _FIELD["id"], n)
+    image_ids, image_kinds, raw_images = _ids(rows, _FIELD["image_id"], n)
+    cat_ids, cat_kinds, raw_cats = _ids(rows, _FIELD["category_id"], n)
+    boxes, box_kinds = _boxes(rows, n)
+    return AnnotationBatch(
+        start=0,
+        id=ids,
+        id_kind=id_kinds,
+        image_id=image_ids,
+        image_id_kind=image_kinds,
+        category_id=cat_ids,
+        category_kind=cat_kinds,
+        bbox=boxes,
+        bbox_kind=box_kinds,
+        has_area=has_area,
+        has_iscrowd=has_iscrowd,
+        raw_id=raw_ids,
+        raw_image_id=raw_images,
+        raw_category_id=raw_cats,
+    )
+
+
+def image_table_of(document: bytes | bytearray) -> ImageTable:
+    """The image table of a run document's images."""
+    try:
+        rows = _IMAGES.decode(document)
+    except msgspec.DecodeError:
+        return image_table(json.loads(bytes(document)))
+    n = len(rows)
+    ids, kinds, raw = _ids(rows, _IMAGE_FIELD["id"], n)
+    return ImageTable(
+        id=ids,
+        id_kind=kinds,
+        width=_dimensions(list(map(_IMAGE_FIELD["width"], rows)), n),
+        height=_dimensions(list(map(_IMAGE_FIELD["height"], rows)), n),
+        file_name=StringColumn.of(list(map(_IMAGE_FIELD["file_name"], rows))),
+        raw_id=raw,
+    )
+
+
+def objects_of(document: bytes | bytearray) -> list:
+    """A run document's elements as Python's json decodes them (categories are few)."""
+    return json.loads(bytes(document))
+
+
+def _ids(rows: list, field: Callable[[Any], Any], n: int) -> tuple[np.ndarray, np.ndarray, dict[int, Any]]:
+    try:
+        return np.fromiter(map(field, rows), dtype=np.int64, count=n), np.zeros(n, dtype=np.uint8), {}
+    except OverflowError:  # an absent id, or an integer beyond int64
+        return id_column((MISSING if value is _ABSENT_INT else value for value in map(field, rows)), n)
+
+
+def _boxes(rows: list, n: int) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        boxes = np.fromiter(chain.from_iterable(map(_FIELD["bbox"], rows)), dtype=np.float64, count=4 * n)
+        return boxes.reshape(n, 4), np.zeros(n, dtype=np.uint8)
+    except ValueError:  # an absent bbox
+        values = list(map(_FIELD["bbox"], rows))
+        absent = [box is _ABSENT_BOX for box in values]
+        boxes = np.array([(math.nan,) * 4 if gone else box for gone, box in zip(absent, values)], dtype=np.float64)
+        kinds = np.where(absent, BboxKind.MISSING, BboxKind.OK).astype(np.uint8)
+        return boxes.reshape(n, 4), kinds
+
+
+def _present(values: Any, n: int) -> np.ndarray:
+    return np.fromiter(map(is_not, values, repeat(msgspec.UNSET)), dtype=bool, count=n)
+
+
+def _dimensions(values: list, n: int) -> np.ndarray:
+    try:
+        return np.fromiter(values, dtype=np.float64, count=n)
+    except TypeError:  # null or absent: unknown, as in the plain reader
+        return np.array([math.nan if value is None else value for value in values], dtype=np.float64)
+
+
+DECODERS: dict[str, Callable[[bytes | bytearray], Any]] = {
+    "annotations": annotation_batch_of,
+    "images": image_table_of,
+    "categories": objects_of,
+    "validate": valid_run_document,  # the first pass, run by workers
+}
+
+
+def read_run_document(handle: Any, start: int, end: int) -> bytearray:
+    """Read run ``[start, end)`` from a seekable binary file as a JSON array document."""
+    handle.seek(start - 1)
+    document = bytearray(end - start + 2)
+    view = memoryview(document)
+    filled = 0
+    while filled < len(document):
+        count = handle.readinto(view[filled:])
+        if not count:
+            raise EOFError(f"file ended at byte {start - 1 + filled}; it changed while being read")
+        filled += count
+    view.release()
+    document[0], document[-1] = ord("["), ord("]")
+    return document
+
+
+@contextmanager
+def mapped_run_document(fileno: int, start: int, end: int) -> Iterator[memoryview]:
+    """Run ``[start, end)`` of a plain file as a JSON array document, mapped rather than copied.
+
+    The mapping is private (copy on write): bracketing the run changes two
+    pages of this process, never the file.
+    """
+    if os.fstat(fileno).st_size <= end:  # mapping past the end would crash on access
+        raise EOFError(f"file is shorter than {end + 1} bytes; it changed while being read")
+    offset = (start - 1) // mmap.ALLOCATIONGRANULARITY * mmap.ALLOCATIONGRANULARITY
+    with mmap.mmap(fileno, end + 1 - offset, access=mmap.ACCESS_COPY, offset=offset) as mapped:
+        low, high = start - 1 - offset, end - offset
+        mapped[low], mapped[high] = ord("["), ord("]")
+        with memoryview(mapped) as view, view[low : high + 1] as document:
+            yield document
+
+
+_FILES: dict[str, int] = {}
+
+
+def decode_file_run(kind: str, path: str, start: int, end: int) -> Any:
+    """Worker entry point: check or decode one run of a plain file."""
+    fileno = _FILES.get(path)
+    if fileno is None:
+        for old in _FILES.values():
+            os.close(old)
+        _FILES.clear()
+        fileno = _FILES[path] = os.open(path, os.O_RDONLY)
+    with mapped_run_document(fileno, start, end) as document:
+        return DECODERS[kind](document)
+
+
+__all__ = [
+    "DECODERS",
+    "annotation_batch_of",
+    "decode_file_run",
+    "image_table_of",
+    "mapped_run_document",
+    "objects_of",
+    "read_run_document",
+]

@@ -1,0 +1,493 @@
+"""The streaming reader: multi-GB files in bounded memory, the plain reader's findings.
+
+Two passes over the bytes. The first (``jsonsplit.index_document``) validates
+the whole document with the grammar of Python's json and indexes its top
+level: where each member's value lies and, for arrays, runs of whole elements.
+Only then is anything decoded, so a malformed file fails before any finding is
+reported, and neither a repeated top-level key (the last one wins, as in
+``json.load``) nor annotations written before the images are a special case.
+The second pass decodes the categories, the images and then the annotations,
+run by run, into the columns the rules read (``rundecode``). On a plain file
+worker processes decode the runs, each reading its own from the file.
+
+Memory holds the image table (rules look images up), a window of the file and
+a few decoded runs: never the document, never an object per annotation.
+Standard input is copied to a temporary file first, since it is read twice; a
+``.gz`` file is decompressed twice.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+from collections import deque
+from typing import Any, BinaryIO, Iterator
+
+from ..columns import ImageTableBuilder, category_list, rebatch
+from ..dataset import AnnotationBatch, Dataset, ImageTable
+from ..errors import InputError
+from .base import (
+    DEFAULT_BATCH_SIZE,
+    READ_ERRORS,
+    STDIN,
+    UTF8_BOM,
+    Progress,
+    ProgressCallback,
+    Reader,
+    bom_error,
+    display_name,
+    is_gzip,
+    nesting_error,
+    open_binary,
+    read_error,
+    require_document_shape,
+    syntax_error,
+    utf8_error,
+)
+from .jsonsplit import (
+    DEFAULT_RUN_BYTES,
+    ByteOrderMark,
+    Document,
+    Irregular,
+    Member,
+    NestingTooDeep,
+    Run,
+    SplitError,
+    Utf8Error,
+    index_document,
+)
+from .plain import dataset_from_document, parse_json
+from .rundecode import DECODERS, read_run_document
+
+_BLOCK = 4 << 20
+# Arrays smaller than this are decoded in this process: starting workers costs more.
+POOL_MIN_BYTES = 32 << 20
+_IN_FLIGHT_PER_WORKER = 2
+# Stands in for a member's value when checking the document's shape, so the
+# plain reader's own check words the error.
+_PLACEHOLDER: dict[str, Any] = {"object": {}, "array": [], "string": "", "number": 0, "boolean": False, "null": None}
+_CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+class StreamReader(Reader):
+    name = "stream"
+
+    def __init__(
+        self,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        progress: ProgressCallback | None = None,
+        run_bytes: int = DEFAULT_RUN_BYTES,
+        workers: int | None = None,
+    ) -> None:
+        super().__init__(batch_size, progress)
+        self.run_bytes = run_bytes
+        self.workers = default_workers() if workers is None else workers
+
+    def read(self, source: Any) -> Dataset:
+        self._name = display_name(source)
+        src = _Source.of(source, self._name, self._report)
+        try:
+            return self._dataset(src)
+        except BaseException:
+            src.close()
+            raise
+
+    def _dataset(self, src: "_Source") -> Dataset:
+        # Started first: they start up while this process begins the first pass.
+        workers = _Workers.for_(src, self.workers)
+        try:
+            return self._read_with(src, workers)
+        except BaseException:
+            if workers is not None:
+                workers.close()
+            raise
+
+    def _read_with(self, src: "_Source", workers: "_Workers | None") -> Dataset:
+        try:
+            document = self._index(src, workers)
+        except Irregular:
+            # A single non-array value of tens of MB: not a COCO file as
+            # exported, so load it whole rather than split it.
+            dataset = dataset_from_document(parse_json(src.read_all(), src.name), src.name, self.batch_size)
+            if workers is not None:
+                workers.close()
+            src.close()
+            return dataset
+        categories, images, annotations = _coco_members(document, src.name)
+        scanning = _Scanning(self, src, workers, (categories, images, annotations))
+        return Dataset(
+            source=src.name,
+            categories=category_list([obj for _, part in scanning.decode(categories) for obj in part]),
+            images=scanning.image_table(images),
+            annotation_batches=scanning.batches(annotations),
+        )
+
+    def _report(self, phase: str, done: int, total: int | None, annotations: int = 0) -> None:
+        if self.progress is not None:
+            self.progress(Progress(self._name, phase, done, total, annotations))
+
+    def _index(self, src: "_Source", workers: "_Workers | None") -> Document:
+        size = src.size()
+        validator = workers.validator() if workers is not None else None
+        try:
+            with src.stream() as stream:
+                return index_document(
+                    stream, self.run_bytes, lambda done: self._report("checking", done, size), validator
+                )
+        except SplitError as exc:
+            raise _diagnose(src, exc) from None
+
+
+class _Scanning:
+    """The second pass: decode the members' runs, in order, with progress."""
+
+    def __init__(self, reader: StreamReader, src: "_Source", workers: "_Workers | None", members: tuple) -> None:
+        self.reader = reader
+        self.src = src
+        self.workers = workers
+        self.total = sum(member.end - member.start for member in members)
+        self.done = 0
+        self.annotations = 0
+
+    def decode(self, member: Member) -> Iterator[tuple[Run, Any]]:
+        """(run, decoded run) for each run of the member, in order."""
+        kind = member.key
+        runs = member.runs
+        if self.workers is not None and member.end - member.start >= POOL_MIN_BYTES:
+            results = self.workers.map(kind, runs)
+        else:
+            results = self._here(kind, runs)
+        done = self.done
+        for run, result in zip(runs, results):
+            if kind == "annotations":
+                self.annotations += len(result)
+            self.done = done + run.end - member.start
+            self.reader._report("scanning", self.done, self.total, self.annotations)
+            yield run, result
+        self.done = done + member.end - member.start
+        self.reader._report("scanning", self.done, self.total, self.annotations)
+
+    def image_table(self, member: Member) -> ImageTable:
+        builder: ImageTableBuilder | None = None
+        for run, part in self.decode(member):
+            if builder is None:  # size the table from the first part's bytes per image
+                per_image = (run.end - run.start) / max(len(part), 1)
+                builder = ImageTableBuilder(int((member.end - member.start) / per_image * 1.02) + len(part))
+            builder.add(part)
+        return (builder or ImageTableBuilder(0)).build()
+
+    def _here(self, kind: str, runs: tuple) -> Iterator[Any]:
+        with self.src.stream() as stream:
+            for run in runs:
+                try:
+                    document = read_run_document(stream, run.start, run.end)
+                except EOFError:
+                    raise _changed(self.src.name) from None
+                yield DECODERS[kind](document)
+
+    def batches(self, member: Member) -> Iterator[AnnotationBatch]:
+        try:
+            yield from rebatch((batch for _, batch in self.decode(member)), self.reader.batch_size)
+        finally:
+            if self.workers is not None:
+                self.workers.close()
+            self.src.close()
+
+
+def _changed(name: str) -> InputError:
+    return InputError(f"{name}: the file changed while it was being read; scan it again")
+
+
+# Starts labelcheck.readers.worker from this very package without running the
+# package's __init__ modules: they import the engine, the rules and rich, which
+# a worker never uses, and two workers start on every large scan.
+_WORKER_BOOTSTRAP = """
+import os, sys, types
+readers = sys.argv[1]
+for name, path in (("labelcheck", os.path.dirname(readers)), ("labelcheck.readers", readers)):
+    stub = types.ModuleType(name)
+    stub.__path__ = [path]
+    sys.modules[name] = stub
+from labelcheck.readers.worker import main
+main()
+"""
+
+
+class _Workers:
+    """Worker processes (``labelcheck.readers.worker``) that read and check or decode runs of a plain file.
+
+    Requests go round-robin; each worker answers in order, so answers are
+    collected in the order requests were made.
+    """
+
+    def __init__(self, path: str, count: int, name: str) -> None:
+        self.path = path
+        self.name = name
+        self._next = 0
+        self.processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", _WORKER_BOOTSTRAP, os.path.dirname(os.path.abspath(__file__))],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+            for _ in range(count)
+        ]
+
+    @classmethod
+    def for_(cls, src: "_Source", count: int) -> "_Workers | None":
+        """Workers for a plain file big enough to pay for starting them."""
+        path = src.plain_path()
+        if path is None or count < 2 or not sys.executable or (src.size() or 0) < POOL_MIN_BYTES:
+            return None
+        return cls(path, count, src.name)
+
+    def submit(self, kind: str, start: int, end: int) -> int:
+        """Send a request; returns the worker that will answer it."""
+        worker = self._next
+        self._next = (worker + 1) % len(self.processes)
+        stdin = self.processes[worker].stdin
+        assert stdin is not None
+        pickle.dump((kind, self.path, start, end), stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        stdin.flush()
+        return worker
+
+    def receive(self, worker: int) -> Any:
+        stdout = self.processes[worker].stdout
+        assert stdout is not None
+        try:
+            status, result = pickle.load(stdout)
+        except EOFError:
+            code = self.processes[worker].wait()
+            raise RuntimeError(f"a labelcheck worker process ended unexpectedly (exit code {code})") from None
+        if status == "ok":
+            return result
+        if isinstance(result, EOFError):
+            raise _changed(self.name)
+        raise result
+
+    def map(self, kind: str, runs: tuple) -> Iterator[Any]:
+        """Results in run order, a bounded number of runs in flight."""
+        ahead = len(self.processes) * _IN_FLIGHT_PER_WORKER
+        pending: deque[int] = deque(self.submit(kind, run.start, run.end) for run in runs[:ahead])
+        for run in runs[ahead:]:
+            yield self.receive(pending.popleft())
+            pending.append(self.submit(kind, run.start, run.end))
+        while pending:
+            yield self.receive(pending.popleft())
+
+    def validator(self) -> "_Validator":
+        return _Validator(self)
+
+    def close(self) -> None:
+        for process in self.processes:
+            assert process.stdin is not None and process.stdout is not None
+            process.stdin.close()
+            process.stdout.close()
+        for process in self.processes:
+            process.wait()
+
+
+class _Validator:
+    """The splitter's first pass, run by the workers (``jsonsplit.RunValidator``)."""
+
+    def __init__(self, workers: _Workers) -> None:
+        self.workers = workers
+
+    def submit(self, start: int, end: int) -> int:
+        return self.workers.submit("validate", start, end)
+
+    def result(self, handle: int) -> bool:
+        return bool(self.workers.receive(handle))
+
+
+class _Source:
+    """A source that can be read from its start more than once."""
+
+    def __init__(self, name: str, path: str, gzipped: bool, temporary: bool) -> None:
+        self.name = name
+        self.path = path
+        self.gzipped = gzipped
+        self.temporary = temporary
+
+    @classmethod
+    def of(cls, source: Any, name: str, report: Any) -> "_Source":
+        if source == STDIN:
+            return cls._spooled(name, report)
+        path = os.fsdecode(source)
+        open_binary(path).close()  # the plain reader's checks and messages: missing, a folder, unreadable
+        return cls(name, path, is_gzip(path), temporary=False)
+
+    @classmethod
+    def _spooled(cls, name: str, report: Any) -> "_Source":
+        """Copy standard input (decompressed) to a temporary file."""
+        spool = tempfile.NamedTemporaryFile(prefix="labelcheck-stdin-", suffix=".json", delete=False)
+        try:
+            with spool, open_binary(STDIN) as stream:
+                copied = 0
+                while block := _guarded_read(stream, _BLOCK, name):
+                    spool.write(block)
+                    copied += len(block)
+                    report("reading", copied, None)
+        except BaseException:
+            os.unlink(spool.name)
+            raise
+        return cls(name, spool.name, gzipped=False, temporary=True)
+
+    def stream(self) -> "_Guarded":
+        """A new binary stream from byte 0 (decompressed)."""
+        return _Guarded(open_binary(self.path), self.name)
+
+    def plain_path(self) -> str | None:
+        """The path of the bytes themselves, for workers to read; None when compressed."""
+        return None if self.gzipped else self.path
+
+    def size(self) -> int | None:
+        return None if self.gzipped else os.path.getsize(self.path)
+
+    def read_all(self) -> bytes:
+        with self.stream() as stream:
+            return stream.read()
+
+    def close(self) -> None:
+        if self.temporary:
+            self.temporary = False
+            os.unlink(self.path)
+
+
+def _guarded_read(stream: BinaryIO, size: int, name: str) -> bytes:
+    try:
+        return stream.read(size)
+    except READ_ERRORS as exc:
+        raise read_error(name, exc) from None
+
+
+class _Guarded:
+    """A binary stream whose read errors (a corrupt .gz) become the plain reader's InputError."""
+
+    def __init__(self, stream: BinaryIO, name: str) -> None:
+        self._stream = stream
+        self._name = name
+
+    def read(self, size: int = -1) -> bytes:
+        return _guarded_read(self._stream, size, self._name)
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            return self._stream.readinto(buffer)  # type: ignore[attr-defined]
+        except READ_ERRORS as exc:
+            raise read_error(self._name, exc) from None
+
+    def seekable(self) -> bool:
+        """Only a plain file seeks cheaply (a .gz one decompresses again from its start)."""
+        return isinstance(self._stream, io.BufferedReader)
+
+    def seek(self, offset: int) -> int:
+        try:
+            return self._stream.seek(offset)
+        except READ_ERRORS as exc:
+            raise read_error(self._name, exc) from None
+
+    def __enter__(self) -> "_Guarded":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stream.close()
+
+
+def _coco_members(document: Document, name: str) -> tuple[Member, Member, Member]:
+    """The last categories, images and annotations members; the plain reader's shape errors."""
+    last = {member.key: member for member in document.members}
+    if document.kind == "object":
+        shape: Any = {key: _PLACEHOLDER[member.kind] for key, member in last.items()}
+    else:
+        shape = _PLACEHOLDER[document.kind]
+    require_document_shape(shape, name)
+    return last["categories"], last["images"], last["annotations"]
+
+
+def _diagnose(src: _Source, error: SplitError) -> InputError:
+    """The error the plain reader gives: it reads and decodes the whole file before parsing.
+
+    So a read error anywhere comes first, then a byte order mark, then the
+    first invalid UTF-8, and only then the syntax error, with its line and
+    column.
+    """
+    context = _ErrorContext(error.offset)
+    with src.stream() as stream:
+        while block := stream.read(_BLOCK):
+            context.feed(block)
+    context.finish()
+    if context.head.startswith(UTF8_BOM) or isinstance(error, ByteOrderMark):
+        return bom_error(src.name)
+    if context.utf8 is not None:
+        return utf8_error(src.name, *context.utf8)
+    if isinstance(error, Utf8Error):  # found by the splitter, which saw the same bytes
+        return utf8_error(src.name, error.offset, error.message)
+    if isinstance(error, NestingTooDeep):
+        return nesting_error(src.name)
+    return syntax_error(
+        src.name, error.offset, context.lines + 1, context.column + 1, error.message, context.only_space_after
+    )
+
+
+class _ErrorContext:
+    """What one pass over the bytes says about an error at ``offset``."""
+
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+        self.position = 0
+        self.head = b""
+        self.utf8: tuple[int, str] | None = None
+        self._pending = b""  # the start of a character cut by the end of the last block
+        self.lines = 0  # newlines before the offset
+        self.column = 0  # characters between the last of them and the offset
+        self.only_space_after = True
+        self._after = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+    def feed(self, block: bytes) -> None:
+        if len(self.head) < len(UTF8_BOM):
+            self.head += block[: len(UTF8_BOM) - len(self.head)]
+        if self.utf8 is None:
+            self._check_utf8(block)
+        split = min(max(self.offset - self.position, 0), len(block))
+        self._count_position(block[:split])
+        if self.only_space_after and split < len(block):
+            text = self._after.decode(block[split:])
+            self.only_space_after = not text or text.isspace()
+        self.position += len(block)
+
+    def finish(self) -> None:
+        if self.utf8 is None and self._pending:  # the file ends inside a character
+            self.utf8 = (self.position - len(self._pending), "unexpected end of data")
+
+    def _check_utf8(self, block: bytes) -> None:
+        data = self._pending + block
+        try:
+            data.decode("utf-8")
+            self._pending = b""
+        except UnicodeDecodeError as exc:
+            if exc.reason == "unexpected end of data":
+                self._pending = data[exc.start :]
+            else:
+                self.utf8 = (self.position - len(self._pending) + exc.start, exc.reason)
+
+    def _count_position(self, before: bytes) -> None:
+        newline = before.rfind(b"\n")
+        if newline >= 0:
+            self.lines += before.count(b"\n")
+            self.column = _characters(before[newline + 1 :])
+        else:
+            self.column += _characters(before)
+
+
+def _characters(data: bytes) -> int:
+    return len(data.translate(None, _CONTINUATION_BYTES))

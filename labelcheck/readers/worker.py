@@ -1,0 +1,37 @@
+"""A worker process that reads and decodes runs of a file: ``python -m labelcheck.readers.worker``.
+
+Requests ``(kind, path, start, end)`` arrive pickled on stdin; each answer,
+``("ok", result)`` or ``("error", exception)``, leaves pickled on stdout, in
+request order. The worker ends when stdin closes. A plain subprocess, not
+multiprocessing: it neither forks a parent that may run threads nor imports
+the parent's ``__main__``.
+"""
+
+from __future__ import annotations
+
+import pickle
+import signal
+import sys
+
+from .rundecode import decode_file_run
+
+
+def main() -> None:
+    # Ctrl-C is the parent's to handle; the worker ends when its stdin closes.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    requests, answers = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        try:
+            kind, path, start, end = pickle.load(requests)
+        except EOFError:
+            return
+        try:
+            answer: tuple = ("ok", decode_file_run(kind, path, start, end))
+        except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
+            answer = ("error", exc)
+        pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
+        answers.flush()
+
+
+if __name__ == "__main__":
+    main()

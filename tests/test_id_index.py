@@ -1,0 +1,43 @@
+"""IdIndex: the lookup behind image rows and declared categories, against a plain dict."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from labelcheck.rules.base import IdIndex
+
+INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
+DENSE = st.integers(min_value=-3, max_value=40)
+
+
+def reference(ids: list[int], values: list[int], keys: list[int], valid: list[bool]) -> tuple[list, list]:
+    first: dict[int, int] = {}
+    for key, value in zip(ids, values):
+        first.setdefault(key, value)
+    found = [ok and key in first for key, ok in zip(keys, valid)]
+    return found, [first[key] if hit else -1 for key, hit in zip(keys, found)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    ids=st.lists(st.one_of(DENSE, DENSE, INT64), max_size=30),
+    keys=st.lists(st.one_of(DENSE, INT64), max_size=30),
+    data=st.data(),
+)
+def test_lookup_matches_a_dict(ids, keys, data):
+    values = data.draw(st.lists(st.integers(-1, 2**40), min_size=len(ids), max_size=len(ids)))
+    valid = data.draw(st.lists(st.booleans(), min_size=len(keys), max_size=len(keys)))
+    index = IdIndex(np.array(ids, dtype=np.int64), np.array(values, dtype=np.int64))
+    found, looked_up = index.lookup(np.array(keys, dtype=np.int64), np.array(valid, dtype=bool))
+    assert (found.tolist(), looked_up.tolist()) == reference(ids, values, keys, valid)
+    assert looked_up.dtype == np.int64
+
+
+def test_dense_ids_use_a_table_and_sparse_ones_do_not():
+    dense = IdIndex(np.arange(1, 1001, dtype=np.int64), np.arange(1000, dtype=np.int64))
+    sparse = IdIndex(np.array([1, 10**15], dtype=np.int64), np.array([0, 1], dtype=np.int64))
+    assert dense._table is not None and sparse._table is None
+    found, rows = sparse.lookup(np.array([10**15, 5], dtype=np.int64), np.array([True, True]))
+    assert found.tolist() == [True, False] and rows.tolist() == [1, -1]

@@ -1,0 +1,173 @@
+"""The byte-level splitter: runs hold every element once, offsets and errors match Python's json."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from labelcheck.readers.jsonsplit import (
+    ByteOrderMark,
+    Irregular,
+    JsonSyntaxError,
+    NestingTooDeep,
+    Run,
+    Utf8Error,
+    index_document,
+    iter_elements,
+    run_document,
+)
+
+
+def index(data: bytes, run_bytes: int = 64):
+    return index_document(io.BytesIO(data), run_bytes=run_bytes)
+
+
+def elements_of(data: bytes, member) -> list:
+    return [value for run in member.runs for value in json.loads(run_document(data[run.start : run.end]))]
+
+
+def test_members_in_file_order_with_value_spans():
+    data = b'{"info": {"annotations": [9]}, "images": [{"id": 1}], "annotations": [{"id": 2}, {"id": 3}]}'
+    document = index(data)
+    assert document.kind == "object"
+    assert [member.key for member in document.members] == ["info", "images", "annotations"]
+    for member in document.members:
+        assert json.loads(data[member.start : member.end]) == json.loads(data)[member.key]
+    assert [member.kind for member in document.members] == ["object", "array", "array"]
+    assert elements_of(data, document.members[2]) == [{"id": 2}, {"id": 3}]
+
+
+def test_repeated_keys_are_all_listed():
+    data = b'{"annotations": [1], "annotations": [{"id": 2}]}'
+    assert [(m.key, elements_of(data, m)) for m in index(data).members] == [
+        ("annotations", [1]),
+        ("annotations", [{"id": 2}]),
+    ]
+
+
+def test_escaped_key_is_unescaped():
+    assert index(b'{"annot\\u0061tions": []}').members[0].key == "annotations"
+
+
+@pytest.mark.parametrize("run_bytes", [1, 2, 7, 30, 1 << 20])
+def test_runs_cut_only_between_elements(run_bytes):
+    tricky = [
+        {"id": 1, "note": '}, {"id": 99}, {'},
+        {"id": 2, "nested": [{"a": 1}, {"b": [2, {"c": "]"}]}]},
+        {"id": 3, "quote": 'a \\" b \\\\', "annotations": [{"id": 7}]},
+        {"id": 4},
+    ]
+    for text in (json.dumps(tricky), json.dumps(tricky, indent=2), json.dumps(tricky, separators=(",", ":"))):
+        data = ('{"annotations": ' + text + "}").encode()
+        member = index(data, run_bytes).members[0]
+        assert elements_of(data, member) == tricky
+        assert all(isinstance(run, Run) and run.start < run.end for run in member.runs)
+
+
+def test_nan_and_infinity_are_walked_exactly():
+    data = b'{"a": [{"x": NaN}, {"x": Infinity}, {"x": -Infinity}, {"x": 1}]}'
+    member = index(data, run_bytes=1).members[0]
+    assert json.dumps(elements_of(data, member)) == json.dumps(json.loads(data)["a"])
+
+
+def test_empty_arrays_have_no_runs():
+    for data in (b'{"a": []}', b'{"a": [ \n ]}'):
+        assert index(data).members[0].runs == ()
+
+
+def test_iter_elements_gives_exact_spans_and_raw_bytes():
+    data = '{"a": [ {"id": 1, "s": "é,}"} ,\n{"id": 2}, [3], "x" ]}'.encode()
+    member = index(data).members[0]
+    elements = [element for run in member.runs for element in iter_elements(data[run.start : run.end], run.start)]
+    assert [element.raw for element in elements] == [data[e.start : e.end] for e in elements]
+    assert [json.loads(element.raw) for element in elements] == json.loads(data)["a"]
+
+
+def test_non_object_top_levels():
+    assert index(b"[1, 2]").kind == "array"
+    assert index(b' "text" ').kind == "string"
+    assert index(b"NaN").kind == "number"
+    assert index(b"null").kind == "null"
+
+
+def python_error(data: bytes) -> tuple[int, str]:
+    text = data.decode("utf-8")
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return len(text[: exc.pos].encode("utf-8")), exc.msg
+    raise AssertionError("valid")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"   ",
+        b'{"annotations": [{"id": 1}, {"id": 2}',
+        b'{"annotations": [{"id": 1}, {"id": 2},]}',
+        b'{"annotations": [{"id": 1} {"id": 2}]}',
+        b'{"annotations": [{"id": 1}, {"id": tru}]}',
+        b'{"annotations": [{"id": "unterminated}]}',
+        b'{"annotations": []',
+        b'{"annotations": [], }',
+        b'{"annotations" []}',
+        b'{"a": 1} x',
+        b'{"a": "\\q"}',
+        b'{"a": "\x01"}',
+        '{"é": [{"id": 1}, {"id": 2}]}'.encode() + b" ]",
+    ],
+)
+def test_syntax_errors_match_python(data):
+    for run_bytes in (1, 5, 1 << 20):
+        with pytest.raises(JsonSyntaxError) as caught:
+            index(data, run_bytes)
+        assert (caught.value.offset, caught.value.message) == python_error(data)
+
+
+def test_invalid_utf8_inside_a_string_is_found():
+    data = b'{"annotations": [{"name": "ok"}, {"name": "\xff"}]}'
+    with pytest.raises(Utf8Error) as caught:
+        index(data, run_bytes=1 << 20)
+    assert caught.value.offset == data.index(b"\xff")
+    assert caught.value.message == "invalid start byte"
+
+
+def test_byte_order_mark():
+    with pytest.raises(ByteOrderMark):
+        index(b'\xef\xbb\xbf{"a": []}')
+
+
+def test_deep_nesting():
+    with pytest.raises(NestingTooDeep):
+        index(b'{"a": [' + b"[" * 100000 + b"]" * 100000 + b"]}")
+
+
+def test_huge_non_array_value_is_irregular(monkeypatch):
+    monkeypatch.setattr("labelcheck.readers.jsonsplit.MAX_VALUE_BYTES", 1 << 17)
+    with pytest.raises(Irregular):
+        index(b'{"info": "' + b"x" * (1 << 19) + b'", "annotations": []}')
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(alphabet='ab"\\{}[],: \n\té'),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(alphabet="ab{}", max_size=3), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    elements=st.lists(json_values, max_size=8),
+    indent=st.sampled_from([None, 0, 2]),
+    run_bytes=st.integers(min_value=1, max_value=120),
+)
+def test_any_array_splits_into_its_elements(elements, indent, run_bytes):
+    data = json.dumps({"before": 1, "annotations": elements, "after": [elements]}, indent=indent).encode()
+    members = index(data, run_bytes).members
+    assert elements_of(data, members[1]) == elements
+    assert elements_of(data, members[2]) == [elements]

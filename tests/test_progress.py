@@ -1,0 +1,50 @@
+"""Progress: reported by the reader, drawn by the CLI only on a terminal."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from click.testing import CliRunner
+from rich.console import Console
+
+from labelcheck.cli import main
+from labelcheck.progressbar import ProgressBar
+from labelcheck.readers import Progress
+
+BAD = str(Path(__file__).parent.parent / "fixtures" / "openimages-mlperf-bad.json")
+
+
+def terminal() -> tuple[Console, io.StringIO]:
+    buffer = io.StringIO()
+    return Console(file=buffer, force_terminal=True, width=100), buffer
+
+
+def test_bar_shows_bytes_and_annotation_rate():
+    console, buffer = terminal()
+    with ProgressBar(console, delay=0) as bar:
+        bar(Progress("[bold]train.json", "checking", 5_000_000, 10_000_000))
+        bar(Progress("[bold]train.json", "scanning", 10_000_000, 10_000_000, annotations=40_000))
+    shown = buffer.getvalue()
+    assert "checking syntax" in shown and "scanning" in shown
+    assert "[bold]train" in shown  # a file name is text, not markup
+    assert "40.0k ann" in shown and "MB" in shown
+
+
+def test_short_scans_draw_nothing():
+    console, buffer = terminal()
+    with ProgressBar(console, delay=60) as bar:
+        bar(Progress("train.json", "scanning", 1, 2, annotations=1))
+    assert buffer.getvalue() == ""
+
+
+def test_cli_prints_no_progress_without_a_terminal():
+    result = CliRunner().invoke(main, ["scan", BAD, "--format", "json"])
+    assert result.exit_code == 1
+    assert "scanning" not in result.stderr and "checking" not in result.stderr
+
+
+def test_cli_quiet_is_accepted():
+    result = CliRunner().invoke(main, ["scan", "--quiet", BAD])
+    assert result.exit_code == 1
+    assert "scanning" not in result.stderr

@@ -1,0 +1,166 @@
+"""The streaming reader gives exactly the plain reader's findings, and its errors."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from labelcheck import InputError, resolve_contract, scan
+from labelcheck.readers import READERS, StreamReader, reader_for
+from labelcheck.readers.base import Progress
+
+from cocodocs import LAYOUTS, coco_members, write
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+CONTRACTS = [resolve_contract(), resolve_contract(num_classes=3, mapping="sorted")]
+
+
+def outcome(path, reader, contract=None, **options):
+    """Findings and per-file results, or the error message."""
+    try:
+        report = scan([str(path)], contract, reader=reader, **options)
+    except InputError as exc:
+        return str(exc)
+    return [f.to_dict() for f in report.findings], [r.to_dict() for r in report.files]
+
+
+@pytest.fixture(autouse=True)
+def small_runs(monkeypatch):
+    """Readers built by the engine cut small runs and batches, to exercise the splitter."""
+    monkeypatch.setitem(READERS, "stream", lambda progress=None: StreamReader(batch_size=7, run_bytes=50, progress=progress))
+    monkeypatch.setitem(READERS, "plain", lambda progress=None: READERS_PLAIN(batch_size=7))
+
+
+READERS_PLAIN = READERS["plain"]
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.json")), ids=lambda p: p.name)
+def test_fixtures_same_findings(fixture):
+    assert outcome(fixture, "stream") == outcome(fixture, "plain")
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(document=coco_members(), layout=LAYOUTS, run_bytes=st.integers(1, 300), batch_size=st.integers(1, 20),
+       contract=st.sampled_from(CONTRACTS))
+def test_awkward_documents_same_findings(tmp_path_factory, document, layout, run_bytes, batch_size, contract):
+    path = tmp_path_factory.mktemp("doc") / "doc.json"
+    path.write_text(write(document, layout), encoding="utf-8")
+    expected = _scan_with(path, READERS_PLAIN(batch_size=batch_size), contract)
+    actual = _scan_with(path, StreamReader(batch_size=batch_size, run_bytes=run_bytes), contract)
+    assert actual == expected
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(document=coco_members(), layout=LAYOUTS, run_bytes=st.integers(1, 300), data=st.data())
+def test_damaged_documents_same_outcome(tmp_path_factory, document, layout, run_bytes, data):
+    """Truncated or corrupted files: the same error message (or the same findings)."""
+    raw = write(document, layout).encode("utf-8")
+    cut = data.draw(st.integers(0, len(raw)))
+    damage = data.draw(st.sampled_from([b"", b"}", b"]", b",", b'"', b"\\", b"\xff", b"\xc3", b"\x00", b"x", b" "]))
+    keep_rest = data.draw(st.booleans())
+    raw = raw[:cut] + damage + (raw[cut + 1 :] if keep_rest else b"")
+    path = tmp_path_factory.mktemp("doc") / "doc.json"
+    path.write_bytes(raw)
+    expected = _scan_with(path, READERS_PLAIN(batch_size=5), None)
+    assert _scan_with(path, StreamReader(batch_size=5, run_bytes=run_bytes), None) == expected
+
+
+def _scan_with(path, reader, contract):
+    try:
+        report = scan_dataset(reader, path, contract)
+    except InputError as exc:
+        return str(exc)
+    return [f.to_dict() for f in report.findings], [r.to_dict() for r in report.files]
+
+
+def scan_dataset(reader, path, contract):
+    import labelcheck.engine as engine
+
+    original = engine.reader_for
+    engine.reader_for = lambda source, name="auto", progress=None: reader
+    try:
+        return scan([str(path)], contract)
+    finally:
+        engine.reader_for = original
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.json")), ids=lambda p: p.name)
+def test_gzip_same_findings(tmp_path, fixture):
+    packed = tmp_path / (fixture.name + ".gz")
+    packed.write_bytes(gzip.compress(fixture.read_bytes()))
+    stream = outcome(packed, "stream")
+    assert stream == outcome(packed, "plain")
+    unpacked = json.dumps(outcome(fixture, "plain")[0]).replace(str(fixture), str(packed))
+    assert stream[0] == json.loads(unpacked)
+
+
+def test_corrupt_gzip_is_the_plain_error(tmp_path):
+    packed = tmp_path / "bad.json.gz"
+    packed.write_bytes(gzip.compress((FIXTURES / "openimages-mlperf-bad.json").read_bytes())[:-20])
+    message = outcome(packed, "stream")
+    assert isinstance(message, str) and "not a readable gzip file" in message
+    assert message == outcome(packed, "plain")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b'\xef\xbb\xbf{"images": [], "annotations": [], "categories": []}',
+        b'{"images": [], "annotations": [], "categories": [{"name": "\xff"}]}',
+        b'{"images": [], "annotations": [], "categories": [{"name": "\xc3"}]}',
+        b'{"images": [], "annotations": [{"id": 1}, {"id": 2}',
+        b'{"images": [], "annotations": [{"id": 1}, {"id": 2}]\n\n',
+        b'{"images": [], "annotations": [{"id": 1} {"id": 2}], "categories": []}  \n',
+        b'[{"images": []}]',
+        b'"annotations"',
+        b'{"images": [], "annotations": {"id": 1}, "categories": []}',
+        b'{"images": [], "categories": []}',
+        b'{"images": [], "annotations": [], "categories": [], "x": 1} trailing',
+        b'{"images": [], "annotations": [' + b"[" * 5000 + b"]" * 5000 + b'], "categories": []}',
+        '{"categories": [{"name": "é"}], "images": [], "annotations": [{"id": 1},\n  {"id": x}]}'.encode(),
+        b'{"a": 1, "annotations": [{"id": 1}, {"id": 2}], "images": [], "categories": []}\xff',
+    ],
+)
+def test_malformed_files_fail_like_the_plain_reader(tmp_path, content):
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    message = outcome(path, "stream")
+    assert isinstance(message, str) and message.startswith(str(path))
+    assert message == outcome(path, "plain")
+
+
+def test_missing_file_is_the_plain_error(tmp_path):
+    assert outcome(tmp_path / "nope.json", "stream") == outcome(tmp_path / "nope.json", "plain")
+
+
+def test_stdin_is_read_once_and_matches(monkeypatch):
+    data = (FIXTURES / "openimages-mlperf-bad.json").read_bytes()
+    expected = outcome(FIXTURES / "openimages-mlperf-bad.json", "plain")[0]
+    for payload in (data, gzip.compress(data)):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(payload))))
+        findings = [f.to_dict() for f in scan(["-"], reader="stream").findings]
+        assert findings == [dict(f, file="<stdin>") for f in expected]
+
+
+def test_progress_reports_checking_then_scanning():
+    events: list[Progress] = []
+    reader = StreamReader(run_bytes=1000, batch_size=50, progress=events.append)
+    dataset = reader.read(str(FIXTURES / "openimages-mlperf-bad.json"))
+    assert sum(len(batch) for batch in dataset.annotation_batches) == 376
+    phases = [event.phase for event in events]
+    assert phases.index("scanning") > phases.index("checking")
+    last = events[-1]
+    assert last.phase == "scanning" and last.done == last.total and last.annotations == 376
+
+
+def test_auto_reader_is_stream_for_paths():
+    assert reader_for("x.json").name == "stream"
+    assert reader_for("-").name == "stream"
