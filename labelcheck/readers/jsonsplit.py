@@ -144,6 +144,9 @@ def run_document(data: bytes | bytearray) -> bytes:
 class RunValidator(Protocol):
     """Validates runs elsewhere (worker processes), in the order they were submitted."""
 
+    def ready(self) -> bool:
+        """Whether it can take runs now; until then the splitter validates them itself."""
+
     def submit(self, start: int, end: int) -> Any:
         """Start checking run [start, end) with ``valid_run_document``; returns a handle."""
 
@@ -456,7 +459,7 @@ class _Indexer:
         while True:
             # Speculate only while the last run was full-size: not in small
             # arrays, nor again near the end of a big one.
-            if self.validator is not None and runs and self._full(runs[-1]) and self._speculate(position, runs):
+            if self._speculating(runs) and self._speculate(position, runs):
                 position, first = runs[-1].end + 1, False
             self.window.jump(position - 1)
             self.window.reached(position)
@@ -502,8 +505,10 @@ class _Indexer:
             confirmed = True
             self.window.reached(run.end)
 
-    def _full(self, run: Run) -> bool:
-        return run.end - run.start >= self.run_bytes
+    def _speculating(self, runs: list[Run]) -> bool:
+        if self.validator is None or not runs or runs[-1].end - runs[-1].start < self.run_bytes:
+            return False
+        return self.validator.ready()
 
     def _peek_cut(self, start: int) -> int | None:
         target = start + self.run_bytes

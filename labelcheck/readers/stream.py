@@ -22,6 +22,7 @@ import codecs
 import io
 import os
 import pickle
+import select
 import subprocess
 import sys
 import tempfile
@@ -63,9 +64,10 @@ from .jsonsplit import (
 )
 from .plain import dataset_from_document, parse_json
 from .rundecode import DECODERS, read_run_document
+from .worker import READY
 
 _BLOCK = 4 << 20
-# Arrays smaller than this are decoded in this process: starting workers costs more.
+# Files smaller than this are read in this process alone: starting workers costs more.
 POOL_MIN_BYTES = 32 << 20
 _IN_FLIGHT_PER_WORKER = 2
 # Stands in for a member's value when checking the document's shape, so the
@@ -162,7 +164,7 @@ class _Scanning:
         """(run, decoded run) for each run of the member, in order."""
         kind = member.key
         runs = member.runs
-        if self.workers is not None and member.end - member.start >= POOL_MIN_BYTES:
+        if self.workers is not None and len(runs) > 1:
             results = self.workers.map(kind, runs)
         else:
             results = self._here(kind, runs)
@@ -241,17 +243,32 @@ class _Workers:
             )
             for _ in range(count)
         ]
+        self._starting = list(range(count))  # workers that have not said READY yet
+
+    def ready(self) -> bool:
+        """Whether every worker has started (said READY); never waits."""
+        while self._starting:
+            stdout = self.processes[self._starting[-1]].stdout
+            assert stdout is not None
+            if not select.select([stdout], [], [], 0)[0]:
+                return False
+            if stdout.read(len(READY)) != READY:
+                raise RuntimeError("a labelcheck worker process failed to start")
+            self._starting.pop()
+        return True
 
     @classmethod
     def for_(cls, src: "_Source", count: int) -> "_Workers | None":
         """Workers for a plain file big enough to pay for starting them."""
         path = src.plain_path()
-        if path is None or count < 2 or not sys.executable or (src.size() or 0) < POOL_MIN_BYTES:
+        if path is None or count < 2 or not sys.executable or os.name != "posix" or (src.size() or 0) < POOL_MIN_BYTES:
             return None
         return cls(path, count, src.name)
 
     def submit(self, kind: str, start: int, end: int) -> int:
         """Send a request; returns the worker that will answer it."""
+        while not self.ready():
+            select.select([self.processes[i].stdout for i in self._starting], [], [])
         worker = self._next
         self._next = (worker + 1) % len(self.processes)
         stdin = self.processes[worker].stdin
@@ -285,6 +302,7 @@ class _Workers:
             yield self.receive(pending.popleft())
 
     def validator(self) -> "_Validator":
+        """The workers as the splitter's ``RunValidator``."""
         return _Validator(self)
 
     def close(self) -> None:
@@ -301,6 +319,9 @@ class _Validator:
 
     def __init__(self, workers: _Workers) -> None:
         self.workers = workers
+
+    def ready(self) -> bool:
+        return self.workers.ready()
 
     def submit(self, start: int, end: int) -> int:
         return self.workers.submit("validate", start, end)
