@@ -178,18 +178,18 @@ def _rss(pid: int) -> int:
     return 0
 
 
-def run_labelcheck(path: Path) -> tuple[Measured, list[int]]:
-    report = DATA / "report.json"
-    labelcheck = [sys.executable, "-m", "labelcheck"]
-    measured = measure([*labelcheck, "scan", str(path), "--format", "json", "-o", str(report), "--quiet"])
-    findings = json.loads(report.read_text("utf-8"))["findings"]
-    return measured, sorted(f["annotation_id"] for f in findings if f["rule"] == "category-out-of-range")
+def command(name: str, path: Path) -> list[str]:
+    if name == "labelcheck":
+        report = DATA / "report.json"
+        return [sys.executable, "-m", "labelcheck", "scan", str(path), "--format", "json", "-o", str(report), "--quiet"]
+    return [sys.executable, "-c", CONTENDERS[name], str(path), str(DATA / f"found-{name}.json")]
 
 
-def run_contender(name: str, path: Path) -> tuple[Measured, list[int]]:
-    found = DATA / "found.json"
-    measured = measure([sys.executable, "-c", CONTENDERS[name], str(path), str(found)])
-    return measured, json.loads(found.read_text("utf-8"))
+def out_of_range_found(name: str) -> list[int]:
+    if name == "labelcheck":
+        findings = json.loads((DATA / "report.json").read_text("utf-8"))["findings"]
+        return sorted(f["annotation_id"] for f in findings if f["rule"] == "category-out-of-range")
+    return json.loads((DATA / f"found-{name}.json").read_text("utf-8"))
 
 
 def main() -> None:
@@ -203,11 +203,13 @@ def main() -> None:
             pass
     size = path.stat().st_size
     print(f"{path.name}: {args.annotations:,} annotations, {size / 1e6:,.0f} MB")
-    results: dict[str, tuple[Measured, list[int]]] = {}
+    measured_runs: dict[str, Measured] = {}
+    # Every run first: a child's peak counts the memory of this process when it
+    # started, so nothing is loaded here until all have run.
     for name in args.only or ["labelcheck", *CONTENDERS]:
-        results[name] = run_labelcheck(path) if name == "labelcheck" else run_contender(name, path)
-        measured = results[name][0]
-        print(f"  {name}: {measured.wall:.2f} s, exit {measured.returncode}", file=sys.stderr)
+        measured_runs[name] = measure(command(name, path))
+        print(f"  {name}: {measured_runs[name].wall:.2f} s, exit {measured_runs[name].returncode}", file=sys.stderr)
+    results = {name: (measured, out_of_range_found(name)) for name, measured in measured_runs.items()}
     print()
     print("| tool | wall time | peak RSS, largest process | peak RSS, process tree | MB/s |")
     print("|---|---:|---:|---:|---:|")

@@ -54,7 +54,7 @@ from typing import Any, BinaryIO, Callable, Iterator, Protocol
 import msgspec
 
 UTF8_BOM = b"\xef\xbb\xbf"
-DEFAULT_RUN_BYTES = 8 << 20
+DEFAULT_RUN_BYTES = 4 << 20
 # Values other than arrays are decoded whole; one larger than this is left to
 # a reader that loads the document (a pathological file).
 MAX_VALUE_BYTES = 64 << 20

@@ -36,8 +36,11 @@ class IdIndex:
     """
 
     def __init__(self, ids: np.ndarray, values: np.ndarray) -> None:
-        unique, first = np.unique(ids, return_index=True)
-        values = values[first]
+        if np.all(ids[1:] > ids[:-1]):  # already unique and sorted (the usual): no sort and its copies
+            unique = ids
+        else:
+            unique, first = np.unique(ids, return_index=True)
+            values = values[first]
         small = not len(values) or (values.min() > np.iinfo(np.int32).min and values.max() <= np.iinfo(np.int32).max)
         dtype = np.int32 if small else np.int64
         self._absent = np.iinfo(dtype).min
@@ -93,8 +96,12 @@ class FileContext:
         columns = [self.column_of_declared.get(i) for i in declared_ids.tolist()]
         self._declared = IdIndex(declared_ids, np.array([-1 if c is None else c for c in columns], dtype=np.int64))
         # The first image declaring an id is the one annotations are matched with.
-        usable_rows = np.flatnonzero(usable(images.id_kind))
-        self._images = IdIndex(images.id[usable_rows], usable_rows)
+        usable_images = usable(images.id_kind)
+        if usable_images.all():
+            self._images = IdIndex(images.id, np.arange(len(images.id)))
+        else:
+            rows = np.flatnonzero(usable_images)
+            self._images = IdIndex(images.id[rows], rows)
 
     def _columns_of_declared(self) -> dict[int, int | None]:
         """Column index of each declared id under mappings that use the table."""
