@@ -77,6 +77,7 @@ _CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
 
 
 def default_workers() -> int:
+    """One worker process per core, up to four: beyond that the main process's rules are the limit."""
     return max(1, min(os.cpu_count() or 1, 4))
 
 
@@ -244,6 +245,7 @@ class _Workers:
             for _ in range(count)
         ]
         self._starting = list(range(count))  # workers that have not said READY yet
+        self._unanswered = 0
 
     def ready(self) -> bool:
         """Whether every worker has started (said READY); never waits."""
@@ -275,6 +277,7 @@ class _Workers:
         assert stdin is not None
         pickle.dump((kind, self.path, start, end), stdin, protocol=pickle.HIGHEST_PROTOCOL)
         stdin.flush()
+        self._unanswered += 1
         return worker
 
     def receive(self, worker: int) -> Any:
@@ -282,6 +285,7 @@ class _Workers:
         assert stdout is not None
         try:
             status, result = pickle.load(stdout)
+            self._unanswered -= 1
         except EOFError:
             code = self.processes[worker].wait()
             raise RuntimeError(f"a labelcheck worker process ended unexpectedly (exit code {code})") from None
@@ -306,9 +310,12 @@ class _Workers:
         return _Validator(self)
 
     def close(self) -> None:
+        """End the workers: they exit when their input closes, or at once if answers were left unread."""
         for process in self.processes:
             assert process.stdin is not None and process.stdout is not None
             process.stdin.close()
+            if self._unanswered:
+                process.kill()
             process.stdout.close()
         for process in self.processes:
             process.wait()

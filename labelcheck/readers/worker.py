@@ -10,9 +10,11 @@ the parent's ``__main__``.
 
 from __future__ import annotations
 
+import os
 import pickle
 import signal
 import sys
+from typing import BinaryIO
 
 from .rundecode import decode_file_run
 
@@ -22,7 +24,13 @@ READY = b"R"
 def main() -> None:
     # Ctrl-C is the parent's to handle; the worker ends when its stdin closes.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    requests, answers = sys.stdin.buffer, sys.stdout.buffer
+    try:
+        serve(sys.stdin.buffer, sys.stdout.buffer)
+    except BrokenPipeError:  # the parent stopped reading (an error, Ctrl-C): nothing to report
+        os._exit(0)
+
+
+def serve(requests: BinaryIO, answers: BinaryIO) -> None:
     answers.write(READY)  # the parent works alone until its workers are up
     answers.flush()
     while True:
