@@ -213,3 +213,18 @@ def test_workers_report_syntax_errors_like_plain(workers_for_any_size, tmp_path)
         expected = _scan_with(path, READERS_PLAIN(), None)
         assert isinstance(expected, str)
         assert _scan_with(path, StreamReader(run_bytes=500, workers=2), None) == expected
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_is_read_once(tmp_path):
+    import os
+    import threading
+
+    fixture = FIXTURES / "openimages-mlperf-bad.json"
+    pipe = tmp_path / "pipe.json"
+    os.mkfifo(pipe)
+    feeder = threading.Thread(target=lambda: pipe.write_bytes(fixture.read_bytes()))
+    feeder.start()
+    findings = outcome(pipe, "stream")[0]
+    feeder.join()
+    assert json.dumps(findings) == json.dumps(outcome(fixture, "plain")[0]).replace(str(fixture), str(pipe))

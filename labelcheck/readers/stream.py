@@ -348,18 +348,19 @@ class _Source:
 
     @classmethod
     def of(cls, source: Any, name: str, report: Any) -> "_Source":
-        if source == STDIN:
-            return cls._spooled(name, report)
-        path = os.fsdecode(source)
-        open_binary(path).close()  # the plain reader's checks and messages: missing, a folder, unreadable
+        path = STDIN if source == STDIN else os.fsdecode(source)
+        stream = open_binary(path)  # the plain reader's checks and messages: missing, a folder, unreadable
+        if path == STDIN or not os.path.isfile(path):  # a pipe can be read only once
+            return cls._spooled(stream, name, report)
+        stream.close()
         return cls(name, path, is_gzip(path), temporary=False)
 
     @classmethod
-    def _spooled(cls, name: str, report: Any) -> "_Source":
-        """Copy standard input (decompressed) to a temporary file."""
+    def _spooled(cls, source: BinaryIO, name: str, report: Any) -> "_Source":
+        """Copy a stream read once (stdin, a pipe), decompressed, to a temporary file."""
         spool = tempfile.NamedTemporaryFile(prefix="labelcheck-stdin-", suffix=".json", delete=False)
         try:
-            with spool, open_binary(STDIN) as stream:
+            with spool, source as stream:
                 copied = 0
                 while block := _guarded_read(stream, _BLOCK, name):
                     spool.write(block)
