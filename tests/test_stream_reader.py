@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,12 @@ from hypothesis import strategies as st
 from labelcheck import InputError, resolve_contract, scan
 from labelcheck.readers import READERS, StreamReader, reader_for
 from labelcheck.readers.base import Progress
+from labelcheck.readers.stream import _Workers
 
-from cocodocs import LAYOUTS, coco_members, write
+from cocodocs import LAYOUTS, Layout, Obj, coco_members, write
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
+LAYOUTS_PRETTY = Layout(2, ",", ": ")
 CONTRACTS = [resolve_contract(), resolve_contract(num_classes=3, mapping="sorted")]
 
 
@@ -164,3 +167,64 @@ def test_progress_reports_checking_then_scanning():
 def test_auto_reader_is_stream_for_paths():
     assert reader_for("x.json").name == "stream"
     assert reader_for("-").name == "stream"
+
+
+@pytest.fixture
+def workers_for_any_size(monkeypatch):
+    """Worker processes even for small files, waited for, so tests reach the parallel first pass."""
+    monkeypatch.setattr("labelcheck.readers.stream.POOL_MIN_BYTES", 0)
+    ready = _Workers.ready
+
+    def wait_until_ready(workers):
+        while not ready(workers):
+            time.sleep(0.01)
+        return True
+
+    monkeypatch.setattr(_Workers, "ready", wait_until_ready)
+
+
+@pytest.mark.parametrize("run_bytes", [64, 1000, 1 << 20])
+def test_workers_same_findings(workers_for_any_size, tmp_path, run_bytes):
+    """Runs checked ahead and decoded by worker processes: still the plain reader's findings."""
+    tricky = write(
+        Obj((
+            ("annotations", [Obj((("id", i), ("image_id", i % 5), ("category_id", 300 if i % 7 == 0 else i % 264),
+                                  ("bbox", [1, 2, 3, float("nan") if i % 11 == 0 else 4]), ("area", 1), ("iscrowd", 0),
+                                  ("note", '}, {"id": 1}, {' * (i % 3))))
+                             for i in range(400)]),
+            ("images", [Obj((("id", i), ("width", 10), ("height", 10), ("file_name", f"{i}.jpg"))) for i in range(5)]),
+            ("categories", [Obj((("id", i), ("name", str(i)))) for i in range(264)]),
+        )),
+        LAYOUTS_PRETTY,
+    )
+    for name, text in (("tricky.json", tricky), ("bad.json", (FIXTURES / "openimages-mlperf-bad.json").read_text())):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        expected = _scan_with(path, READERS_PLAIN(batch_size=50), None)
+        actual = _scan_with(path, StreamReader(batch_size=50, run_bytes=run_bytes, workers=2), None)
+        assert actual == expected
+
+
+def test_workers_report_syntax_errors_like_plain(workers_for_any_size, tmp_path):
+    data = (FIXTURES / "openimages-mlperf-bad.json").read_bytes()
+    for damaged in (data[: len(data) // 2], data.replace(b'"iscrowd": 0', b'"iscrowd": 0,,', 1)):
+        path = tmp_path / "damaged.json"
+        path.write_bytes(damaged)
+        expected = _scan_with(path, READERS_PLAIN(), None)
+        assert isinstance(expected, str)
+        assert _scan_with(path, StreamReader(run_bytes=500, workers=2), None) == expected
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_is_read_once(tmp_path):
+    import os
+    import threading
+
+    fixture = FIXTURES / "openimages-mlperf-bad.json"
+    pipe = tmp_path / "pipe.json"
+    os.mkfifo(pipe)
+    feeder = threading.Thread(target=lambda: pipe.write_bytes(fixture.read_bytes()))
+    feeder.start()
+    findings = outcome(pipe, "stream")[0]
+    feeder.join()
+    assert json.dumps(findings) == json.dumps(outcome(fixture, "plain")[0]).replace(str(fixture), str(pipe))

@@ -24,4 +24,4 @@ def reader_for(source: Any, name: str = "auto", progress: ProgressCallback | Non
     return CocoObjectReader(progress=progress)
 
 
-__all__ = ["READERS", "STDIN", "Progress", "ProgressCallback", "Reader", "reader_for"]
+__all__ = ["READERS", "STDIN", "Progress", "ProgressCallback", "Reader", "StreamReader", "reader_for"]

@@ -40,6 +40,13 @@ whole document, and it accepts the closing ``]`` only after a complete
 element. Where msgspec refuses (a cut inside a string, NaN, a lone surrogate
 escape, malformed input) the run is walked exactly, element by element, with
 Python's own decoder, which also finds the byte offset of any error.
+
+In parallel: given a ``RunValidator`` (worker processes) and a seekable
+stream, the splitter cuts runs ahead of the last confirmed one, reading only
+a little around each cut, and has them validated elsewhere. Results are taken
+in order; a run counts only once the run before it is confirmed, so the chain
+of cuts stays exact; at the first refusal the speculation is dropped and that
+run is handled here as above.
 """
 
 from __future__ import annotations
@@ -52,9 +59,11 @@ from json.decoder import WHITESPACE, JSONDecodeError, scanstring
 from typing import Any, BinaryIO, Callable, Iterator, Protocol
 
 import msgspec
+import numpy as np
 
-UTF8_BOM = b"\xef\xbb\xbf"
-DEFAULT_RUN_BYTES = 8 << 20
+from .base import UTF8_BOM
+
+DEFAULT_RUN_BYTES = 4 << 20
 # Values other than arrays are decoded whole; one larger than this is left to
 # a reader that loads the document (a pathological file).
 MAX_VALUE_BYTES = 64 << 20
@@ -75,8 +84,15 @@ _WS = re.compile(rb"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 _VALIDATOR = msgspec.json.Decoder(msgspec.Raw)
 
-_KIND_OF_FIRST_BYTE = {ord("{"): "object", ord("["): "array", ord('"'): "string", ord("t"): "boolean",
-                       ord("f"): "boolean", ord("n"): "null"}
+# Anything else that starts a valid value is a number (digits, "-", NaN, Infinity).
+_KIND_OF_FIRST_BYTE = {
+    ord("{"): "object",
+    ord("["): "array",
+    ord('"'): "string",
+    ord("t"): "boolean",
+    ord("f"): "boolean",
+    ord("n"): "null",
+}
 
 
 class SplitError(Exception):
@@ -101,7 +117,7 @@ class ByteOrderMark(SplitError):
 
 
 class NestingTooDeep(SplitError):
-    pass
+    """Nesting beyond Python's recursion limit (the offset is not meaningful)."""
 
 
 class Irregular(Exception):
@@ -144,6 +160,9 @@ def run_document(data: bytes | bytearray) -> bytes:
 class RunValidator(Protocol):
     """Validates runs elsewhere (worker processes), in the order they were submitted."""
 
+    def ready(self) -> bool:
+        """Whether it can take runs now; until then the splitter validates them itself."""
+
     def submit(self, start: int, end: int) -> Any:
         """Start checking run [start, end) with ``valid_run_document``; returns a handle."""
 
@@ -173,14 +192,20 @@ def valid_run_document(document: bytes | bytearray | memoryview, maybe_non_ascii
         _VALIDATOR.decode(document)
     except (msgspec.DecodeError, RecursionError):
         return False
-    if maybe_non_ascii:
-        raw = document if isinstance(document, (bytes, bytearray)) else bytes(document)
-        if not raw.isascii():
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                return False
+    # msgspec skips over the strings of fields it is not asked for without
+    # checking their UTF-8, which Python's json (decoding the whole file) does.
+    if maybe_non_ascii and not _ascii(document):
+        try:
+            bytes(document).decode("utf-8")
+        except UnicodeDecodeError:
+            return False
     return True
+
+
+def _ascii(data: bytes | bytearray | memoryview) -> bool:
+    if isinstance(data, (bytes, bytearray)):
+        return data.isascii()
+    return not len(data) or int(np.frombuffer(data, dtype=np.uint8).max()) < 0x80  # no copy of a mapped run
 
 
 class _Reached:
@@ -456,7 +481,7 @@ class _Indexer:
         while True:
             # Speculate only while the last run was full-size: not in small
             # arrays, nor again near the end of a big one.
-            if self.validator is not None and runs and self._full(runs[-1]) and self._speculate(position, runs):
+            if self._speculating(runs) and self._speculate(position, runs):
                 position, first = runs[-1].end + 1, False
             self.window.jump(position - 1)
             self.window.reached(position)
@@ -502,8 +527,10 @@ class _Indexer:
             confirmed = True
             self.window.reached(run.end)
 
-    def _full(self, run: Run) -> bool:
-        return run.end - run.start >= self.run_bytes
+    def _speculating(self, runs: list[Run]) -> bool:
+        if self.validator is None or not runs or runs[-1].end - runs[-1].start < self.run_bytes:
+            return False
+        return self.validator.ready()
 
     def _peek_cut(self, start: int) -> int | None:
         target = start + self.run_bytes

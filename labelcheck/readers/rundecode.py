@@ -18,12 +18,9 @@ from __future__ import annotations
 
 import json
 import math
-import mmap
-import os
-from contextlib import contextmanager
 from itertools import chain, repeat
 from operator import attrgetter, is_not
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Optional
 
 import msgspec
 import numpy as np
@@ -194,36 +191,18 @@ def read_run_document(handle: Any, start: int, end: int) -> bytearray:
     return document
 
 
-@contextmanager
-def mapped_run_document(fileno: int, start: int, end: int) -> Iterator[memoryview]:
-    """Run ``[start, end)`` of a plain file as a JSON array document, mapped rather than copied.
-
-    The mapping is private (copy on write): bracketing the run changes two
-    pages of this process, never the file.
-    """
-    if os.fstat(fileno).st_size <= end:  # mapping past the end would crash on access
-        raise EOFError(f"file is shorter than {end + 1} bytes; it changed while being read")
-    offset = (start - 1) // mmap.ALLOCATIONGRANULARITY * mmap.ALLOCATIONGRANULARITY
-    with mmap.mmap(fileno, end + 1 - offset, access=mmap.ACCESS_COPY, offset=offset) as mapped:
-        low, high = start - 1 - offset, end - offset
-        mapped[low], mapped[high] = ord("["), ord("]")
-        with memoryview(mapped) as view, view[low : high + 1] as document:
-            yield document
-
-
-_FILES: dict[str, int] = {}
+_FILES: dict[str, Any] = {}
 
 
 def decode_file_run(kind: str, path: str, start: int, end: int) -> Any:
     """Worker entry point: check or decode one run of a plain file."""
-    fileno = _FILES.get(path)
-    if fileno is None:
+    handle = _FILES.get(path)
+    if handle is None:
         for old in _FILES.values():
-            os.close(old)
+            old.close()
         _FILES.clear()
-        fileno = _FILES[path] = os.open(path, os.O_RDONLY)
-    with mapped_run_document(fileno, start, end) as document:
-        return DECODERS[kind](document)
+        handle = _FILES[path] = open(path, "rb", buffering=0)
+    return DECODERS[kind](read_run_document(handle, start, end))
 
 
 __all__ = [
@@ -231,7 +210,6 @@ __all__ = [
     "annotation_batch_of",
     "decode_file_run",
     "image_table_of",
-    "mapped_run_document",
     "objects_of",
     "read_run_document",
 ]

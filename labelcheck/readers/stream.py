@@ -22,6 +22,7 @@ import codecs
 import io
 import os
 import pickle
+import select
 import subprocess
 import sys
 import tempfile
@@ -63,9 +64,10 @@ from .jsonsplit import (
 )
 from .plain import dataset_from_document, parse_json
 from .rundecode import DECODERS, read_run_document
+from .worker import READY
 
 _BLOCK = 4 << 20
-# Arrays smaller than this are decoded in this process: starting workers costs more.
+# Files smaller than this are read in this process alone: starting workers costs more.
 POOL_MIN_BYTES = 32 << 20
 _IN_FLIGHT_PER_WORKER = 2
 # Stands in for a member's value when checking the document's shape, so the
@@ -75,6 +77,7 @@ _CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
 
 
 def default_workers() -> int:
+    """One worker process per core, up to four: beyond that the main process's rules are the limit."""
     return max(1, min(os.cpu_count() or 1, 4))
 
 
@@ -162,7 +165,7 @@ class _Scanning:
         """(run, decoded run) for each run of the member, in order."""
         kind = member.key
         runs = member.runs
-        if self.workers is not None and member.end - member.start >= POOL_MIN_BYTES:
+        if self.workers is not None and len(runs) > 1:
             results = self.workers.map(kind, runs)
         else:
             results = self._here(kind, runs)
@@ -241,23 +244,40 @@ class _Workers:
             )
             for _ in range(count)
         ]
+        self._starting = list(range(count))  # workers that have not said READY yet
+        self._unanswered = 0
+
+    def ready(self) -> bool:
+        """Whether every worker has started (said READY); never waits."""
+        while self._starting:
+            stdout = self.processes[self._starting[-1]].stdout
+            assert stdout is not None
+            if not select.select([stdout], [], [], 0)[0]:
+                return False
+            if stdout.read(len(READY)) != READY:
+                raise RuntimeError("a labelcheck worker process failed to start")
+            self._starting.pop()
+        return True
 
     @classmethod
     def for_(cls, src: "_Source", count: int) -> "_Workers | None":
         """Workers for a plain file big enough to pay for starting them."""
         path = src.plain_path()
-        if path is None or count < 2 or not sys.executable or (src.size() or 0) < POOL_MIN_BYTES:
+        if path is None or count < 2 or not sys.executable or os.name != "posix" or (src.size() or 0) < POOL_MIN_BYTES:
             return None
         return cls(path, count, src.name)
 
     def submit(self, kind: str, start: int, end: int) -> int:
         """Send a request; returns the worker that will answer it."""
+        while not self.ready():
+            select.select([self.processes[i].stdout for i in self._starting], [], [])
         worker = self._next
         self._next = (worker + 1) % len(self.processes)
         stdin = self.processes[worker].stdin
         assert stdin is not None
         pickle.dump((kind, self.path, start, end), stdin, protocol=pickle.HIGHEST_PROTOCOL)
         stdin.flush()
+        self._unanswered += 1
         return worker
 
     def receive(self, worker: int) -> Any:
@@ -265,6 +285,7 @@ class _Workers:
         assert stdout is not None
         try:
             status, result = pickle.load(stdout)
+            self._unanswered -= 1
         except EOFError:
             code = self.processes[worker].wait()
             raise RuntimeError(f"a labelcheck worker process ended unexpectedly (exit code {code})") from None
@@ -285,12 +306,16 @@ class _Workers:
             yield self.receive(pending.popleft())
 
     def validator(self) -> "_Validator":
+        """The workers as the splitter's ``RunValidator``."""
         return _Validator(self)
 
     def close(self) -> None:
+        """End the workers: they exit when their input closes, or at once if answers were left unread."""
         for process in self.processes:
             assert process.stdin is not None and process.stdout is not None
             process.stdin.close()
+            if self._unanswered:
+                process.kill()
             process.stdout.close()
         for process in self.processes:
             process.wait()
@@ -301,6 +326,9 @@ class _Validator:
 
     def __init__(self, workers: _Workers) -> None:
         self.workers = workers
+
+    def ready(self) -> bool:
+        return self.workers.ready()
 
     def submit(self, start: int, end: int) -> int:
         return self.workers.submit("validate", start, end)
@@ -320,18 +348,19 @@ class _Source:
 
     @classmethod
     def of(cls, source: Any, name: str, report: Any) -> "_Source":
-        if source == STDIN:
-            return cls._spooled(name, report)
-        path = os.fsdecode(source)
-        open_binary(path).close()  # the plain reader's checks and messages: missing, a folder, unreadable
+        path = STDIN if source == STDIN else os.fsdecode(source)
+        stream = open_binary(path)  # the plain reader's checks and messages: missing, a folder, unreadable
+        if path == STDIN or not os.path.isfile(path):  # a pipe can be read only once
+            return cls._spooled(stream, name, report)
+        stream.close()
         return cls(name, path, is_gzip(path), temporary=False)
 
     @classmethod
-    def _spooled(cls, name: str, report: Any) -> "_Source":
-        """Copy standard input (decompressed) to a temporary file."""
+    def _spooled(cls, source: BinaryIO, name: str, report: Any) -> "_Source":
+        """Copy a stream read once (stdin, a pipe), decompressed, to a temporary file."""
         spool = tempfile.NamedTemporaryFile(prefix="labelcheck-stdin-", suffix=".json", delete=False)
         try:
-            with spool, open_binary(STDIN) as stream:
+            with spool, source as stream:
                 copied = 0
                 while block := _guarded_read(stream, _BLOCK, name):
                     spool.write(block)

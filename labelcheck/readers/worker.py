@@ -1,6 +1,7 @@
 """A worker process that reads and decodes runs of a file: ``python -m labelcheck.readers.worker``.
 
-Requests ``(kind, path, start, end)`` arrive pickled on stdin; each answer,
+Once imported it writes ``READY`` to stdout. Requests ``(kind, path, start,
+end)`` then arrive pickled on stdin; each answer,
 ``("ok", result)`` or ``("error", exception)``, leaves pickled on stdout, in
 request order. The worker ends when stdin closes. A plain subprocess, not
 multiprocessing: it neither forks a parent that may run threads nor imports
@@ -9,17 +10,29 @@ the parent's ``__main__``.
 
 from __future__ import annotations
 
+import os
 import pickle
 import signal
 import sys
+from typing import BinaryIO
 
 from .rundecode import decode_file_run
+
+READY = b"R"
 
 
 def main() -> None:
     # Ctrl-C is the parent's to handle; the worker ends when its stdin closes.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    requests, answers = sys.stdin.buffer, sys.stdout.buffer
+    try:
+        serve(sys.stdin.buffer, sys.stdout.buffer)
+    except BrokenPipeError:  # the parent stopped reading (an error, Ctrl-C): nothing to report
+        os._exit(0)
+
+
+def serve(requests: BinaryIO, answers: BinaryIO) -> None:
+    answers.write(READY)  # the parent works alone until its workers are up
+    answers.flush()
     while True:
         try:
             kind, path, start, end = pickle.load(requests)

@@ -27,8 +27,11 @@ class IdIndex:
     """
 
     def __init__(self, ids: np.ndarray, values: np.ndarray) -> None:
-        unique, first = np.unique(ids, return_index=True)
-        values = values[first]
+        if np.all(ids[1:] > ids[:-1]):  # already unique and sorted (the usual): no sort and its copies
+            unique = ids
+        else:
+            unique, first = np.unique(ids, return_index=True)
+            values = values[first]
         small = not len(values) or (values.min() > np.iinfo(np.int32).min and values.max() <= np.iinfo(np.int32).max)
         dtype = np.int32 if small else np.int64
         self._absent = np.iinfo(dtype).min
@@ -77,9 +80,9 @@ class FileContext:
         columns = [self.column_of_declared[i] for i in declared_ids.tolist()]
         self._declared = IdIndex(declared_ids, np.array([-1 if c is None else c for c in columns], dtype=np.int64))
         # A repeated image id resolves to its last row, the one pycocotools keeps
-        # (IdIndex keeps the first given, so give the rows last first).
-        usable_rows = np.flatnonzero(usable(images.id_kind))[::-1]
-        self._images = IdIndex(images.id[usable_rows], usable_rows)
+        # (IdIndex keeps the first value given, so give the rows last first).
+        rows = np.flatnonzero(usable(images.id_kind))[::-1]
+        self._images = IdIndex(images.id[rows], rows)
 
     def _columns_of_declared(self) -> dict[int, int | None]:
         """Column index of each declared id under mappings that use the table."""

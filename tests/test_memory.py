@@ -1,0 +1,68 @@
+"""Memory stays bounded: measured on real subprocesses scanning generated files."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("bench_scan", ROOT / "benchmarks" / "bench_scan.py")
+bench_scan = sys.modules.setdefault("bench_scan", importlib.util.module_from_spec(_spec))
+_spec.loader.exec_module(bench_scan)  # type: ignore[union-attr]
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "wait4"), reason="measures children with os.wait4")
+
+
+# A fresh, small launcher runs labelcheck and reports the largest resident set
+# of it and its workers. Measured from the test process itself, a child's peak
+# would include the test process's own memory, which the child starts as a copy of.
+LAUNCHER = """
+import os, subprocess, sys
+process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(process.pid, 0)
+print(usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
+def peak_rss_mb(*args: str) -> tuple[float, int]:
+    """Largest resident set of ``labelcheck ARGS`` and its worker processes, and the exit code."""
+    command = [sys.executable, "-c", LAUNCHER, sys.executable, "-m", "labelcheck", *args]
+    peak_kb, code = subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
+    return int(peak_kb) / 1024, int(code)
+
+
+def test_peak_memory_does_not_follow_the_file(tmp_path):
+    """Twice the annotations, about the same peak; far below what holding the document takes."""
+    small, large = tmp_path / "small.json", tmp_path / "large.json"
+    bench_scan.generate(small, 300_000)
+    bench_scan.generate(large, 600_000)
+    small_mb, code = peak_rss_mb("scan", str(small), "--format", "json", "-o", str(tmp_path / "s.json"))
+    assert code == 1  # the generated files have out-of-range labels
+    large_mb, code = peak_rss_mb("scan", str(large), "--format", "json", "-o", str(tmp_path / "l.json"))
+    assert code == 1
+    file_mb = large.stat().st_size / 2**20
+    # json.load alone needs several times the file's size; this stays well under the file's size.
+    assert large_mb < 0.8 * file_mb, (large_mb, file_mb)
+    # Doubling the file adds images (a few tens of bytes each), not annotations.
+    assert large_mb - small_mb < 0.1 * file_mb, (small_mb, large_mb, file_mb)
+
+
+def test_every_annotation_bad_still_bounded(tmp_path):
+    """Findings stream to the JSON report; the table keeps only aggregates."""
+    path = tmp_path / "bad.json"
+    bench_scan.generate(path, 150_000, out_of_range_rate=1.0)
+    report = tmp_path / "report.json"
+    json_mb, code = peak_rss_mb("scan", str(path), "--format", "json", "-o", str(report))
+    assert code == 1
+    findings = json.loads(report.read_text("utf-8"))["findings"]
+    assert sum(f["rule"] == "category-out-of-range" for f in findings) == 150_000
+    table_mb, code = peak_rss_mb("scan", str(path))
+    assert code == 1
+    # 300,000 findings kept as objects would take well over 100 MB on their own.
+    assert json_mb < 90 and table_mb < 90, (json_mb, table_mb)
