@@ -13,12 +13,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .contract import Contract, resolve_contract
 from .engine import scan
 from .errors import UsageError
 from .findings import Finding, Severity, jsonable
-from .rewrite.files import check_output, commit_all, read_text, stage_text
-from .rewrite.writer import rewrite
+from .dataset import RunSpan
+from .rewrite.files import check_output, commit_all, rewrite_file, stage_text
+from .rewrite.streamed import RawElements, field_values
 from .rules import RULES
 
 # The findings that crash or silently corrupt training.
@@ -123,8 +126,12 @@ def clean(
     rules: tuple[str, ...] | list[str] | None = None,
     force: bool = False,
     in_place: bool = False,
+    reader: str = "auto",
 ) -> CleanResult:
     """Write ``output``: ``source`` without the annotations (or images) that have findings.
+
+    ``reader`` as for ``scan``: a streamed file is rewritten run by run in
+    bounded memory, otherwise from its whole text; both give the same bytes.
 
     Raises InputError, OutputError or ContractError; never leaves a partial output.
     """
@@ -149,54 +156,109 @@ def clean(
             entry.reasons.append(finding.rule)
 
     # Every rule runs, so the result can say what dropping annotations does not fix.
-    report = scan(str(source), contract or resolve_contract(), keep_findings=False, on_finding=record)
+    report = scan(str(source), contract or resolve_contract(), reader=reader, keep_findings=False, on_finding=record)
     result.annotations = report.files[0].annotations
     result.images = report.files[0].images
-    text = read_text(str(source))
-    edits = {"annotations": _annotation_edit(result)}
-    if drop == "images":
-        doomed = {d.image_id for d in result.dropped.values() if d.image_id is not None}
-        edits = {"annotations": _annotation_edit(result, doomed), "images": _image_edit(result, doomed)}
-    commit_all(stage_text(target, rewrite(text, edits, str(source)), backup_of=str(source) if in_place else None))
+    doomed = {d.image_id for d in result.dropped.values() if d.image_id is not None} if drop == "images" else set()
+    edits: dict[str, Any] = {"annotations": _AnnotationDrops(result, doomed)}
+    if doomed:
+        edits["images"] = _ImageDrops(result, doomed)
+    pieces = rewrite_file(str(source), report.files[0].layout, edits)
+    commit_all(stage_text(target, pieces, backup_of=str(source) if in_place else None))
     return result
 
 
-def _annotation_edit(result: CleanResult, doomed_images: set | None = None):
-    def edit(index: int, element: str) -> str | None:
-        if index in result.dropped:
+class _AnnotationDrops:
+    """Drops the annotations with findings, and those of doomed images."""
+
+    def __init__(self, result: CleanResult, doomed_images: set) -> None:
+        self.result = result
+        self.doomed_images = doomed_images
+        self.dropped = np.array(sorted(result.dropped), dtype=np.int64)
+
+    def run(self, span: RunSpan, body: bytes) -> bytes | None:
+        """The run unchanged when nothing in it is dropped (the usual case)."""
+        low, high = np.searchsorted(self.dropped, [span.first, span.first + span.count])
+        if high > low:
             return None
-        if doomed_images:
+        if self.doomed_images:
+            image_ids = field_values(body, "image_id")
+            if image_ids is None or any(_hashable(i) and i in self.doomed_images for i in image_ids):
+                return None
+        return body
+
+    def drops(self, span: RunSpan, elements: RawElements) -> set[int] | None:
+        low, high = np.searchsorted(self.dropped, [span.first, span.first + span.count])
+        offsets = {int(position) - span.first for position in self.dropped[low:high]}
+        if self.doomed_images:
+            image_ids = elements.field("image_id")
+            if image_ids is None:
+                return None
+            for offset, image_id in enumerate(image_ids):
+                if offset not in offsets and _hashable(image_id) and image_id in self.doomed_images:
+                    offsets.add(offset)
+                    self._dropped_with_image(span.first + offset, elements.decode(offset))
+        return offsets
+
+    def element(self, index: int, element: str) -> str | None:
+        if index in self.result.dropped:
+            return None
+        if self.doomed_images:
             annotation = json.loads(element)
             image_id = annotation.get("image_id") if isinstance(annotation, dict) else None
-            if _hashable(image_id) and image_id in doomed_images:
-                result.dropped_with_image.append(
-                    DroppedAnnotation(
-                        index, jsonable(annotation.get("id")), jsonable(image_id), jsonable(annotation.get("category_id"))
-                    )
-                )
+            if _hashable(image_id) and image_id in self.doomed_images:
+                self._dropped_with_image(index, annotation)
                 return None
         return element
 
-    return edit
+    def _dropped_with_image(self, index: int, annotation: dict) -> None:
+        self.result.dropped_with_image.append(
+            DroppedAnnotation(
+                index, jsonable(annotation.get("id")), jsonable(annotation.get("image_id")),
+                jsonable(annotation.get("category_id")),
+            )
+        )
 
 
-def _image_edit(result: CleanResult, doomed_images: set):
-    reasons = {}
-    for d in result.dropped.values():
-        reasons.setdefault(d.image_id, set()).update(d.reasons)
+class _ImageDrops:
+    """Drops the images that had an offending annotation."""
 
-    def edit(index: int, element: str) -> str | None:
+    def __init__(self, result: CleanResult, doomed_images: set) -> None:
+        self.result = result
+        self.doomed_images = doomed_images
+        self.reasons: dict[Any, set[str]] = {}
+        for d in result.dropped.values():
+            self.reasons.setdefault(d.image_id, set()).update(d.reasons)
+
+    def run(self, span: RunSpan, body: bytes) -> bytes | None:
+        ids = field_values(body, "id")
+        if ids is None or any(_hashable(i) and i in self.doomed_images for i in ids):
+            return None
+        return body
+
+    def drops(self, span: RunSpan, elements: RawElements) -> set[int] | None:
+        ids = elements.field("id")
+        if ids is None:
+            return None
+        offsets = {offset for offset, image_id in enumerate(ids) if _hashable(image_id) and image_id in self.doomed_images}
+        for offset in sorted(offsets):
+            self._dropped(span.first + offset, elements.decode(offset))
+        return offsets
+
+    def element(self, index: int, element: str) -> str | None:
         image = json.loads(element)
         image_id = image.get("id") if isinstance(image, dict) else None
-        if _hashable(image_id) and image_id in doomed_images:
-            result.dropped_images.append(
-                {"image_id": jsonable(image_id), "file_name": jsonable(image.get("file_name")), "position": index,
-                 "reasons": sorted(reasons.get(image_id, ()))}
-            )
+        if _hashable(image_id) and image_id in self.doomed_images:
+            self._dropped(index, image)
             return None
         return element
 
-    return edit
+    def _dropped(self, index: int, image: dict) -> None:
+        image_id = image.get("id")
+        self.result.dropped_images.append(
+            {"image_id": jsonable(image_id), "file_name": jsonable(image.get("file_name")), "position": index,
+             "reasons": sorted(self.reasons.get(image_id, ()))}
+        )
 
 
 def _hashable(value: Any) -> bool:

@@ -183,6 +183,31 @@ class Dataset:
     # Consumed once, after categories and images are known, whatever the key
     # order in the file.
     annotation_batches: Iterator[AnnotationBatch]
+    # Where the parts are in the file, when the reader streamed it (None otherwise).
+    layout: "FileLayout | None" = None
+
+
+@dataclass(frozen=True)
+class RunSpan:
+    """Bytes [start, end) of the file hold array elements first .. first + count - 1."""
+
+    start: int
+    end: int
+    first: int
+    count: int
+
+
+@dataclass
+class FileLayout:
+    """Where a streamed file's parts are, so it can be rewritten without being loaded.
+
+    ``runs`` is filled as the reader decodes the arrays: complete once the
+    annotation batches are consumed.
+    """
+
+    path: str  # the file to read again (decompressed when .gz)
+    members: tuple[tuple[str, int, int], ...]  # every top-level member: key, value start, value end
+    runs: dict[str, list[RunSpan]] = field(default_factory=dict)  # the last member of each key
 
 
 def usable_category_id(category: Category) -> int | None:

@@ -98,7 +98,9 @@ def scan(
     for source in sources:
         dataset = reader_for(source, reader, progress).read(source)
         ctx = FileContext(dataset.source, contract, dataset.categories, dataset.images)
-        file_report = FileReport(dataset.source, images=len(dataset.images), categories=len(dataset.categories))
+        file_report = FileReport(
+            dataset.source, images=len(dataset.images), categories=len(dataset.categories), layout=dataset.layout
+        )
         report.files.append(file_report)
         active = [rule(ctx, policy.severities.get(rule.ID)) for rule in rules]
         for batch in dataset.annotation_batches:

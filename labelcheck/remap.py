@@ -21,12 +21,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from .contract import Contract, Mapping, resolve_contract
-from .dataset import USABLE_KINDS, Category, classify_id, usable, usable_category_id
+from .dataset import USABLE_KINDS, Category, FileLayout, RunSpan, classify_id, usable, usable_category_id
 from .errors import UsageError
 from .readers import reader_for
-from .readers.base import display_name
-from .rewrite.files import check_output, commit_all, discard_all, read_text, stage_text
-from .rewrite.writer import replace_members, rewrite
+from .rewrite.files import check_output, commit_all, discard_all, rewrite_file, stage_text
+from .rewrite.streamed import RawElements, field_values
+from .rewrite.writer import replace_members
 from .text import safe
 
 DROP = None  # the mapping value of an id that is removed
@@ -40,6 +40,7 @@ class FileCategories:
     categories: list[Category]
     annotation_ids: set[int]  # distinct usable category ids used by annotations
     irregular: int  # annotations whose category_id is not an integer
+    layout: FileLayout | None  # where the parts are, when the file was streamed
 
 
 @dataclass
@@ -75,15 +76,15 @@ class RemapResult:
         }
 
 
-def _inspect(source: str) -> FileCategories:
-    dataset = reader_for(source).read(source)
+def _inspect(source: str, reader: str) -> FileCategories:
+    dataset = reader_for(source, reader).read(source)
     used: set[int] = set()
     irregular = 0
     for batch in dataset.annotation_batches:
         ok = usable(batch.category_kind)
         used.update(np.unique(batch.category_id[ok]).tolist())
         irregular += int((~ok).sum())
-    return FileCategories(dataset.source, dataset.categories, used, irregular)
+    return FileCategories(dataset.source, dataset.categories, used, irregular, dataset.layout)
 
 
 def load_table(path: str | os.PathLike) -> dict[int, int]:
@@ -232,10 +233,12 @@ def remap(
     force: bool = False,
     in_place: bool = False,
     make_folders: bool = False,
+    reader: str = "auto",
 ) -> RemapResult:
     """Renumber category ids of every source with one mapping, writing one output each.
 
     ``make_folders`` creates missing output folders (once the mapping is known to work).
+    ``reader`` as for ``scan``; the streaming reader's layout lets the rewrite go run by run.
     """
     sources = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources)
     outputs = [outputs] if isinstance(outputs, (str, os.PathLike)) else list(outputs)
@@ -247,7 +250,7 @@ def remap(
     ]
     if isinstance(table, (str, os.PathLike)):
         table = load_table(table)
-    files = [_inspect(source) for source in sources]
+    files = [_inspect(source, reader) for source in sources]
     for info in files:
         if info.irregular and not drop_unknown:
             raise UsageError(
@@ -259,10 +262,9 @@ def remap(
     result = RemapResult(mapping)
     stages = []
     try:  # stage every output before naming any: all are written, or none
-        for source, target in zip(sources, targets):
-            text = read_text(source)
-            edits = {"categories": _category_edit(mapping, source), "annotations": _annotation_edit(mapping, result, source)}
-            pieces = rewrite(text, edits, display_name(source))
+        for source, target, info in zip(sources, targets, files):
+            edits = {"categories": _CategoryIds(mapping, source), "annotations": _AnnotationIds(mapping, result, source)}
+            pieces = rewrite_file(source, info.layout, edits)
             stages += stage_text(target, pieces, backup_of=source if in_place else None)
             result.outputs.append(str(target))
     except BaseException:
@@ -281,26 +283,75 @@ def _new_id(mapping: dict[int, int | None], value: Any, present: bool) -> tuple[
     return new is not None, new
 
 
-def _category_edit(mapping: dict[int, int | None], name: str):
-    def edit(index: int, element: str) -> str | None:
+class _CategoryIds:
+    """Renumbers ``categories`` (small: always element by element)."""
+
+    def __init__(self, mapping: dict[int, int | None], name: str) -> None:
+        self.mapping = mapping
+        self.name = name
+
+    def run(self, span: RunSpan, body: bytes) -> bytes | None:
+        return None
+
+    def drops(self, span: RunSpan, elements: RawElements) -> set[int] | None:
+        return None
+
+    def element(self, index: int, element: str) -> str | None:
         category = json.loads(element)
         if not isinstance(category, dict):
             return element
-        keep, new = _new_id(mapping, category.get("id"), "id" in category)
-        return replace_members(element, {"id": str(new)}, name) if keep else None
-
-    return edit
+        keep, new = _new_id(self.mapping, category.get("id"), "id" in category)
+        return replace_members(element, {"id": str(new)}, self.name) if keep else None
 
 
-def _annotation_edit(mapping: dict[int, int | None], result: RemapResult, name: str):
-    def edit(index: int, element: str) -> str | None:
+# A category_id key and its number. In the bytes of JSON it cannot match inside
+# a string (a quote there is escaped), only as a key, perhaps of a nested object.
+_CATEGORY_ID = re.compile(rb'("category_id"[ \t\n\r]*:[ \t\n\r]*)(-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)')
+
+
+class _AnnotationIds:
+    """Renumbers every annotation's category_id; drops those of unmapped categories."""
+
+    def __init__(self, mapping: dict[int, int | None], result: RemapResult, name: str) -> None:
+        self.mapping = mapping
+        self.result = result
+        self.name = name
+        self._spelled: dict[bytes, bytes] = {}  # old value as written -> new value
+
+    def run(self, span: RunSpan, body: bytes) -> bytes | None:
+        """The run with each category_id value replaced in place, when that is
+        provably the top-level key of every element; None otherwise."""
+        old = field_values(body, "category_id")
+        if old is None:
+            return None
+        expected = []
+        for value in old:
+            keep, new = _new_id(self.mapping, value, value is not None)
+            if not keep:
+                return None  # something to drop: decide per element
+            expected.append(new)
+        parts = _CATEGORY_ID.split(body)  # text, key, value, text, key, value, ..., text
+        if len(parts) // 3 != span.count:
+            return None  # a nested or repeated category_id key
+        parts[2::3] = [self._respell(value) for value in parts[2::3]]
+        body = b"".join(parts)
+        return body if field_values(body, "category_id") == expected else None
+
+    def drops(self, span: RunSpan, elements: RawElements) -> set[int] | None:
+        return None  # kept elements change too: element by element
+
+    def _respell(self, value: bytes) -> bytes:
+        if value not in self._spelled:
+            _, new = _new_id(self.mapping, json.loads(value), True)
+            self._spelled[value] = str(new).encode() if new is not None else value
+        return self._spelled[value]
+
+    def element(self, index: int, element: str) -> str | None:
         annotation = json.loads(element)
         if not isinstance(annotation, dict):
             return element
-        keep, new = _new_id(mapping, annotation.get("category_id"), "category_id" in annotation)
+        keep, new = _new_id(self.mapping, annotation.get("category_id"), "category_id" in annotation)
         if not keep:
-            result.dropped_annotations += 1
+            self.result.dropped_annotations += 1
             return None
-        return replace_members(element, {"category_id": str(new)}, name)
-
-    return edit
+        return replace_members(element, {"category_id": str(new)}, self.name)

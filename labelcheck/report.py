@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .contract import Contract
+from .dataset import FileLayout
 from .findings import Finding, Severity, fail_threshold
 from .rules import CATEGORY_RULES
 
@@ -39,6 +40,7 @@ class FileReport:
     examples: dict[str, list[Finding]] = field(default_factory=dict)  # rule -> first findings
     category_groups: dict[str, dict[str, CategoryGroup]] = field(default_factory=dict)
     ungrouped: Counter = field(default_factory=Counter)  # rule -> findings past MAX_CATEGORY_GROUPS
+    layout: FileLayout | None = field(default=None, repr=False)  # for rewriting a streamed file
 
     def add(self, finding: Finding, max_examples: int) -> None:
         self.rule_counts[finding.rule, finding.severity] += 1

@@ -97,7 +97,8 @@ def _run_with_failing_write(folder, source, command, failure):
 
         def failing(pieces, handle):
             pieces = iter(pieces)
-            handle.write(next(pieces).encode())
+            piece = next(pieces)
+            handle.write(piece if isinstance(piece, bytes) else piece.encode())
             handle.flush()
             {failure}
 

@@ -30,7 +30,7 @@ from collections import deque
 from typing import Any, BinaryIO, Iterator
 
 from ..columns import ImageTableBuilder, category_list, rebatch
-from ..dataset import AnnotationBatch, Dataset, ImageTable
+from ..dataset import FileLayout, RunSpan, AnnotationBatch, Dataset, ImageTable
 from ..errors import InputError
 from .base import (
     DEFAULT_BATCH_SIZE,
@@ -126,12 +126,16 @@ class StreamReader(Reader):
             src.close()
             return dataset
         categories, images, annotations = _coco_members(document, src.name)
-        scanning = _Scanning(self, src, workers, (categories, images, annotations))
+        layout = None if src.temporary else FileLayout(
+            src.path, tuple((member.key, member.start, member.end) for member in document.members)
+        )
+        scanning = _Scanning(self, src, workers, (categories, images, annotations), layout)
         return Dataset(
             source=src.name,
             categories=category_list([obj for _, part in scanning.decode(categories) for obj in part]),
             images=scanning.image_table(images),
             annotation_batches=scanning.batches(annotations),
+            layout=layout,
         )
 
     def _report(self, phase: str, done: int, total: int | None, annotations: int = 0) -> None:
@@ -153,8 +157,12 @@ class StreamReader(Reader):
 class _Scanning:
     """The second pass: decode the members' runs, in order, with progress."""
 
-    def __init__(self, reader: StreamReader, src: "_Source", workers: "_Workers | None", members: tuple) -> None:
+    def __init__(
+        self, reader: StreamReader, src: "_Source", workers: "_Workers | None", members: tuple,
+        layout: FileLayout | None,
+    ) -> None:
         self.reader = reader
+        self.layout = layout
         self.src = src
         self.workers = workers
         self.total = sum(member.end - member.start for member in members)
@@ -170,7 +178,11 @@ class _Scanning:
         else:
             results = self._here(kind, runs)
         done = self.done
+        spans = self.layout.runs.setdefault(kind, []) if self.layout is not None else []
+        first = 0
         for run, result in zip(runs, results):
+            spans.append(RunSpan(run.start, run.end, first, len(result)))
+            first += len(result)
             if kind == "annotations":
                 self.annotations += len(result)
             self.done = done + run.end - member.start

@@ -11,17 +11,28 @@ import gzip
 import os
 import shutil
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from ..atomic import StagedFile, staged
+from ..dataset import FileLayout
 from ..errors import OutputError, UsageError
 from ..readers.base import STDIN, decode_utf8, display_name, read_all_bytes
+from .streamed import ArrayEdit, rewrite_streamed
+from .writer import rewrite
 
 BACKUP_SUFFIX = ".bak"
 
 
 def read_text(source: str) -> str:
     return decode_utf8(read_all_bytes(source), display_name(source))
+
+
+def rewrite_file(source: str, layout: FileLayout | None, edits: dict[str, ArrayEdit]) -> Iterator[bytes | str]:
+    """The edited file's pieces: run by run where the reader left a layout, else from the whole text."""
+    name = display_name(source)
+    if layout is not None:
+        return rewrite_streamed(layout, edits, name)
+    return rewrite(read_text(source), {key: edit.element for key, edit in edits.items()}, name)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -80,7 +91,7 @@ def _make_folder(folder: Path) -> None:
         raise OutputError(f"{folder}: cannot create the output folder: {exc.strerror}") from None
 
 
-def stage_text(target: Path, pieces: Iterable[str], *, backup_of: str | None = None) -> list[StagedFile]:
+def stage_text(target: Path, pieces: Iterable[bytes | str], *, backup_of: str | None = None) -> list[StagedFile]:
     """Write the pieces (gzip-compressed for a .gz name) and, for in-place runs, a
     backup of the input, without naming anything yet: commit the result with
     :func:`commit_all`. An error discards what was staged."""
@@ -118,6 +129,6 @@ def discard_all(stages: list[StagedFile]) -> None:
         stage.discard()
 
 
-def _write(pieces: Iterable[str], handle) -> None:
+def _write(pieces: Iterable[bytes | str], handle) -> None:
     for piece in pieces:
-        handle.write(piece.encode("utf-8"))
+        handle.write(piece.encode("utf-8") if isinstance(piece, str) else piece)

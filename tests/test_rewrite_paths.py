@@ -1,0 +1,84 @@
+"""The run-by-run rewriter (streamed files) gives exactly the whole-text rewriter's bytes."""
+
+from __future__ import annotations
+
+import json
+from functools import partialmethod
+
+import pytest
+
+import labelcheck
+from labelcheck.readers import StreamReader
+from conftest import CASES, FIXTURES
+
+SOURCES = [
+    FIXTURES / "openimages-mlperf-bad.json",
+    FIXTURES / "openimages-mlperf-1based.json",
+    CASES / "invalid-bbox.json",
+    CASES / "invalid-duplicate-ids.json",
+    CASES / "invalid-annotation-not-an-object.json",
+    CASES / "invalid-repeated-top-level-annotations-last-wins.json",
+    CASES / "valid-key-order-annotations-first.json",
+]
+
+
+@pytest.fixture(params=[64, 4096], ids=["tiny-runs", "small-runs"])
+def small_runs(request, monkeypatch):
+    monkeypatch.setattr(StreamReader, "__init__", partialmethod(StreamReader.__init__, run_bytes=request.param))
+
+
+def both(tmp_path, run):
+    outputs = []
+    for reader in ("plain", "stream"):
+        out = tmp_path / f"{reader}.json"
+        run(out, reader)
+        outputs.append(out.read_bytes())
+    return outputs
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("drop", ["annotations", "images"])
+def test_clean_paths_agree(tmp_path, small_runs, source, drop):
+    contract = labelcheck.resolve_contract(num_classes=3) if source.parent == CASES else None
+    results = {}
+
+    def run(out, reader):
+        results[reader] = labelcheck.clean(str(source), str(out), contract, drop=drop, reader=reader).audit()
+
+    plain, stream = both(tmp_path, run)
+    assert stream == plain
+    del results["plain"]["output"], results["stream"]["output"]
+    assert results["stream"] == results["plain"]
+
+
+@pytest.mark.parametrize(
+    "source, options",
+    [
+        (FIXTURES / "openimages-mlperf-1based.json", {"offset": -1}),
+        (FIXTURES / "openimages-mlperf-1based.json", {"by_name": True}),
+        (FIXTURES / "openimages-mlperf-bad.json", {"offset": 0, "drop_unknown": True}),
+        (FIXTURES / "openimages-mlperf-clean.json", {"contiguous": True}),
+    ],
+    ids=["offset", "by-name", "drop-unknown", "no-op"],
+)
+def test_remap_paths_agree(tmp_path, small_runs, source, options):
+    plain, stream = both(tmp_path, lambda out, reader: labelcheck.remap(str(source), str(out), reader=reader, **options))
+    assert stream == plain
+
+
+def test_remap_fast_path_leaves_nested_keys_alone(tmp_path, small_runs):
+    """A category_id nested inside an annotation is not the annotation's own."""
+    annotations = [
+        {"id": i, "image_id": 1, "category_id": 1 + i % 2, "bbox": [1, 1, 2, 2], "area": 4, "iscrowd": 0,
+         "attributes": {"category_id": 1}, "note": 'say "category_id": 1'}
+        for i in range(50)
+    ]
+    document = {"categories": [{"id": 1, "name": "Airplane"}, {"id": 2, "name": "Antelope"}],
+                "images": [{"id": 1, "file_name": "a.jpg"}], "annotations": annotations}
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps(document))
+    plain, stream = both(tmp_path, lambda out, reader: labelcheck.remap(str(source), str(out), reader=reader, offset=-1))
+    assert stream == plain
+    result = json.loads(stream)
+    assert [a["category_id"] for a in result["annotations"][:2]] == [0, 1]
+    assert all(a["attributes"] == {"category_id": 1} and a["note"] == 'say "category_id": 1' for a in result["annotations"])
