@@ -21,7 +21,7 @@ from .errors import UsageError
 from .findings import Finding, Severity, jsonable
 from .dataset import RunSpan
 from .rewrite.files import check_output, commit_all, rewrite_file, stage_text
-from .rewrite.streamed import RawElements, field_values
+from .rewrite.streamed import field_values
 from .rules import RULES
 
 # The findings that crash or silently corrupt training.
@@ -53,8 +53,9 @@ class CleanResult:
     annotations: int = 0
     images: int = 0
     dropped: dict[int, DroppedAnnotation] = field(default_factory=dict)  # by position
-    dropped_with_image: list[DroppedAnnotation] = field(default_factory=list)  # clean itself, image dropped
-    dropped_images: list[dict[str, Any]] = field(default_factory=list)
+    # By position: annotations without findings whose image was dropped, and the dropped images.
+    dropped_with_image: dict[int, DroppedAnnotation] = field(default_factory=dict)
+    dropped_images: dict[int, dict[str, Any]] = field(default_factory=dict)
     # Error-level findings of other rules: what the output still gets wrong.
     remaining: Counter = field(default_factory=Counter)
     remaining_example: dict[str, str] = field(default_factory=dict)  # rule -> one message
@@ -86,7 +87,7 @@ class CleanResult:
         ] + [
             {"annotation_id": d.annotation_id, "image_id": d.image_id, "category_id": d.category_id,
              "position": d.position, "reasons": ["image-dropped"]}
-            for d in self.dropped_with_image
+            for d in sorted(self.dropped_with_image.values(), key=lambda d: d.position)
         ]
         return {
             "schema_version": 1,
@@ -102,7 +103,7 @@ class CleanResult:
             "dropped_by_rule": dict(sorted(self.by_rule().items())),
             "remaining_errors_by_rule": dict(sorted(self.remaining.items())),
             "dropped_annotations": annotations,
-            "dropped_images": self.dropped_images,
+            "dropped_images": [self.dropped_images[position] for position in sorted(self.dropped_images)],
         }
 
 
@@ -176,29 +177,25 @@ class _AnnotationDrops:
         self.doomed_images = doomed_images
         self.dropped = np.array(sorted(result.dropped), dtype=np.int64)
 
-    def run(self, span: RunSpan, body: bytes) -> bytes | None:
-        """The run unchanged when nothing in it is dropped (the usual case)."""
-        low, high = np.searchsorted(self.dropped, [span.first, span.first + span.count])
-        if high > low:
-            return None
-        if self.doomed_images:
-            image_ids = field_values(body, "image_id")
-            if image_ids is None or any(_hashable(i) and i in self.doomed_images for i in image_ids):
-                return None
-        return body
-
-    def drops(self, span: RunSpan, elements: RawElements) -> set[int] | None:
+    def drops(self, span: RunSpan, body: bytes) -> set[int] | None:
         low, high = np.searchsorted(self.dropped, [span.first, span.first + span.count])
         offsets = {int(position) - span.first for position in self.dropped[low:high]}
-        if self.doomed_images:
-            image_ids = elements.field("image_id")
-            if image_ids is None:
+        if not self.doomed_images:
+            return offsets
+        image_ids = field_values(body, "image_id")
+        if image_ids is None:
+            return None
+        doomed = [k for k, i in enumerate(image_ids) if k not in offsets and _hashable(i) and i in self.doomed_images]
+        if doomed:
+            ids, categories = field_values(body, "id"), field_values(body, "category_id")
+            if ids is None or categories is None:
                 return None
-            for offset, image_id in enumerate(image_ids):
-                if offset not in offsets and _hashable(image_id) and image_id in self.doomed_images:
-                    offsets.add(offset)
-                    self._dropped_with_image(span.first + offset, elements.decode(offset))
-        return offsets
+            for k in doomed:
+                self._with_image(span.first + k, ids[k], image_ids[k], categories[k])
+        return offsets.union(doomed)
+
+    def keep(self, first: int, count: int, chunk: bytes) -> bytes:
+        return chunk
 
     def element(self, index: int, element: str) -> str | None:
         if index in self.result.dropped:
@@ -207,16 +204,13 @@ class _AnnotationDrops:
             annotation = json.loads(element)
             image_id = annotation.get("image_id") if isinstance(annotation, dict) else None
             if _hashable(image_id) and image_id in self.doomed_images:
-                self._dropped_with_image(index, annotation)
+                self._with_image(index, annotation.get("id"), image_id, annotation.get("category_id"))
                 return None
         return element
 
-    def _dropped_with_image(self, index: int, annotation: dict) -> None:
-        self.result.dropped_with_image.append(
-            DroppedAnnotation(
-                index, jsonable(annotation.get("id")), jsonable(annotation.get("image_id")),
-                jsonable(annotation.get("category_id")),
-            )
+    def _with_image(self, index: int, annotation_id: Any, image_id: Any, category_id: Any) -> None:
+        self.result.dropped_with_image[index] = DroppedAnnotation(
+            index, jsonable(annotation_id), jsonable(image_id), jsonable(category_id)
         )
 
 
@@ -230,35 +224,32 @@ class _ImageDrops:
         for d in result.dropped.values():
             self.reasons.setdefault(d.image_id, set()).update(d.reasons)
 
-    def run(self, span: RunSpan, body: bytes) -> bytes | None:
+    def drops(self, span: RunSpan, body: bytes) -> set[int] | None:
         ids = field_values(body, "id")
-        if ids is None or any(_hashable(i) and i in self.doomed_images for i in ids):
+        doomed = {k for k, i in enumerate(ids or ()) if _hashable(i) and i in self.doomed_images}
+        names = field_values(body, "file_name") if doomed else []
+        if ids is None or names is None:
             return None
-        return body
+        for k in doomed:
+            self._dropped(span.first + k, ids[k], names[k])
+        return doomed
 
-    def drops(self, span: RunSpan, elements: RawElements) -> set[int] | None:
-        ids = elements.field("id")
-        if ids is None:
-            return None
-        offsets = {offset for offset, image_id in enumerate(ids) if _hashable(image_id) and image_id in self.doomed_images}
-        for offset in sorted(offsets):
-            self._dropped(span.first + offset, elements.decode(offset))
-        return offsets
+    def keep(self, first: int, count: int, chunk: bytes) -> bytes:
+        return chunk
 
     def element(self, index: int, element: str) -> str | None:
         image = json.loads(element)
         image_id = image.get("id") if isinstance(image, dict) else None
         if _hashable(image_id) and image_id in self.doomed_images:
-            self._dropped(index, image)
+            self._dropped(index, image_id, image.get("file_name"))
             return None
         return element
 
-    def _dropped(self, index: int, image: dict) -> None:
-        image_id = image.get("id")
-        self.result.dropped_images.append(
-            {"image_id": jsonable(image_id), "file_name": jsonable(image.get("file_name")), "position": index,
-             "reasons": sorted(self.reasons.get(image_id, ()))}
-        )
+    def _dropped(self, index: int, image_id: Any, file_name: Any) -> None:
+        self.result.dropped_images[index] = {
+            "image_id": jsonable(image_id), "file_name": jsonable(file_name), "position": index,
+            "reasons": sorted(self.reasons.get(image_id, ())),
+        }
 
 
 def _hashable(value: Any) -> bool:

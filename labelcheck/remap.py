@@ -25,7 +25,7 @@ from .dataset import USABLE_KINDS, Category, FileLayout, RunSpan, classify_id, u
 from .errors import UsageError
 from .readers import reader_for
 from .rewrite.files import check_output, commit_all, discard_all, rewrite_file, stage_text
-from .rewrite.streamed import RawElements, field_values
+from .rewrite.streamed import field_values
 from .rewrite.writer import replace_members
 from .text import safe
 
@@ -47,7 +47,11 @@ class FileCategories:
 class RemapResult:
     mapping: dict[int, int | None]  # old id -> new id, None: dropped
     outputs: list[str] = field(default_factory=list)
-    dropped_annotations: int = 0
+    dropped: set[tuple[str, int]] = field(default_factory=set)  # (input, position) of annotations dropped
+
+    @property
+    def dropped_annotations(self) -> int:
+        return len(self.dropped)
 
     @property
     def changed(self) -> bool:
@@ -290,10 +294,10 @@ class _CategoryIds:
         self.mapping = mapping
         self.name = name
 
-    def run(self, span: RunSpan, body: bytes) -> bytes | None:
+    def drops(self, span: RunSpan, body: bytes) -> set[int] | None:
         return None
 
-    def drops(self, span: RunSpan, elements: RawElements) -> set[int] | None:
+    def keep(self, first: int, count: int, chunk: bytes) -> bytes | None:
         return None
 
     def element(self, index: int, element: str) -> str | None:
@@ -317,28 +321,34 @@ class _AnnotationIds:
         self.result = result
         self.name = name
         self._spelled: dict[bytes, bytes] = {}  # old value as written -> new value
+        self._run: tuple[int, list[int | None]] = (0, [])  # the current run's first index and new ids
 
-    def run(self, span: RunSpan, body: bytes) -> bytes | None:
-        """The run with each category_id value replaced in place, when that is
-        provably the top-level key of every element; None otherwise."""
+    def _mapped(self, values: list[Any]) -> list[int | None]:
+        """The new id of each raw value, None where unmapped (a dict lookup for plain ints)."""
+        mapping = self.mapping
+        return [mapping.get(v) if type(v) is int else _new_id(mapping, v, v is not None)[1] for v in values]
+
+    def drops(self, span: RunSpan, body: bytes) -> set[int] | None:
+        """The annotations of unmapped categories (their ids are checked earlier)."""
         old = field_values(body, "category_id")
         if old is None:
             return None
-        expected = []
-        for value in old:
-            keep, new = _new_id(self.mapping, value, value is not None)
-            if not keep:
-                return None  # something to drop: decide per element
-            expected.append(new)
-        parts = _CATEGORY_ID.split(body)  # text, key, value, text, key, value, ..., text
-        if len(parts) // 3 != span.count:
+        self._run = (span.first, self._mapped(old))  # keep() takes the new ids of its chunk from here
+        dropped = {k for k, new in enumerate(self._run[1]) if new is None}
+        self.result.dropped.update((self.name, span.first + k) for k in dropped)
+        return dropped
+
+    def keep(self, first: int, count: int, chunk: bytes) -> bytes | None:
+        """The chunk with each category_id value replaced in place, when that is
+        provably the top-level key of every element; None otherwise."""
+        run_first, mapped = self._run  # set by drops() for this run
+        expected = mapped[first - run_first : first - run_first + count]
+        parts = _CATEGORY_ID.split(chunk)  # text, key, value, text, key, value, ..., text
+        if len(parts) // 3 != count:
             return None  # a nested or repeated category_id key
         parts[2::3] = [self._respell(value) for value in parts[2::3]]
-        body = b"".join(parts)
-        return body if field_values(body, "category_id") == expected else None
-
-    def drops(self, span: RunSpan, elements: RawElements) -> set[int] | None:
-        return None  # kept elements change too: element by element
+        chunk = b"".join(parts)
+        return chunk if field_values(chunk, "category_id") == expected else None
 
     def _respell(self, value: bytes) -> bytes:
         if value not in self._spelled:
@@ -352,6 +362,6 @@ class _AnnotationIds:
             return element
         keep, new = _new_id(self.mapping, annotation.get("category_id"), "category_id" in annotation)
         if not keep:
-            self.result.dropped_annotations += 1
+            self.result.dropped.add((self.name, index))
             return None
         return replace_members(element, {"category_id": str(new)}, self.name)

@@ -11,7 +11,6 @@ produces.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Any, BinaryIO, Iterator, Protocol
 
@@ -27,13 +26,18 @@ COPY_BLOCK = 4 << 20
 
 
 class ArrayEdit(Protocol):
-    def run(self, span: RunSpan, body: bytes) -> bytes | None:
-        """The run's elements (``body``: from the first element's start to the
-        last one's end), all kept, as bytes to write; None if some must go."""
+    """How an edit changes one top-level array. The fast methods see a run's
+    bytes; ``element`` is the slow path (and the whole-text writer's only one)."""
 
-    def drops(self, span: RunSpan, elements: "RawElements") -> set[int] | None:
-        """Offsets (0 = the run's first element) of the elements to drop, the
-        rest kept unchanged; None to decide element by element."""
+    def drops(self, span: RunSpan, body: bytes) -> set[int] | None:
+        """Offsets (0 = the run's first element) of the elements to drop; None
+        to decide element by element. ``body`` runs from the first element's
+        start to the last one's end."""
+
+    def keep(self, first: int, count: int, chunk: bytes) -> bytes | None:
+        """``count`` consecutive kept elements from index ``first`` (their bytes
+        and the separators between them), as bytes to write; None to decide
+        element by element."""
 
     def element(self, index: int, text: str) -> str | None:
         """One element: None drops it, else its (possibly changed) text."""
@@ -63,12 +67,6 @@ class RawElements:
     def end(self, offset: int) -> int:
         return self.start(offset) + len(self.raws[offset])
 
-    def decode(self, offset: int) -> Any:
-        return json.loads(bytes(self.raws[offset]))
-
-    def field(self, key: str) -> list[Any] | None:
-        """``key`` of each element, as :func:`field_values` gives it."""
-        return _field_values(self.document, key)
 
 
 def _address(buffer: Any) -> int:
@@ -152,34 +150,45 @@ def _edit_array(reader: _Sequential, end: int, runs: list[RunSpan], edit: ArrayE
         lead, stop = len(data) - len(data.lstrip(WHITESPACE)), len(data.rstrip(WHITESPACE))
         if writer.first_gap is None:
             writer.first_gap = data[:lead]
-        body = data[lead:stop]
-        replaced = edit.run(span, body)
-        if replaced is not None:
-            yield from writer.emit(writer.pending + data[:lead], replaced)
+        pieces = _fast(data, lead, stop, span, edit, writer)
+        if pieces is None:
+            yield from _split(data.decode("utf-8"), span, edit, writer, name)
         else:
-            yield from _cut(data, lead, body, span, edit, writer, name)
+            for gap, chunk in pieces:
+                yield from writer.emit(gap, chunk)
         tail = data[stop:]
         writer.pending = tail + b","
     yield tail + reader.read_to(end)  # "]"
 
 
-def _cut(
-    data: bytes, lead: int, body: bytes, span: RunSpan, edit: ArrayEdit, writer: _ArrayWriter, name: str
-) -> Iterator[bytes]:
-    """Drop some elements of a run: the kept stretches between them are copied whole."""
-    elements = RawElements.of(body)
-    dropped = edit.drops(span, elements) if elements is not None else None
+def _fast(
+    data: bytes, lead: int, stop: int, span: RunSpan, edit: ArrayEdit, writer: _ArrayWriter
+) -> list[tuple[bytes, bytes]] | None:
+    """(gap, bytes) for each stretch of kept elements of a run, each stretch
+    copied (or changed) whole; None when the run must go element by element."""
+    body = data[lead:stop]
+    dropped = edit.drops(span, body)
     if dropped is None:
-        yield from _split(data.decode("utf-8"), span, edit, writer, name)
-        return
-    previous = -1
-    for stop in [*sorted(dropped), len(elements)]:
-        first, last = previous + 1, stop - 1
-        previous = stop
+        return None
+    run_gap = writer.pending + data[:lead]
+    if not dropped:
+        chunk = edit.keep(span.first, span.count, body)
+        return None if chunk is None else [(run_gap, chunk)]
+    elements = RawElements.of(body)
+    if elements is None:
+        return None
+    pieces, previous = [], -1
+    for stop_at in [*sorted(dropped), len(elements)]:
+        first, last = previous + 1, stop_at - 1
+        previous = stop_at
         if first > last:
             continue
-        gap = writer.pending + data[:lead] if first == 0 else body[elements.end(first - 1) : elements.start(first)]
-        yield from writer.emit(gap, body[elements.start(first) : elements.end(last)])
+        chunk = edit.keep(span.first + first, last - first + 1, body[elements.start(first) : elements.end(last)])
+        if chunk is None:
+            return None
+        gap = run_gap if first == 0 else body[elements.end(first - 1) : elements.start(first)]
+        pieces.append((gap, chunk))
+    return pieces
 
 
 def _split(text: str, span: RunSpan, edit: ArrayEdit, writer: _ArrayWriter, name: str) -> Iterator[bytes]:
@@ -202,11 +211,7 @@ def _one_field(key: str) -> Any:
 def field_values(body: bytes, key: str) -> list[Any] | None:
     """``key`` of each object in a run's body (None where absent), fast; None
     when the fast decoder cannot tell (NaN, non-objects: decide per element)."""
-    return _field_values(b"[" + body + b"]", key)
-
-
-def _field_values(document: bytes, key: str) -> list[Any] | None:
     try:
-        return [getattr(item, key) for item in _one_field(key).decode(document)]
+        return [getattr(item, key) for item in _one_field(key).decode(b"[" + body + b"]")]
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
