@@ -323,17 +323,22 @@ class _AnnotationIds:
         self._spelled: dict[bytes, bytes] = {}  # old value as written -> new value
         self._run: tuple[int, list[int | None]] = (0, [])  # the current run's first index and new ids
 
-    def _mapped(self, values: list[Any]) -> list[int | None]:
-        """The new id of each raw value, None where unmapped (a dict lookup for plain ints)."""
-        mapping = self.mapping
-        return [mapping.get(v) if type(v) is int else _new_id(mapping, v, v is not None)[1] for v in values]
+    def _new_ids(self, body: bytes) -> list[int | None] | None:
+        """The new category_id of each element, None where unmapped; None if the run cannot tell."""
+        ints = field_values(body, "category_id", int)
+        if ints is not None:  # the usual run: plain integers, mapped at C speed
+            return list(map(self.mapping.get, ints))
+        values = field_values(body, "category_id")
+        if values is None:
+            return None
+        return [_new_id(self.mapping, v, v is not None)[1] for v in values]
 
     def drops(self, span: RunSpan, body: bytes) -> set[int] | None:
         """The annotations of unmapped categories (their ids are checked earlier)."""
-        old = field_values(body, "category_id")
-        if old is None:
+        new_ids = self._new_ids(body)
+        if new_ids is None:
             return None
-        self._run = (span.first, self._mapped(old))  # keep() takes the new ids of its chunk from here
+        self._run = (span.first, new_ids)  # keep() takes the new ids of its chunk from here
         dropped = {k for k, new in enumerate(self._run[1]) if new is None}
         self.result.dropped.update((self.name, span.first + k) for k in dropped)
         return dropped
@@ -346,14 +351,14 @@ class _AnnotationIds:
         parts = _CATEGORY_ID.split(chunk)  # text, key, value, text, key, value, ..., text
         if len(parts) // 3 != count:
             return None  # a nested or repeated category_id key
-        parts[2::3] = [self._respell(value) for value in parts[2::3]]
+        spelled = self._spelled
+        parts[2::3] = [spelled[v] if v in spelled else self._respell(v) for v in parts[2::3]]
         chunk = b"".join(parts)
-        return chunk if field_values(chunk, "category_id") == expected else None
+        return chunk if field_values(chunk, "category_id", int) == expected else None
 
     def _respell(self, value: bytes) -> bytes:
-        if value not in self._spelled:
-            _, new = _new_id(self.mapping, json.loads(value), True)
-            self._spelled[value] = str(new).encode() if new is not None else value
+        _, new = _new_id(self.mapping, json.loads(value), True)
+        self._spelled[value] = str(new).encode() if new is not None else value
         return self._spelled[value]
 
     def element(self, index: int, element: str) -> str | None:

@@ -12,6 +12,7 @@ produces.
 from __future__ import annotations
 
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, BinaryIO, Iterator, Protocol
 
 import msgspec
@@ -204,14 +205,16 @@ def _split(text: str, span: RunSpan, edit: ArrayEdit, writer: _ArrayWriter, name
 
 
 @lru_cache(maxsize=None)
-def _one_field(key: str) -> Any:
-    return msgspec.json.Decoder(list[msgspec.defstruct(f"Only_{key}", [(key, Any, None)])])
+def _one_field(key: str, kind: Any) -> Any:
+    field = (key, kind) if kind is int else (key, kind, None)  # an int field is required
+    return msgspec.json.Decoder(list[msgspec.defstruct(f"Only_{key}", [field])])
 
 
-def field_values(body: bytes, key: str) -> list[Any] | None:
+def field_values(body: bytes, key: str, kind: Any = Any) -> list[Any] | None:
     """``key`` of each object in a run's body (None where absent), fast; None
-    when the fast decoder cannot tell (NaN, non-objects: decide per element)."""
+    when the fast decoder cannot tell (NaN, non-objects: decide per element).
+    ``kind=int``: only when every element has an integer there (None otherwise)."""
     try:
-        return [getattr(item, key) for item in _one_field(key).decode(b"[" + body + b"]")]
+        return list(map(attrgetter(key), _one_field(key, kind).decode(b"[" + body + b"]")))
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
