@@ -10,7 +10,9 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
+import threading
 from pathlib import Path
+from queue import Queue
 from typing import Iterable, Iterator
 
 from ..atomic import StagedFile, staged
@@ -21,6 +23,7 @@ from .streamed import ArrayEdit, rewrite_streamed
 from .writer import rewrite
 
 BACKUP_SUFFIX = ".bak"
+WRITE_AHEAD = 16  # pieces (each at most a run of a few MB) queued for the writing thread
 
 
 def read_text(source: str) -> str:
@@ -130,5 +133,28 @@ def discard_all(stages: list[StagedFile]) -> None:
 
 
 def _write(pieces: Iterable[bytes | str], handle) -> None:
-    for piece in pieces:
-        handle.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
+    """Write in a second thread (a write releases the GIL) while this one makes
+    the next pieces: on multi-GB outputs the disk and the CPU work side by side."""
+    queue: Queue = Queue(maxsize=WRITE_AHEAD)
+    failed: list[BaseException] = []
+
+    def drain() -> None:
+        while (piece := queue.get()) is not None:
+            if not failed:
+                try:
+                    handle.write(piece)
+                except BaseException as exc:  # raised again in the producing thread
+                    failed.append(exc)
+
+    writer = threading.Thread(target=drain, name="labelcheck-writer", daemon=True)
+    writer.start()
+    try:
+        for piece in pieces:
+            if failed:
+                break
+            queue.put(piece.encode("utf-8") if isinstance(piece, str) else piece)
+    finally:
+        queue.put(None)
+        writer.join()
+    if failed:
+        raise failed[0]
