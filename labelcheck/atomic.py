@@ -20,12 +20,6 @@ from typing import IO, Iterator
 from .errors import OutputError
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _temp_name(folder: Path) -> str:
     return str(folder / f".labelcheck-{secrets.token_hex(6)}.tmp")
 
@@ -46,15 +40,16 @@ class StagedFile:
         self.handle: IO = os.fdopen(self.fd, mode, encoding=None if "b" in mode else "utf-8", closefd=False)
 
     def _open_unnamed(self, folder: Path) -> int:
-        flags = 0o666 & ~_umask()
+        mode = 0o666  # the kernel applies the umask
         if hasattr(os, "O_TMPFILE"):
             with contextlib.suppress(OSError):  # no O_TMPFILE on this filesystem: use a named file
-                return os.open(folder, os.O_TMPFILE | os.O_WRONLY, flags)
+                return os.open(folder, os.O_TMPFILE | os.O_WRONLY, mode)
         self.temp = _temp_name(folder)
-        return os.open(self.temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, flags)
+        return os.open(self.temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
 
-    def commit(self) -> None:
-        """Flush to disk and give the content the target's name, atomically."""
+    def prepare(self) -> None:
+        """Everything that can fail late (flush, fsync, naming the unnamed file),
+        short of the rename: so several outputs can all be ready before any is named."""
         try:
             self.handle.flush()
             os.fsync(self.fd)
@@ -69,12 +64,23 @@ class StagedFile:
                     os.close(root)
             if self.target.exists():
                 os.chmod(self.temp, self.target.stat().st_mode & 0o7777)
-            os.replace(self.temp, self.target)
+        except OSError as exc:
+            self.discard()
+            raise OutputError(f"{self.target}: write failed: {exc.strerror or exc}; nothing was written") from None
+
+    def publish(self) -> None:
+        """Give the prepared content the target's name, atomically."""
+        try:
+            os.replace(self.temp, self.target)  # type: ignore[arg-type]
             self.temp = None
         except OSError as exc:
-            raise OutputError(f"{self.target}: write failed: {exc.strerror or exc}; nothing was written") from None
+            raise OutputError(f"{self.target}: write failed: {exc.strerror or exc}") from None
         finally:
             self.discard()
+
+    def commit(self) -> None:
+        self.prepare()
+        self.publish()
 
     def discard(self) -> None:
         """Drop the content (a no-op after commit)."""

@@ -20,7 +20,16 @@ from .engine import scan
 from .errors import UsageError
 from .findings import Finding, Severity, jsonable
 from .dataset import RunSpan
-from .rewrite.files import check_output, commit_all, rewrite_file, stage_text
+from .rewrite.files import (
+    backup_path,
+    check_output,
+    check_side_output,
+    commit_all,
+    discard_all,
+    rewrite_file,
+    stage_report,
+    stage_text,
+)
 from .rewrite.streamed import field_values
 from .rules import RULES
 
@@ -128,11 +137,14 @@ def clean(
     force: bool = False,
     in_place: bool = False,
     reader: str = "auto",
+    report: str | None = None,
 ) -> CleanResult:
     """Write ``output``: ``source`` without the annotations (or images) that have findings.
 
     ``reader`` as for ``scan``: a streamed file is rewritten run by run in
     bounded memory, otherwise from its whole text; both give the same bytes.
+    ``report``: a path for the JSON audit (``result.audit()``), committed
+    together with the output.
 
     Raises InputError, OutputError or ContractError; never leaves a partial output.
     """
@@ -141,6 +153,9 @@ def clean(
     rules = tuple(rules) if rules else DEFAULT_CLEAN_RULES
     _check_rules(rules)
     target = check_output(source, output, force=force, in_place=in_place)
+    backup = backup_path(source, target)
+    if report:
+        check_side_output(report, "--report", [source, str(target), *([str(backup)] if backup else [])], force=force)
     result = CleanResult(source=str(source), output=str(target), drop=drop, rules=rules)
 
     def record(finding: Finding) -> None:
@@ -157,15 +172,22 @@ def clean(
             entry.reasons.append(finding.rule)
 
     # Every rule runs, so the result can say what dropping annotations does not fix.
-    report = scan(str(source), contract or resolve_contract(), reader=reader, keep_findings=False, on_finding=record)
-    result.annotations = report.files[0].annotations
-    result.images = report.files[0].images
+    scanned = scan(str(source), contract or resolve_contract(), reader=reader, keep_findings=False, on_finding=record)
+    result.annotations = scanned.files[0].annotations
+    result.images = scanned.files[0].images
     doomed = {d.image_id for d in result.dropped.values() if d.image_id is not None} if drop == "images" else set()
     edits: dict[str, Any] = {"annotations": _AnnotationDrops(result, doomed)}
     if doomed:
         edits["images"] = _ImageDrops(result, doomed)
-    pieces = rewrite_file(str(source), report.files[0].layout, edits)
-    commit_all(stage_text(target, pieces, backup_of=str(source) if in_place else None))
+    pieces = rewrite_file(str(source), scanned.files[0].layout, edits)
+    stages = stage_text(target, pieces, backup_of=str(source) if backup else None)
+    try:
+        if report:
+            stages.append(stage_report(report, result.audit()))
+    except BaseException:
+        discard_all(stages)
+        raise
+    commit_all(stages)
     return result
 
 
@@ -175,11 +197,11 @@ class _AnnotationDrops:
     def __init__(self, result: CleanResult, doomed_images: set) -> None:
         self.result = result
         self.doomed_images = doomed_images
-        self.dropped = np.array(sorted(result.dropped), dtype=np.int64)
+        self.positions = np.array(sorted(result.dropped), dtype=np.int64)  # with findings
 
     def drops(self, span: RunSpan, body: bytes) -> set[int] | None:
-        low, high = np.searchsorted(self.dropped, [span.first, span.first + span.count])
-        offsets = {int(position) - span.first for position in self.dropped[low:high]}
+        low, high = np.searchsorted(self.positions, [span.first, span.first + span.count])
+        offsets = {int(position) - span.first for position in self.positions[low:high]}
         if not self.doomed_images:
             return offsets
         image_ids = field_values(body, "image_id")
@@ -196,6 +218,9 @@ class _AnnotationDrops:
 
     def keep(self, first: int, count: int, chunk: bytes) -> bytes:
         return chunk
+
+    def dropped(self, span: RunSpan, offsets: set[int]) -> None:
+        pass  # drops() recorded them, by position: a retry element by element records the same
 
     def element(self, index: int, element: str) -> str | None:
         if index in self.result.dropped:
@@ -236,6 +261,9 @@ class _ImageDrops:
 
     def keep(self, first: int, count: int, chunk: bytes) -> bytes:
         return chunk
+
+    def dropped(self, span: RunSpan, offsets: set[int]) -> None:
+        pass  # drops() recorded them, by position: a retry element by element records the same
 
     def element(self, index: int, element: str) -> str | None:
         image = json.loads(element)

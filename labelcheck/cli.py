@@ -317,12 +317,6 @@ def output_options(command: Callable) -> Callable:
     return command
 
 
-def write_json_report(path: str | None, document: dict) -> None:
-    if path:
-        with atomic_write(path) as handle:
-            handle.write(json_text(document, indent=1) + "\n")
-
-
 def echo_err(message: str) -> None:
     click.echo(safe(message), err=True)
 
@@ -353,11 +347,9 @@ def clean(source, output, preset, num_classes, mapping, classes, config_file, dr
       labelcheck clean train.json -o train.clean.json --drop images --report dropped.json
     """
     output = _output_for(source, output, in_place)
-    if report_path:
-        check_side_output(report_path, "--report", [source, output], force=force)
     contract = layered_settings(click.get_current_context(), config_file).contract()
-    result = clean_file(source, output, contract, drop=drop, rules=rules or None, force=force, in_place=in_place)
-    write_json_report(report_path, result.audit())
+    result = clean_file(source, output, contract, drop=drop, rules=rules or None, force=force, in_place=in_place,
+                        report=report_path)
     echo_err(
         f"labelcheck clean: kept {result.kept_annotations} of {result.annotations} annotations "
         f"({result.dropped_annotations} dropped), {result.kept_images} of {result.images} images "
@@ -415,15 +407,13 @@ def remap(sources, output, output_dir, offset, by_name, table, contiguous, start
     if sum([offset is not None, by_name, table is not None, contiguous]) != 1:
         raise click.UsageError("choose exactly one of --offset, --by-name, --map, --contiguous")
     outputs = _remap_outputs(sources, output, output_dir, in_place)
-    if report_path:
-        check_side_output(report_path, "--report", [*sources, *outputs], force=force)
     contract = layered_settings(click.get_current_context(), config_file).contract()
     result = remap_files(list(sources), outputs, offset=offset, by_name=by_name, table=table,
                          contiguous=contiguous, start=start, drop_unknown=drop_unknown, contract=contract,
-                         force=force, in_place=in_place, make_folders=output_dir is not None)
-    write_json_report(report_path, result.report())
+                         force=force, in_place=in_place, make_folders=output_dir is not None, report=report_path)
     if not result.changed:
-        echo_err("labelcheck remap: every id already maps to itself; nothing to change (output is an identical copy)")
+        echo_err("labelcheck remap: every id already maps to itself; nothing renumbered (the output has the same "
+                 "content; ids written as floats, such as 1.0, are written as integers)")
     else:
         echo_err(f"labelcheck remap: mapping: {result.describe()}")
     if result.dropped_annotations:

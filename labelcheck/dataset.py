@@ -9,6 +9,7 @@ are kept raw in small per-batch dicts so reports can quote them exactly.
 from __future__ import annotations
 
 import enum
+import os
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
@@ -208,9 +209,16 @@ class FileLayout:
     path: str  # the file to read again (decompressed when .gz)
     members: tuple[tuple[str, int, int], ...]  # every top-level member: key, value start, value end
     runs: dict[str, list[RunSpan]] = field(default_factory=dict)  # the last member of each key
+    stamp: tuple[int, int] = (0, 0)  # the file's size and modification time when it was read
 
 
 def usable_category_id(category: Category) -> int | None:
     """A declared category's id as the loader keys it, or None if unusable."""
     kind, number = classify_id(category.id, category.has_id)
     return number if kind in USABLE_KINDS else None
+
+
+def file_stamp(path: str) -> tuple[int, int]:
+    """Size and modification time: what tells that a file changed between two reads."""
+    status = os.stat(path)
+    return status.st_size, status.st_mtime_ns

@@ -24,7 +24,16 @@ from .contract import Contract, Mapping, resolve_contract
 from .dataset import USABLE_KINDS, Category, FileLayout, RunSpan, classify_id, usable, usable_category_id
 from .errors import UsageError
 from .readers import reader_for
-from .rewrite.files import check_output, commit_all, discard_all, rewrite_file, stage_text
+from .rewrite.files import (
+    backup_path,
+    check_output,
+    check_side_output,
+    commit_all,
+    discard_all,
+    rewrite_file,
+    stage_report,
+    stage_text,
+)
 from .rewrite.streamed import field_values
 from .rewrite.writer import replace_members
 from .text import safe
@@ -47,11 +56,7 @@ class FileCategories:
 class RemapResult:
     mapping: dict[int, int | None]  # old id -> new id, None: dropped
     outputs: list[str] = field(default_factory=list)
-    dropped: set[tuple[str, int]] = field(default_factory=set)  # (input, position) of annotations dropped
-
-    @property
-    def dropped_annotations(self) -> int:
-        return len(self.dropped)
+    dropped_annotations: int = 0
 
     @property
     def changed(self) -> bool:
@@ -238,11 +243,13 @@ def remap(
     in_place: bool = False,
     make_folders: bool = False,
     reader: str = "auto",
+    report: str | None = None,
 ) -> RemapResult:
     """Renumber category ids of every source with one mapping, writing one output each.
 
     ``make_folders`` creates missing output folders (once the mapping is known to work).
     ``reader`` as for ``scan``; the streaming reader's layout lets the rewrite go run by run.
+    ``report``: a path for the JSON mapping report, committed together with the outputs.
     """
     sources = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources)
     outputs = [outputs] if isinstance(outputs, (str, os.PathLike)) else list(outputs)
@@ -252,6 +259,10 @@ def remap(
     targets = [
         check_output(s, o, force=force, in_place=in_place, make_folders=make_folders) for s, o in zip(sources, outputs)
     ]
+    backups = [backup_path(s, t) for s, t in zip(sources, targets)]
+    if report:
+        protected = [*sources, *map(str, targets), *(str(b) for b in backups if b)]
+        check_side_output(report, "--report", protected, force=force)
     if isinstance(table, (str, os.PathLike)):
         table = load_table(table)
     files = [_inspect(source, reader) for source in sources]
@@ -266,11 +277,13 @@ def remap(
     result = RemapResult(mapping)
     stages = []
     try:  # stage every output before naming any: all are written, or none
-        for source, target, info in zip(sources, targets, files):
+        for source, target, backup, info in zip(sources, targets, backups, files):
             edits = {"categories": _CategoryIds(mapping, source), "annotations": _AnnotationIds(mapping, result, source)}
             pieces = rewrite_file(source, info.layout, edits)
-            stages += stage_text(target, pieces, backup_of=source if in_place else None)
+            stages += stage_text(target, pieces, backup_of=source if backup else None)
             result.outputs.append(str(target))
+        if report:
+            stages.append(stage_report(report, result.report()))
     except BaseException:
         discard_all(stages)
         raise
@@ -299,6 +312,9 @@ class _CategoryIds:
 
     def keep(self, first: int, count: int, chunk: bytes) -> bytes | None:
         return None
+
+    def dropped(self, span: RunSpan, offsets: set[int]) -> None:
+        pass
 
     def element(self, index: int, element: str) -> str | None:
         category = json.loads(element)
@@ -339,13 +355,16 @@ class _AnnotationIds:
         if new_ids is None:
             return None
         self._run = (span.first, new_ids)  # keep() takes the new ids of its chunk from here
-        dropped = {k for k, new in enumerate(self._run[1]) if new is None}
-        self.result.dropped.update((self.name, span.first + k) for k in dropped)
-        return dropped
+        return {k for k, new in enumerate(self._run[1]) if new is None}
+
+    def dropped(self, span: RunSpan, offsets: set[int]) -> None:
+        self.result.dropped_annotations += len(offsets)
 
     def keep(self, first: int, count: int, chunk: bytes) -> bytes | None:
         """The chunk with each category_id value replaced in place, when that is
         provably the top-level key of every element; None otherwise."""
+        if b"\\" in chunk:
+            return None  # an escape could spell a key the pattern does not see ("category\\u005fid")
         run_first, mapped = self._run  # set by drops() for this run
         expected = mapped[first - run_first : first - run_first + count]
         parts = _CATEGORY_ID.split(chunk)  # text, key, value, text, key, value, ..., text
@@ -367,6 +386,6 @@ class _AnnotationIds:
             return element
         keep, new = _new_id(self.mapping, annotation.get("category_id"), "category_id" in annotation)
         if not keep:
-            self.result.dropped.add((self.name, index))
+            self.result.dropped_annotations += 1
             return None
         return replace_members(element, {"category_id": str(new)}, self.name)

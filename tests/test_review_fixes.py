@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -198,3 +199,58 @@ def test_findings_do_not_depend_on_batch_boundaries(case, batch_size, monkeypatc
     expected = sorted(labelcheck.scan(path, contract).findings)
     monkeypatch.setattr(PlainReader, "__init__", lambda self, batch_size=batch_size: setattr(self, "batch_size", batch_size))
     assert sorted(labelcheck.scan(path, contract).findings) == expected
+
+
+def test_in_place_report_cannot_be_the_backup(data):
+    before = data.read_bytes()
+    result = run_cli("clean", data, "--in-place", "--report", f"{data}.bak")
+    assert result.exit_code == 2 and "also an input or output" in result.stderr
+    assert data.read_bytes() == before and not (data.parent / "t.json.bak").exists()
+
+
+def test_in_place_with_another_output_makes_no_backup(data):
+    (data.parent / "y.json.bak").write_text("precious")
+    assert run_cli("clean", data, "-o", data.parent / "y.json", "--in-place").exit_code == 0
+    assert (data.parent / "y.json.bak").read_text() == "precious"
+
+
+def test_report_is_committed_with_the_output(data, monkeypatch):
+    """A report that cannot be written leaves no output either."""
+    import sys
+
+    def fail(path, document):
+        raise labelcheck.OutputError(f"{path}: write failed: No space left on device; nothing was written")
+
+    monkeypatch.setattr(sys.modules["labelcheck.clean"], "stage_report", fail)
+    result = run_cli("clean", data, "-o", data.parent / "c.json", "--report", data.parent / "r.json")
+    assert result.exit_code == 2
+    assert sorted(p.name for p in data.parent.iterdir()) == ["t.json"]
+
+
+def test_late_write_error_names_no_output(tmp_path, monkeypatch):
+    import os as os_module
+
+    for split in ("train", "validation"):
+        (tmp_path / split).mkdir()
+        (tmp_path / split / "x.json").write_bytes((FIXTURES / "openimages-mlperf-1based.json").read_bytes())
+    calls, real = [], os_module.fsync
+
+    def flaky(fd):
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(5, "Input/output error")
+        return real(fd)
+
+    monkeypatch.setattr(os_module, "fsync", flaky)
+    out = tmp_path / "out"
+    with pytest.raises(labelcheck.OutputError):
+        labelcheck.remap([str(tmp_path / "train/x.json"), str(tmp_path / "validation/x.json")],
+                         [str(out / "train.json"), str(out / "validation.json")], offset=-1, make_folders=True)
+    assert not (out / "train.json").exists() and not (out / "validation.json").exists()
+
+
+def test_pipe_input_to_clean_is_refused(tmp_path):
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    result = run_cli("clean", fifo, "-o", tmp_path / "out.json")
+    assert result.exit_code == 2 and "regular file" in result.stderr

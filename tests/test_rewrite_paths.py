@@ -82,3 +82,36 @@ def test_remap_fast_path_leaves_nested_keys_alone(tmp_path, small_runs):
     result = json.loads(stream)
     assert [a["category_id"] for a in result["annotations"][:2]] == [0, 1]
     assert all(a["attributes"] == {"category_id": 1} and a["note"] == 'say "category_id": 1' for a in result["annotations"])
+
+
+def test_escaped_key_spelling_goes_the_slow_way(tmp_path, small_runs):
+    """"category\\u005fid" is category_id to json.load but not to a byte pattern."""
+    annotation = ('{"id": %d, "image_id": 1, "category\\u005fid": 1, "meta": {"category_id": 2}, '
+                  '"bbox": [1, 1, 2, 2], "area": 4, "iscrowd": 0}')
+    document = ('{"categories": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}], "images": [{"id": 1}], '
+                '"annotations": [' + ", ".join(annotation % i for i in range(3)) + "]}")
+    source = tmp_path / "in.json"
+    source.write_text(document)
+    plain, stream = both(tmp_path, lambda out, reader: labelcheck.remap(
+        str(source), str(out), reader=reader, table={1: 1, 2: 5}))
+    assert stream == plain
+    assert all(a["meta"] == {"category_id": 2} for a in json.loads(stream)["annotations"])
+
+
+def test_input_changed_since_the_scan_is_an_input_error(tmp_path, monkeypatch):
+    import sys
+
+    clean_module = sys.modules["labelcheck.clean"]  # the package's `clean` is the function
+    source = tmp_path / "in.json"
+    source.write_bytes((FIXTURES / "openimages-mlperf-bad.json").read_bytes())
+    real = clean_module.rewrite_file
+
+    def shrink_first(path, layout, edits):
+        data = source.read_bytes()
+        source.write_bytes(data[: len(data) * 3 // 4])
+        return real(path, layout, edits)
+
+    monkeypatch.setattr(clean_module, "rewrite_file", shrink_first)
+    with pytest.raises(labelcheck.InputError, match="changed"):
+        labelcheck.clean(str(source), str(tmp_path / "out.json"))
+    assert not (tmp_path / "out.json").exists()

@@ -142,5 +142,5 @@ def test_disk_full_message_is_one_line(workdir):
 @pytest.mark.parametrize("command", COMMANDS)
 def test_stdin_input_is_refused(tmp_path, command):
     result = run_cli(command, "-", "-o", tmp_path / "out.json", *COMMANDS[command], input=BAD.read_bytes())
-    assert result.exit_code == 2 and "file path" in result.stderr
+    assert result.exit_code == 2 and "regular file" in result.stderr
     assert list(tmp_path.iterdir()) == []

@@ -30,7 +30,7 @@ from collections import deque
 from typing import Any, BinaryIO, Iterator
 
 from ..columns import ImageTableBuilder, category_list, rebatch
-from ..dataset import FileLayout, RunSpan, AnnotationBatch, Dataset, ImageTable
+from ..dataset import FileLayout, RunSpan, file_stamp, AnnotationBatch, Dataset, ImageTable
 from ..errors import InputError
 from .base import (
     DEFAULT_BATCH_SIZE,
@@ -127,7 +127,8 @@ class StreamReader(Reader):
             return dataset
         categories, images, annotations = _coco_members(document, src.name)
         layout = None if src.temporary else FileLayout(
-            src.path, tuple((member.key, member.start, member.end) for member in document.members)
+            src.path, tuple((member.key, member.start, member.end) for member in document.members),
+            stamp=file_stamp(src.path),
         )
         scanning = _Scanning(self, src, workers, (categories, images, annotations), layout)
         return Dataset(

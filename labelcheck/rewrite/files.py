@@ -19,6 +19,7 @@ from ..atomic import StagedFile, staged
 from ..dataset import FileLayout
 from ..errors import OutputError, UsageError
 from ..readers.base import STDIN, decode_utf8, display_name, read_all_bytes
+from ..text import json_text
 from .streamed import ArrayEdit, rewrite_streamed
 from .writer import rewrite
 
@@ -52,8 +53,11 @@ def check_output(
 
     ``make_folders``: a missing output folder will be created when writing.
     """
-    if source == STDIN:
-        raise UsageError("give the input as a file path: it is read twice (check, then copy), which stdin cannot be")
+    if source == STDIN or (Path(source).exists() and not Path(source).is_file() and not Path(source).is_dir()):
+        raise UsageError(
+            f"{display_name(source)}: give the input as a regular file: it is read twice (check, then copy), "
+            "which stdin or a pipe cannot be; save it to a file first"
+        )
     target = Path(output)
     if (_same_file(Path(source), target) or Path(source).resolve() == target.resolve()):
         if not in_place:
@@ -71,6 +75,20 @@ def check_output(
     if not make_folders and not target.parent.is_dir():
         raise OutputError(f"{target}: output folder {target.parent} does not exist; create it first")
     return target
+
+
+def backup_path(source: str, target: Path) -> Path | None:
+    """Where the input is kept when the output replaces it (--in-place); None otherwise."""
+    if source != STDIN and (_same_file(Path(source), target) or Path(source).resolve() == target.resolve()):
+        return target.with_name(target.name + BACKUP_SUFFIX)
+    return None
+
+
+def stage_report(path: str | os.PathLike, document: dict) -> StagedFile:
+    """A JSON report staged to be committed with the outputs it describes."""
+    with staged(path, "w") as stage:
+        stage.handle.write(json_text(document, indent=1) + "\n")
+    return stage
 
 
 def check_side_output(path: str | os.PathLike, option: str, protected: list[str], *, force: bool = True) -> None:
@@ -119,10 +137,13 @@ def stage_text(target: Path, pieces: Iterable[bytes | str], *, backup_of: str | 
 
 
 def commit_all(stages: list[StagedFile]) -> None:
-    """Name every staged output (backups first, as they were staged)."""
+    """Name every staged output (backups first, as they were staged), once all
+    are on disk: a late write error (disk full, I/O error) names none."""
     try:
         for stage in stages:
-            stage.commit()
+            stage.prepare()
+        for stage in stages:
+            stage.publish()
     finally:
         discard_all(stages)
 

@@ -18,7 +18,8 @@ from typing import Any, BinaryIO, Iterator, Protocol
 import msgspec
 import numpy as np
 
-from ..dataset import FileLayout, RunSpan
+from ..dataset import FileLayout, RunSpan, file_stamp
+from ..errors import InputError
 from ..readers.base import open_binary, read_error, READ_ERRORS
 from .layout import array_elements
 
@@ -39,6 +40,9 @@ class ArrayEdit(Protocol):
         """``count`` consecutive kept elements from index ``first`` (their bytes
         and the separators between them), as bytes to write; None to decide
         element by element."""
+
+    def dropped(self, span: RunSpan, offsets: set[int]) -> None:
+        """The fast path dropped these (called once it cannot fall back any more)."""
 
     def element(self, index: int, text: str) -> str | None:
         """One element: None drops it, else its (possibly changed) text."""
@@ -74,6 +78,10 @@ def _address(buffer: Any) -> int:
     return np.frombuffer(buffer, dtype=np.uint8).__array_interface__["data"][0]
 
 
+def changed_error(name: str) -> InputError:
+    return InputError(f"{name}: the file changed since it was checked; nothing was written; run again")
+
+
 class _Sequential:
     """Reads a file front to back by absolute offsets."""
 
@@ -84,6 +92,8 @@ class _Sequential:
 
     def read_to(self, offset: int) -> bytes:
         data = self._read(offset - self.position)
+        if len(data) != offset - self.position:
+            raise changed_error(self.name)
         self.position = offset
         return data
 
@@ -126,6 +136,8 @@ class _ArrayWriter:
 
 def rewrite_streamed(layout: FileLayout, edits: dict[str, ArrayEdit], name: str) -> Iterator[bytes]:
     """Yield the edited file's bytes, in order."""
+    if file_stamp(layout.path) != layout.stamp:
+        raise changed_error(name)
     last = {key: (start, end) for key, start, end in layout.members}
     targets = sorted((last[key], key) for key in edits if key in last and key in layout.runs)
     reader = _Sequential(layout.path, name)
@@ -189,6 +201,7 @@ def _fast(
             return None
         gap = run_gap if first == 0 else body[elements.end(first - 1) : elements.start(first)]
         pieces.append((gap, chunk))
+    edit.dropped(span, dropped)
     return pieces
 
 
