@@ -36,7 +36,7 @@ from .rewrite.files import check_side_output
 from .reporters import REPORTERS
 from .reporters.base import tally_text
 from .rules import RULES
-from .text import json_text, safe
+from .text import safe
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

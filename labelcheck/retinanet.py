@@ -83,9 +83,9 @@ def intended_columns(path: str | Path, class_names: Sequence[str]) -> list[list[
     coco = _load_coco(path)
     column = {name: index for index, name in enumerate(class_names)}
     result = []
-    for image, annotations in _images(coco):
-        _, keep = _boxes(image, annotations)
-        names = [coco.cats.get(obj["category_id"], {}).get("name") for obj in annotations]
+    for image, objects in _images(coco):
+        _, keep = _boxes(image, objects)
+        names = [coco.cats.get(obj["category_id"], {}).get("name") for obj in objects]
         result.append([column.get(name) for name, kept in zip(names, keep.tolist()) if kept])
     return result
 
