@@ -24,11 +24,10 @@ from .rewrite.files import (
     backup_path,
     check_output,
     check_side_output,
-    commit_all,
-    discard_all,
     rewrite_file,
     stage_report,
     stage_text,
+    staging,
 )
 from .rewrite.streamed import field_values
 from .rules import RULES
@@ -180,14 +179,10 @@ def clean(
     if doomed:
         edits["images"] = _ImageDrops(result, doomed)
     pieces = rewrite_file(str(source), scanned.files[0].layout, edits)
-    stages = stage_text(target, pieces, backup_of=str(source) if backup else None)
-    try:
+    with staging() as stages:
+        stages += stage_text(target, pieces, backup_of=str(source) if backup else None)
         if report:
             stages.append(stage_report(report, result.audit()))
-    except BaseException:
-        discard_all(stages)
-        raise
-    commit_all(stages)
     return result
 
 

@@ -28,11 +28,10 @@ from .rewrite.files import (
     backup_path,
     check_output,
     check_side_output,
-    commit_all,
-    discard_all,
     rewrite_file,
     stage_report,
     stage_text,
+    staging,
 )
 from .rewrite.streamed import field_values
 from .rewrite.writer import replace_members
@@ -275,8 +274,7 @@ def remap(
     mapping = build_mapping(files, offset=offset, by_name=by_name, table=table, contiguous=contiguous,
                             start=start, drop_unknown=drop_unknown, contract=contract)
     result = RemapResult(mapping)
-    stages = []
-    try:  # stage every output before naming any: all are written, or none
+    with staging() as stages:  # every output is written before any is named: all, or none
         for source, target, backup, info in zip(sources, targets, backups, files):
             edits = {"categories": _CategoryIds(mapping, source), "annotations": _AnnotationIds(mapping, result, source)}
             pieces = rewrite_file(source, info.layout, edits)
@@ -284,10 +282,6 @@ def remap(
             result.outputs.append(str(target))
         if report:
             stages.append(stage_report(report, result.report()))
-    except BaseException:
-        discard_all(stages)
-        raise
-    commit_all(stages)
     return result
 
 

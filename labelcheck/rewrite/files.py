@@ -11,6 +11,7 @@ import gzip
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from queue import Queue
 from typing import Iterable, Iterator
@@ -134,6 +135,19 @@ def stage_text(target: Path, pieces: Iterable[bytes | str], *, backup_of: str | 
         discard_all(stages)
         raise
     return stages
+
+
+@contextmanager
+def staging() -> Iterator[list[StagedFile]]:
+    """Collect staged outputs: all are committed when the block ends, or all
+    discarded if it raises."""
+    stages: list[StagedFile] = []
+    try:
+        yield stages
+    except BaseException:
+        discard_all(stages)
+        raise
+    commit_all(stages)
 
 
 def commit_all(stages: list[StagedFile]) -> None:
