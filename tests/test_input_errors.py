@@ -75,6 +75,14 @@ def test_gzip_input_is_read(tmp_path):
     assert '"category-out-of-range"' in result.stdout
 
 
+def test_gzip_content_under_a_json_name_is_read(tmp_path):
+    path = tmp_path / "labels.json"
+    path.write_bytes(gzip.compress((FIXTURES / "openimages-mlperf-bad.json").read_bytes()))
+    result = run_cli("scan", path, "--format", "json")
+    assert result.exit_code == 1
+    assert '"category-out-of-range"' in result.stdout
+
+
 def test_stdin_is_read():
     result = run_cli("scan", "-", "--format", "json", input=(FIXTURES / "openimages-mlperf-bad.json").read_bytes())
     assert result.exit_code == 1

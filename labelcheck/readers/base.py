@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import sys
 import zlib
 from dataclasses import dataclass
@@ -50,8 +51,20 @@ def display_name(source: Any) -> str:
     return str(source)
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
 def is_gzip(path: str) -> bool:
-    return path.endswith(".gz")
+    """A .gz name, or gzip content whatever the name (a JSON file never starts so)."""
+    if path.endswith(".gz"):
+        return True
+    if not os.path.isfile(path):  # peeking would consume a pipe
+        return False
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(2) == GZIP_MAGIC
+    except OSError:
+        return False  # opening it again reports the problem
 
 
 def open_binary(source: str) -> BinaryIO:
@@ -59,7 +72,7 @@ def open_binary(source: str) -> BinaryIO:
     if source == STDIN:
         raw: BinaryIO = sys.stdin.buffer
         head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
-        if head == b"\x1f\x8b":
+        if head == GZIP_MAGIC:
             return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
         return raw
     path = Path(source)
