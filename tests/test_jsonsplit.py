@@ -17,7 +17,6 @@ from labelcheck.readers.jsonsplit import (
     Run,
     Utf8Error,
     index_document,
-    iter_elements,
     run_document,
 )
 
@@ -77,14 +76,6 @@ def test_nan_and_infinity_are_walked_exactly():
 def test_empty_arrays_have_no_runs():
     for data in (b'{"a": []}', b'{"a": [ \n ]}'):
         assert index(data).members[0].runs == ()
-
-
-def test_iter_elements_gives_exact_spans_and_raw_bytes():
-    data = '{"a": [ {"id": 1, "s": "é,}"} ,\n{"id": 2}, [3], "x" ]}'.encode()
-    member = index(data).members[0]
-    elements = [element for run in member.runs for element in iter_elements(data[run.start : run.end], run.start)]
-    assert [element.raw for element in elements] == [data[e.start : e.end] for e in elements]
-    assert [json.loads(element.raw) for element in elements] == json.loads(data)["a"]
 
 
 def test_non_object_top_levels():

@@ -21,9 +21,8 @@ carry whitespace at either end. ``b"[" + source[start:end] + b"]"`` is
 therefore a valid JSON array of the run's elements (see ``run_document``).
 A run holds about ``run_bytes`` bytes, fewer near the end of an array.
 
-``iter_elements(data, start)`` cuts the bytes of one run into its elements and
-yields ``Element(start, end, raw)`` with absolute byte offsets and the raw
-bytes, unchanged: what a command that copies kept elements verbatim needs.
+``labelcheck.rewrite.streamed`` rewrites files from these runs (``clean``,
+``remap``), locating elements inside a run with msgspec.
 
 Errors carry the byte offset where Python's ``json`` would stop and its
 wording: ``JsonSyntaxError``, ``Utf8Error``, ``ByteOrderMark``,
@@ -56,7 +55,7 @@ import re
 from collections import deque
 from dataclasses import dataclass
 from json.decoder import WHITESPACE, JSONDecodeError, scanstring
-from typing import Any, BinaryIO, Callable, Iterator, Protocol
+from typing import Any, BinaryIO, Callable, Protocol
 
 import msgspec
 import numpy as np
@@ -145,13 +144,6 @@ class Document:
     members: tuple[Member, ...] = ()
 
 
-@dataclass(frozen=True)
-class Element:
-    start: int
-    end: int
-    raw: bytes
-
-
 def run_document(data: bytes | bytearray) -> bytes:
     """The JSON array holding a run's elements, given the run's bytes."""
     return b"[" + bytes(data) + b"]"
@@ -219,20 +211,6 @@ class _Reached:
         if self._callback is not None and offset > self.furthest:
             self.furthest = offset
             self._callback(offset)
-
-
-def iter_elements(data: bytes, start: int = 0) -> Iterator[Element]:
-    """Cut the bytes of one run, found at byte offset ``start``, into its elements."""
-    text = _Text.of(data, start)
-    index = 0
-    while True:
-        index = WHITESPACE.match(text.text, index).end()
-        if index == len(text.text):
-            return
-        _, end = _DECODER.raw_decode(text.text, index)
-        first, last = text.byte(index), text.byte(end)
-        yield Element(first, last, data[first - start : last - start])
-        index = WHITESPACE.match(text.text, end).end() + 1  # past the separating comma
 
 
 class _Window:

@@ -40,7 +40,13 @@ def rewrite_file(source: str, layout: FileLayout | None, edits: dict[str, ArrayE
     return rewrite(read_text(source), {key: edit.element for key, edit in edits.items()}, name)
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """The same path, or two names of one file (a link); stdin is no file."""
+    a, b = Path(a), Path(b)
+    if STDIN in (str(a), str(b)):
+        return False
+    if a.resolve() == b.resolve():
+        return True
     try:
         return a.exists() and b.exists() and os.path.samefile(a, b)
     except OSError:
@@ -60,7 +66,7 @@ def check_output(
             "which stdin or a pipe cannot be; save it to a file first"
         )
     target = Path(output)
-    if (_same_file(Path(source), target) or Path(source).resolve() == target.resolve()):
+    if _same_file(source, target):
         if not in_place:
             raise OutputError(
                 f"{target}: the output is the input; write elsewhere, or pass --in-place (keeps {target.name}{BACKUP_SUFFIX})"
@@ -80,7 +86,7 @@ def check_output(
 
 def backup_path(source: str, target: Path) -> Path | None:
     """Where the input is kept when the output replaces it (--in-place); None otherwise."""
-    if source != STDIN and (_same_file(Path(source), target) or Path(source).resolve() == target.resolve()):
+    if _same_file(source, target):
         return target.with_name(target.name + BACKUP_SUFFIX)
     return None
 
@@ -96,7 +102,7 @@ def check_side_output(path: str | os.PathLike, option: str, protected: list[str]
     """A report or baseline path must not be an input or another output of the run."""
     target = Path(path)
     for other in protected:
-        if other != STDIN and (Path(other).resolve() == target.resolve() or _same_file(Path(other), target)):
+        if _same_file(other, target):
             raise UsageError(f"{option} {target} is also an input or output of this run; choose another path")
     if target.is_dir():
         raise OutputError(f"{target}: is a directory; give {option} a file path")

@@ -20,7 +20,8 @@ import numpy as np
 
 from ..dataset import FileLayout, RunSpan, file_stamp
 from ..errors import InputError
-from ..readers.base import open_binary, read_error, READ_ERRORS
+from ..readers.base import READ_ERRORS, open_binary, read_error
+from ..readers.jsonsplit import run_document
 from .layout import array_elements
 
 WHITESPACE = b" \t\n\r"
@@ -52,7 +53,7 @@ class RawElements:
     """A run's elements located by msgspec (C speed) without decoding them."""
 
     def __init__(self, body: bytes) -> None:
-        self.document = b"[" + body + b"]"
+        self.document = run_document(body)
         self.raws = msgspec.json.decode(self.document, type=list[msgspec.Raw])
         self._base = _address(self.document) + 1  # offsets into ``body``
 
@@ -228,6 +229,6 @@ def field_values(body: bytes, key: str, kind: Any = Any) -> list[Any] | None:
     when the fast decoder cannot tell (NaN, non-objects: decide per element).
     ``kind=int``: only when every element has an integer there (None otherwise)."""
     try:
-        return list(map(attrgetter(key), _one_field(key, kind).decode(b"[" + body + b"]")))
+        return list(map(attrgetter(key), _one_field(key, kind).decode(run_document(body))))
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
