@@ -29,7 +29,7 @@ from .rewrite.files import (
     stage_text,
     staging,
 )
-from .rewrite.streamed import field_values
+from .rewrite.streamed import EditedRun, drop_elements, field_values
 from .rules import RULES
 
 # The findings that crash or silently corrupt training.
@@ -194,7 +194,12 @@ class _AnnotationDrops:
         self.doomed_images = doomed_images
         self.positions = np.array(sorted(result.dropped), dtype=np.int64)  # with findings
 
-    def drops(self, span: RunSpan, body: bytes) -> set[int] | None:
+    def run(self, span: RunSpan, data: bytes) -> EditedRun | None:
+        return drop_elements(data, lambda body: self._drops(span, body))
+
+    def _drops(self, span: RunSpan, body: bytes) -> set[int] | None:
+        """Offsets in the run of the annotations to drop; None: decide element by element.
+        Drops for doomed images are recorded here, by position: a retry element by element records the same."""
         low, high = np.searchsorted(self.positions, [span.first, span.first + span.count])
         offsets = {int(position) - span.first for position in self.positions[low:high]}
         if not self.doomed_images:
@@ -211,13 +216,7 @@ class _AnnotationDrops:
                 self._with_image(span.first + k, ids[k], image_ids[k], categories[k])
         return offsets.union(doomed)
 
-    def keep(self, first: int, count: int, chunk: bytes) -> bytes:
-        return chunk
-
-    def dropped(self, span: RunSpan, offsets: set[int]) -> None:
-        pass  # drops() recorded them, by position: a retry element by element records the same
-
-    def element(self, index: int, element: str) -> str | None:
+    def element(self, index: int | None, element: str) -> str | None:
         if index in self.result.dropped:
             return None
         if self.doomed_images:
@@ -244,7 +243,11 @@ class _ImageDrops:
         for d in result.dropped.values():
             self.reasons.setdefault(d.image_id, set()).update(d.reasons)
 
-    def drops(self, span: RunSpan, body: bytes) -> set[int] | None:
+    def run(self, span: RunSpan, data: bytes) -> EditedRun | None:
+        return drop_elements(data, lambda body: self._drops(span, body))
+
+    def _drops(self, span: RunSpan, body: bytes) -> set[int] | None:
+        """Offsets in the run of the doomed images, recorded by position (as a retry element by element would)."""
         ids = field_values(body, "id")
         doomed = {k for k, i in enumerate(ids or ()) if _hashable(i) and i in self.doomed_images}
         names = field_values(body, "file_name") if doomed else []
@@ -254,13 +257,7 @@ class _ImageDrops:
             self._dropped(span.first + k, ids[k], names[k])
         return doomed
 
-    def keep(self, first: int, count: int, chunk: bytes) -> bytes:
-        return chunk
-
-    def dropped(self, span: RunSpan, offsets: set[int]) -> None:
-        pass  # drops() recorded them, by position: a retry element by element records the same
-
-    def element(self, index: int, element: str) -> str | None:
+    def element(self, index: int | None, element: str) -> str | None:
         image = json.loads(element)
         image_id = image.get("id") if isinstance(image, dict) else None
         if _hashable(image_id) and image_id in self.doomed_images:

@@ -190,12 +190,15 @@ class Dataset:
 
 @dataclass(frozen=True)
 class RunSpan:
-    """Bytes [start, end) of the file hold array elements first .. first + count - 1."""
+    """Bytes [start, end) of the file hold array elements first .. first + count - 1.
+
+    ``first`` and ``count`` are None where the file was only indexed, not decoded.
+    """
 
     start: int
     end: int
-    first: int
-    count: int
+    first: int | None = None
+    count: int | None = None
 
 
 @dataclass

@@ -18,22 +18,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-import numpy as np
-
 from .contract import Contract, Mapping, resolve_contract
-from .dataset import USABLE_KINDS, Category, FileLayout, RunSpan, classify_id, usable, usable_category_id
+from .dataset import USABLE_KINDS, Category, RunSpan, classify_id, usable_category_id
 from .errors import UsageError
-from .readers import reader_for
+from .readers import StreamReader, reader_for
+from .readers.stream import Indexed
 from .rewrite.files import (
     backup_path,
     check_output,
     check_side_output,
+    removed_if_failed,
     rewrite_file,
     stage_report,
     stage_text,
     staging,
 )
-from .rewrite.streamed import field_values
+from .rewrite.renumber import Renumbered, renumber_run, renumber_run_document
+from .rewrite.streamed import EditedRun
 from .rewrite.writer import replace_members
 from .text import safe
 
@@ -42,13 +43,12 @@ DROP = None  # the mapping value of an id that is removed
 
 @dataclass
 class FileCategories:
-    """What remap needs to know about one input."""
+    """What the mapping depends on in one input."""
 
     source: str
     categories: list[Category]
-    annotation_ids: set[int]  # distinct usable category ids used by annotations
-    irregular: int  # annotations whose category_id is not an integer
-    layout: FileLayout | None  # where the parts are, when the file was streamed
+    annotation_ids: set[int] = field(default_factory=set)  # distinct usable category ids used by annotations
+    irregular: int = 0  # annotations whose category_id is not an integer
 
 
 @dataclass
@@ -84,15 +84,12 @@ class RemapResult:
         }
 
 
-def _inspect(source: str, reader: str) -> FileCategories:
+def _index(source: str, reader: str) -> Indexed:
+    """The categories and, when streamed, where everything is: annotations are read while rewriting."""
+    if reader in ("auto", StreamReader.name):
+        return StreamReader().index(source)
     dataset = reader_for(source, reader).read(source)
-    used: set[int] = set()
-    irregular = 0
-    for batch in dataset.annotation_batches:
-        ok = usable(batch.category_kind)
-        used.update(np.unique(batch.category_id[ok]).tolist())
-        irregular += int((~ok).sum())
-    return FileCategories(dataset.source, dataset.categories, used, irregular, dataset.layout)
+    return Indexed(dataset.source, dataset.categories, dataset.layout)
 
 
 def load_table(path: str | os.PathLike) -> dict[int, int]:
@@ -264,25 +261,37 @@ def remap(
         check_side_output(report, "--report", protected, force=force)
     if isinstance(table, (str, os.PathLike)):
         table = load_table(table)
-    files = [_inspect(source, reader) for source in sources]
+    options = dict(offset=offset, by_name=by_name, table=table, contiguous=contiguous, start=start,
+                   drop_unknown=drop_unknown, contract=contract)
+    indexed = [_index(source, reader) for source in sources]
+    # What the categories alone can tell fails here, before anything is written.
+    declared = build_mapping([FileCategories(info.source, info.categories) for info in indexed], **options)
+    # The ids annotations use are known only once they are read, as they are
+    # rewritten: they go by the table, or are dropped; the whole mapping is
+    # checked before any output is named.
+    edits = [_AnnotationIds({**(table or {}), **declared}, info.source) for info in indexed]
+    result = RemapResult({})
+    with removed_if_failed(target.parent for target in targets), staging() as stages:
+        for source, target, backup, info, edit in zip(sources, targets, backups, indexed, edits):
+            pieces = rewrite_file(source, info.layout, {"categories": _CategoryIds(declared, source), "annotations": edit})
+            stages += stage_text(target, pieces, backup_of=source if backup else None)
+            result.outputs.append(str(target))
+        used = [FileCategories(info.source, info.categories, edit.used, edit.irregular) for info, edit in zip(indexed, edits)]
+        result.mapping = _whole_mapping(used, options)
+        result.dropped_annotations = sum(edit.dropped for edit in edits)
+        if report:
+            stages.append(stage_report(report, result.report()))
+    return result
+
+
+def _whole_mapping(files: list[FileCategories], options: dict[str, Any]) -> dict[int, int | None]:
     for info in files:
-        if info.irregular and not drop_unknown:
+        if info.irregular and not options["drop_unknown"]:
             raise UsageError(
                 f"{info.source}: {info.irregular} annotations have a non-integer category_id; "
                 "run 'labelcheck clean' first or pass --drop-unknown"
             )
-    mapping = build_mapping(files, offset=offset, by_name=by_name, table=table, contiguous=contiguous,
-                            start=start, drop_unknown=drop_unknown, contract=contract)
-    result = RemapResult(mapping)
-    with staging() as stages:  # every output is written before any is named: all, or none
-        for source, target, backup, info in zip(sources, targets, backups, files):
-            edits = {"categories": _CategoryIds(mapping, source), "annotations": _AnnotationIds(mapping, result, source)}
-            pieces = rewrite_file(source, info.layout, edits)
-            stages += stage_text(target, pieces, backup_of=source if backup else None)
-            result.outputs.append(str(target))
-        if report:
-            stages.append(stage_report(report, result.report()))
-    return result
+    return build_mapping(files, **options)
 
 
 def _new_id(mapping: dict[int, int | None], value: Any, present: bool) -> tuple[bool, int | None]:
@@ -301,16 +310,10 @@ class _CategoryIds:
         self.mapping = mapping
         self.name = name
 
-    def drops(self, span: RunSpan, body: bytes) -> set[int] | None:
+    def run(self, span: RunSpan, data: bytes) -> EditedRun | None:
         return None
 
-    def keep(self, first: int, count: int, chunk: bytes) -> bytes | None:
-        return None
-
-    def dropped(self, span: RunSpan, offsets: set[int]) -> None:
-        pass
-
-    def element(self, index: int, element: str) -> str | None:
+    def element(self, index: int | None, element: str) -> str | None:
         category = json.loads(element)
         if not isinstance(category, dict):
             return element
@@ -318,68 +321,41 @@ class _CategoryIds:
         return replace_members(element, {"id": str(new)}, self.name) if keep else None
 
 
-# A category_id key and its number. In the bytes of JSON it cannot match inside
-# a string (a quote there is escaped), only as a key, perhaps of a nested object.
-_CATEGORY_ID = re.compile(rb'("category_id"[ \t\n\r]*:[ \t\n\r]*)(-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)')
-
-
 class _AnnotationIds:
-    """Renumbers every annotation's category_id; drops those of unmapped categories."""
+    """Renumbers every annotation's category_id; drops those the mapping drops
+    or does not know; counts the ids it meets (a ``ParallelEdit``)."""
 
-    def __init__(self, mapping: dict[int, int | None], result: RemapResult, name: str) -> None:
+    def __init__(self, mapping: dict[int, int | None], name: str) -> None:
         self.mapping = mapping
-        self.result = result
         self.name = name
-        self._spelled: dict[bytes, bytes] = {}  # old value as written -> new value
-        self._run: tuple[int, list[int | None]] = (0, [])  # the current run's first index and new ids
+        self.used: set[int] = set()
+        self.irregular = 0  # annotations without an integer category_id (dropped)
+        self.dropped = 0
 
-    def _new_ids(self, body: bytes) -> list[int | None] | None:
-        """The new category_id of each element, None where unmapped; None if the run cannot tell."""
-        ints = field_values(body, "category_id", int)
-        if ints is not None:  # the usual run: plain integers, mapped at C speed
-            return list(map(self.mapping.get, ints))
-        values = field_values(body, "category_id")
-        if values is None:
-            return None
-        return [_new_id(self.mapping, v, v is not None)[1] for v in values]
+    def task(self) -> tuple[Any, tuple]:
+        return renumber_run_document, (self.mapping,)
 
-    def drops(self, span: RunSpan, body: bytes) -> set[int] | None:
-        """The annotations of unmapped categories (their ids are checked earlier)."""
-        new_ids = self._new_ids(body)
-        if new_ids is None:
-            return None
-        self._run = (span.first, new_ids)  # keep() takes the new ids of its chunk from here
-        return {k for k, new in enumerate(self._run[1]) if new is None}
+    def absorb(self, edited: EditedRun) -> EditedRun:
+        tally: Renumbered = edited.tally
+        self.used |= tally.used
+        self.dropped += tally.dropped
+        return edited
 
-    def dropped(self, span: RunSpan, offsets: set[int]) -> None:
-        self.result.dropped_annotations += len(offsets)
+    def run(self, span: RunSpan, data: bytes) -> EditedRun | None:
+        edited = renumber_run(data, self.mapping)
+        return None if edited is None else self.absorb(edited)
 
-    def keep(self, first: int, count: int, chunk: bytes) -> bytes | None:
-        """The chunk with each category_id value replaced in place, when that is
-        provably the top-level key of every element; None otherwise."""
-        if b"\\" in chunk:
-            return None  # an escape could spell a key the pattern does not see ("category\\u005fid")
-        run_first, mapped = self._run  # set by drops() for this run
-        expected = mapped[first - run_first : first - run_first + count]
-        parts = _CATEGORY_ID.split(chunk)  # text, key, value, text, key, value, ..., text
-        if len(parts) // 3 != count:
-            return None  # a nested or repeated category_id key
-        spelled = self._spelled
-        parts[2::3] = [spelled[v] if v in spelled else self._respell(v) for v in parts[2::3]]
-        chunk = b"".join(parts)
-        return chunk if field_values(chunk, "category_id", int) == expected else None
-
-    def _respell(self, value: bytes) -> bytes:
-        _, new = _new_id(self.mapping, json.loads(value), True)
-        self._spelled[value] = str(new).encode() if new is not None else value
-        return self._spelled[value]
-
-    def element(self, index: int, element: str) -> str | None:
+    def element(self, index: int | None, element: str) -> str | None:
         annotation = json.loads(element)
-        if not isinstance(annotation, dict):
-            return element
-        keep, new = _new_id(self.mapping, annotation.get("category_id"), "category_id" in annotation)
-        if not keep:
-            self.result.dropped_annotations += 1
+        present = isinstance(annotation, dict) and "category_id" in annotation
+        kind, number = classify_id(annotation.get("category_id") if present else None, present)
+        if kind not in USABLE_KINDS:
+            self.irregular += 1
+            self.dropped += 1
+            return None
+        self.used.add(number)
+        new = self.mapping.get(number)
+        if new is None:
+            self.dropped += 1
             return None
         return replace_members(element, {"category_id": str(new)}, self.name)

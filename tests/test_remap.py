@@ -163,3 +163,42 @@ def test_non_integer_category_ids_must_be_cleaned_first(write_json, tmp_path):
     path = write_json(small([(1, "a")], [1, "1"]))
     result = run_cli("remap", path, "-o", tmp_path / "out.json", "--offset", "1")
     assert result.exit_code == 2 and "non-integer category_id" in result.stderr
+
+
+def test_ids_only_annotations_use_fail_before_anything_is_named(tmp_path):
+    """Undeclared ids are met while rewriting: the error still leaves no output, no temporary file, no new folder."""
+    for split, ids in (("train", [1, 2, 2]), ("validation", [1, 7])):
+        (tmp_path / split / "labels").mkdir(parents=True)
+        (tmp_path / split / "labels" / "x.json").write_text(json.dumps(small([(1, "a"), (2, "b")], ids)))
+    (tmp_path / "out").mkdir()
+    result = run_cli(
+        "remap", tmp_path / "train/labels/x.json", tmp_path / "validation/labels/x.json",
+        "--output-dir", tmp_path / "out", "--offset", "-1",
+    )
+    assert result.exit_code == 2
+    assert "category 7 is used by annotations but not declared in categories" in result.stderr
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_table_renumbers_ids_only_annotations_use(write_json, tmp_path):
+    path = write_json(small([(1, "a")], [1, 9, 1]))
+    table = tmp_path / "map.json"
+    table.write_text('{"1": 0, "9": 5}')
+    out = tmp_path / "out.json"
+    result = run_cli("remap", path, "-o", out, "--map", table, "--num-classes", "6")
+    assert result.exit_code == 0, result.stderr
+    assert [a["category_id"] for a in json.loads(out.read_text())["annotations"]] == [0, 5, 0]
+
+
+def test_annotations_that_are_not_objects_need_drop_unknown(write_json, tmp_path):
+    document = small([(1, "a")], [1, 1])
+    document["annotations"].insert(1, [1, 2])
+    path = write_json(document)
+    out = tmp_path / "out.json"
+    result = run_cli("remap", path, "-o", out, "--offset", "-1")
+    assert result.exit_code == 2 and "1 annotations have a non-integer category_id" in result.stderr
+    assert not out.exists()
+    result = run_cli("remap", path, "-o", out, "--offset", "-1", "--drop-unknown")
+    assert result.exit_code == 0, result.stderr
+    assert [a["category_id"] for a in json.loads(out.read_text())["annotations"]] == [0, 0]
+    assert "dropped 1 annotations" in result.stderr

@@ -22,9 +22,13 @@ SOURCES = [
 ]
 
 
-@pytest.fixture(params=[64, 4096], ids=["tiny-runs", "small-runs"])
+@pytest.fixture(params=[(64, False), (4096, False), (256, True)], ids=["tiny-runs", "small-runs", "workers"])
 def small_runs(request, monkeypatch):
-    monkeypatch.setattr(StreamReader, "__init__", partialmethod(StreamReader.__init__, run_bytes=request.param))
+    """Runs of a few bytes; with ``workers``, worker processes index and edit even these small files."""
+    run_bytes, workers = request.param
+    monkeypatch.setattr(StreamReader, "__init__", partialmethod(StreamReader.__init__, run_bytes=run_bytes))
+    if workers:
+        monkeypatch.setattr("labelcheck.readers.stream.POOL_MIN_BYTES", 0)
 
 
 def both(tmp_path, run):

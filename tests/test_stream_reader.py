@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from labelcheck import InputError, resolve_contract, scan
 from labelcheck.readers import READERS, StreamReader, reader_for
 from labelcheck.readers.base import Progress
-from labelcheck.readers.stream import _Workers
+from labelcheck.readers.stream import WorkerPool
 
 from cocodocs import LAYOUTS, Layout, Obj, coco_members, write
 
@@ -173,14 +173,14 @@ def test_auto_reader_is_stream_for_paths():
 def workers_for_any_size(monkeypatch):
     """Worker processes even for small files, waited for, so tests reach the parallel first pass."""
     monkeypatch.setattr("labelcheck.readers.stream.POOL_MIN_BYTES", 0)
-    ready = _Workers.ready
+    ready = WorkerPool.ready
 
     def wait_until_ready(workers):
         while not ready(workers):
             time.sleep(0.01)
         return True
 
-    monkeypatch.setattr(_Workers, "ready", wait_until_ready)
+    monkeypatch.setattr(WorkerPool, "ready", wait_until_ready)
 
 
 @pytest.mark.parametrize("run_bytes", [64, 1000, 1 << 20])

@@ -27,7 +27,6 @@ import numpy as np
 
 from ..columns import MISSING, annotation_batch, id_column, image_table
 from ..dataset import AnnotationBatch, BboxKind, ImageTable, StringColumn
-from .jsonsplit import valid_run_document
 
 # Defaults that stand for an absent key. They are recognised by identity: a
 # decoded value is always a new object, and this integer is outside int64, so
@@ -171,7 +170,6 @@ DECODERS: dict[str, Callable[[bytes | bytearray], Any]] = {
     "annotations": annotation_batch_of,
     "images": image_table_of,
     "categories": objects_of,
-    "validate": valid_run_document,  # the first pass, run by workers
 }
 
 
@@ -194,21 +192,21 @@ def read_run_document(handle: Any, start: int, end: int) -> bytearray:
 _FILES: dict[str, Any] = {}
 
 
-def decode_file_run(kind: str, path: str, start: int, end: int) -> Any:
-    """Worker entry point: check or decode one run of a plain file."""
+def run_task(task: Callable[..., Any], path: str, start: int, end: int, args: tuple = ()) -> Any:
+    """Worker entry point: ``task`` on run ``[start, end)`` of a plain file, as a run document."""
     handle = _FILES.get(path)
     if handle is None:
         for old in _FILES.values():
             old.close()
         _FILES.clear()
         handle = _FILES[path] = open(path, "rb", buffering=0)
-    return DECODERS[kind](read_run_document(handle, start, end))
+    return task(read_run_document(handle, start, end), *args)
 
 
 __all__ = [
     "DECODERS",
     "annotation_batch_of",
-    "decode_file_run",
+    "run_task",
     "image_table_of",
     "objects_of",
     "read_run_document",

@@ -27,10 +27,11 @@ import subprocess
 import sys
 import tempfile
 from collections import deque
-from typing import Any, BinaryIO, Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Callable, Iterator, Sequence
 
 from ..columns import ImageTableBuilder, category_list, rebatch
-from ..dataset import FileLayout, RunSpan, file_stamp, AnnotationBatch, Dataset, ImageTable
+from ..dataset import AnnotationBatch, Category, Dataset, FileLayout, ImageTable, RunSpan, file_stamp
 from ..errors import InputError
 from .base import (
     DEFAULT_BATCH_SIZE,
@@ -61,6 +62,7 @@ from .jsonsplit import (
     SplitError,
     Utf8Error,
     index_document,
+    valid_run_document,
 )
 from .plain import dataset_from_document, parse_json
 from .rundecode import DECODERS, read_run_document
@@ -106,7 +108,7 @@ class StreamReader(Reader):
 
     def _dataset(self, src: "_Source") -> Dataset:
         # Started first: they start up while this process begins the first pass.
-        workers = _Workers.for_(src, self.workers)
+        workers = WorkerPool.for_(src, self.workers)
         try:
             return self._read_with(src, workers)
         except BaseException:
@@ -114,7 +116,7 @@ class StreamReader(Reader):
                 workers.close()
             raise
 
-    def _read_with(self, src: "_Source", workers: "_Workers | None") -> Dataset:
+    def _read_with(self, src: "_Source", workers: "WorkerPool | None") -> Dataset:
         try:
             document = self._index(src, workers)
         except Irregular:
@@ -139,11 +141,44 @@ class StreamReader(Reader):
             layout=layout,
         )
 
+    def index(self, source: Any) -> "Indexed":
+        """The first pass alone, and the categories: where everything is, without
+        decoding images or annotations (what a rewrite that needs no checks needs)."""
+        self._name = display_name(source)
+        src = _Source.of(source, self._name, self._report)
+        try:
+            workers = WorkerPool.for_(src, self.workers)
+            try:
+                return self._indexed(src, workers)
+            finally:
+                if workers is not None:
+                    workers.close()
+        finally:
+            src.close()
+
+    def _indexed(self, src: "_Source", workers: "WorkerPool | None") -> "Indexed":
+        try:
+            document = self._index(src, workers)
+        except Irregular:  # loaded whole, as read() does
+            dataset = dataset_from_document(parse_json(src.read_all(), src.name), src.name, self.batch_size)
+            return Indexed(src.name, dataset.categories, None)
+        categories, _, _ = _coco_members(document, src.name)
+        layout = None if src.temporary else FileLayout(
+            src.path, tuple((member.key, member.start, member.end) for member in document.members),
+            stamp=file_stamp(src.path),
+        )
+        scanning = _Scanning(self, src, None, (categories,), layout)
+        found = category_list([obj for _, part in scanning.decode(categories) for obj in part])
+        if layout is not None:  # the last member of each key (members are in file order); categories as decoded
+            layout.runs = {member.key: [RunSpan(run.start, run.end) for run in member.runs]
+                           for member in document.members} | layout.runs
+        return Indexed(src.name, found, layout)
+
     def _report(self, phase: str, done: int, total: int | None, annotations: int = 0) -> None:
         if self.progress is not None:
             self.progress(Progress(self._name, phase, done, total, annotations))
 
-    def _index(self, src: "_Source", workers: "_Workers | None") -> Document:
+    def _index(self, src: "_Source", workers: "WorkerPool | None") -> Document:
         size = src.size()
         validator = workers.validator() if workers is not None else None
         try:
@@ -155,11 +190,20 @@ class StreamReader(Reader):
             raise _diagnose(src, exc) from None
 
 
+@dataclass
+class Indexed:
+    """A file indexed but not decoded (``StreamReader.index``)."""
+
+    source: str
+    categories: list[Category]
+    layout: FileLayout | None  # runs without element counts; None: the file was loaded whole
+
+
 class _Scanning:
     """The second pass: decode the members' runs, in order, with progress."""
 
     def __init__(
-        self, reader: StreamReader, src: "_Source", workers: "_Workers | None", members: tuple,
+        self, reader: StreamReader, src: "_Source", workers: "WorkerPool | None", members: tuple,
         layout: FileLayout | None,
     ) -> None:
         self.reader = reader
@@ -175,7 +219,7 @@ class _Scanning:
         kind = member.key
         runs = member.runs
         if self.workers is not None and len(runs) > 1:
-            results = self.workers.map(kind, runs)
+            results = self.workers.map(DECODERS[kind], runs)
         else:
             results = self._here(kind, runs)
         done = self.done
@@ -238,11 +282,14 @@ main()
 """
 
 
-class _Workers:
-    """Worker processes (``labelcheck.readers.worker``) that read and check or decode runs of a plain file.
+class WorkerPool:
+    """Worker processes (``labelcheck.readers.worker``) that read runs of a plain
+    file and run a task on each: check, decode or edit it.
 
-    Requests go round-robin; each worker answers in order, so answers are
-    collected in the order requests were made.
+    A task is a module-level function (sent by name) of the run document
+    (``[`` + run + ``]``) and the arguments given. Requests go round-robin;
+    each worker answers in order, so answers are collected in the order
+    requests were made.
     """
 
     def __init__(self, path: str, count: int, name: str) -> None:
@@ -273,14 +320,19 @@ class _Workers:
         return True
 
     @classmethod
-    def for_(cls, src: "_Source", count: int) -> "_Workers | None":
+    def for_(cls, src: "_Source", count: int) -> "WorkerPool | None":
         """Workers for a plain file big enough to pay for starting them."""
         path = src.plain_path()
         if path is None or count < 2 or not sys.executable or os.name != "posix" or (src.size() or 0) < POOL_MIN_BYTES:
             return None
         return cls(path, count, src.name)
 
-    def submit(self, kind: str, start: int, end: int) -> int:
+    @classmethod
+    def for_file(cls, path: str, name: str, count: int | None = None) -> "WorkerPool | None":
+        """Workers for ``path`` if it is a plain (not compressed) file big enough to pay for them."""
+        return cls.for_(_Source(name, path, is_gzip(path), temporary=False), default_workers() if count is None else count)
+
+    def submit(self, task: Callable[..., Any], start: int, end: int, args: tuple = ()) -> int:
         """Send a request; returns the worker that will answer it."""
         while not self.ready():
             select.select([self.processes[i].stdout for i in self._starting], [], [])
@@ -288,7 +340,7 @@ class _Workers:
         self._next = (worker + 1) % len(self.processes)
         stdin = self.processes[worker].stdin
         assert stdin is not None
-        pickle.dump((kind, self.path, start, end), stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((task, self.path, start, end, args), stdin, protocol=pickle.HIGHEST_PROTOCOL)
         stdin.flush()
         self._unanswered += 1
         return worker
@@ -308,13 +360,14 @@ class _Workers:
             raise _changed(self.name)
         raise result
 
-    def map(self, kind: str, runs: tuple) -> Iterator[Any]:
-        """Results in run order, a bounded number of runs in flight."""
+    def map(self, task: Callable[..., Any], runs: Sequence[Any], args: tuple = ()) -> Iterator[Any]:
+        """``task`` on each run (anything with ``start`` and ``end``), results in run
+        order, a bounded number of runs in flight."""
         ahead = len(self.processes) * _IN_FLIGHT_PER_WORKER
-        pending: deque[int] = deque(self.submit(kind, run.start, run.end) for run in runs[:ahead])
+        pending: deque[int] = deque(self.submit(task, run.start, run.end, args) for run in runs[:ahead])
         for run in runs[ahead:]:
             yield self.receive(pending.popleft())
-            pending.append(self.submit(kind, run.start, run.end))
+            pending.append(self.submit(task, run.start, run.end, args))
         while pending:
             yield self.receive(pending.popleft())
 
@@ -337,14 +390,14 @@ class _Workers:
 class _Validator:
     """The splitter's first pass, run by the workers (``jsonsplit.RunValidator``)."""
 
-    def __init__(self, workers: _Workers) -> None:
+    def __init__(self, workers: WorkerPool) -> None:
         self.workers = workers
 
     def ready(self) -> bool:
         return self.workers.ready()
 
     def submit(self, start: int, end: int) -> int:
-        return self.workers.submit("validate", start, end)
+        return self.workers.submit(valid_run_document, start, end)
 
     def result(self, handle: int) -> bool:
         return bool(self.workers.receive(handle))

@@ -1,9 +1,11 @@
-"""A worker process that reads and decodes runs of a file: ``python -m labelcheck.readers.worker``.
+"""A worker process that reads runs of a file and checks, decodes or edits
+them: ``python -m labelcheck.readers.worker``.
 
-Once imported it writes ``READY`` to stdout. Requests ``(kind, path, start,
-end)`` then arrive pickled on stdin; each answer,
-``("ok", result)`` or ``("error", exception)``, leaves pickled on stdout, in
-request order. The worker ends when stdin closes. A plain subprocess, not
+Once imported it writes ``READY`` to stdout. Requests ``(task, path, start,
+end, args)`` then arrive pickled on stdin (see ``rundecode.run_task``; a task
+is a module-level function, pickled by name, imported here when first
+needed); each answer, ``("ok", result)`` or ``("error", exception)``, leaves
+pickled on stdout, in request order. The worker ends when stdin closes. A plain subprocess, not
 multiprocessing: it neither forks a parent that may run threads nor imports
 the parent's ``__main__``.
 """
@@ -16,7 +18,7 @@ import signal
 import sys
 from typing import BinaryIO
 
-from .rundecode import decode_file_run
+from .rundecode import run_task
 
 READY = b"R"
 
@@ -35,11 +37,11 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
     answers.flush()
     while True:
         try:
-            kind, path, start, end = pickle.load(requests)
+            request = pickle.load(requests)
         except EOFError:
             return
         try:
-            answer: tuple = ("ok", decode_file_run(kind, path, start, end))
+            answer: tuple = ("ok", run_task(*request))
         except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
             answer = ("error", exc)
         pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)

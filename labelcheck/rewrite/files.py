@@ -11,7 +11,7 @@ import gzip
 import os
 import shutil
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from queue import Queue
 from typing import Iterable, Iterator
@@ -20,6 +20,7 @@ from ..atomic import StagedFile, staged
 from ..dataset import FileLayout
 from ..errors import OutputError, UsageError
 from ..readers.base import STDIN, decode_utf8, display_name, read_all_bytes
+from ..readers.stream import WorkerPool
 from ..text import json_text
 from .streamed import ArrayEdit, rewrite_streamed
 from .writer import rewrite
@@ -33,11 +34,24 @@ def read_text(source: str) -> str:
 
 
 def rewrite_file(source: str, layout: FileLayout | None, edits: dict[str, ArrayEdit]) -> Iterator[bytes | str]:
-    """The edited file's pieces: run by run where the reader left a layout, else from the whole text."""
+    """The edited file's pieces: run by run where the reader left a layout
+    (worker processes editing the runs of a ``ParallelEdit`` in a large plain
+    file), else from the whole text."""
     name = display_name(source)
-    if layout is not None:
+    if layout is None:
+        return rewrite(read_text(source), {key: edit.element for key, edit in edits.items()}, name)
+    if not any(hasattr(edit, "task") for edit in edits.values()):
         return rewrite_streamed(layout, edits, name)
-    return rewrite(read_text(source), {key: edit.element for key, edit in edits.items()}, name)
+    return _with_workers(layout, edits, name)
+
+
+def _with_workers(layout: FileLayout, edits: dict[str, ArrayEdit], name: str) -> Iterator[bytes]:
+    workers = WorkerPool.for_file(layout.path, name)
+    try:
+        yield from rewrite_streamed(layout, edits, name, workers)
+    finally:
+        if workers is not None:
+            workers.close()
 
 
 def _same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
@@ -110,6 +124,19 @@ def check_side_output(path: str | os.PathLike, option: str, protected: list[str]
         raise OutputError(f"{target}: already exists; pass --force to overwrite it")
     if not target.parent.is_dir():
         raise OutputError(f"{target}: output folder {target.parent} does not exist; create it first")
+
+
+@contextmanager
+def removed_if_failed(folders: Iterable[Path]) -> Iterator[None]:
+    """Folders that do not exist yet are removed again, when empty, if the block raises."""
+    missing = {path for folder in folders for path in (folder.resolve(), *folder.resolve().parents) if not path.exists()}
+    try:
+        yield
+    except BaseException:
+        for folder in sorted(missing, key=lambda path: -len(path.parts)):  # deepest first
+            with suppress(OSError):
+                folder.rmdir()
+        raise
 
 
 def _make_folder(folder: Path) -> None:

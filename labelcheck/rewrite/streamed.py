@@ -3,17 +3,20 @@
 The streaming reader records where each top-level member and each run of
 array elements lies (``FileLayout``). Rewriting reads the file once more,
 front to back: bytes outside the edited arrays are copied as they are; each run
-is offered whole to the edit first (a run with nothing to drop is copied, or
-transformed, in one piece), and only runs that need it are cut into elements.
-The result is byte for byte what the whole-text writer (``writer.rewrite``)
-produces.
+is offered whole to the edit first (``ArrayEdit.run``: stretches of kept
+elements are copied, or transformed, in one piece), and only runs that need it
+are cut into elements. An edit that is a worker task (``ParallelEdit``) has its
+runs edited by worker processes while this one writes. The result is byte for
+byte what the whole-text writer (``writer.rewrite``) produces.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from operator import attrgetter
-from typing import Any, BinaryIO, Iterator, Protocol
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Protocol
 
 import msgspec
 import numpy as np
@@ -28,25 +31,91 @@ WHITESPACE = b" \t\n\r"
 COPY_BLOCK = 4 << 20
 
 
+@dataclass
+class EditedRun:
+    """What a run becomes, worked out from its bytes alone (so perhaps in a worker process).
+
+    ``pieces`` are the stretches of kept elements, each copied (or changed)
+    whole, with the gap before it: the bytes between the previous element and
+    this one, or None for a stretch that opens the run (its gap comes from the
+    run before). ``lead`` and ``tail`` are the run's whitespace before its first
+    and after its last element.
+    """
+
+    lead: bytes
+    pieces: list[tuple[bytes | None, bytes]]
+    tail: bytes
+    tally: Any = None  # what the edit counted on the way (see ``ArrayEdit.run``)
+
+
 class ArrayEdit(Protocol):
-    """How an edit changes one top-level array. The fast methods see a run's
-    bytes; ``element`` is the slow path (and the whole-text writer's only one)."""
+    """How an edit changes one top-level array: ``run`` is the fast path, a
+    run at a time; ``element`` the slow one (and the whole-text writer's only one)."""
 
-    def drops(self, span: RunSpan, body: bytes) -> set[int] | None:
-        """Offsets (0 = the run's first element) of the elements to drop; None
-        to decide element by element. ``body`` runs from the first element's
-        start to the last one's end."""
+    def run(self, span: RunSpan, data: bytes) -> EditedRun | None:
+        """The run ``data`` (the bytes of ``span``) edited; None to decide element by element."""
 
-    def keep(self, first: int, count: int, chunk: bytes) -> bytes | None:
-        """``count`` consecutive kept elements from index ``first`` (their bytes
-        and the separators between them), as bytes to write; None to decide
-        element by element."""
+    def element(self, index: int | None, text: str) -> str | None:
+        """One element (its index in the array, when the layout knows it): None
+        drops it, else its (possibly changed) text."""
 
-    def dropped(self, span: RunSpan, offsets: set[int]) -> None:
-        """The fast path dropped these (called once it cannot fall back any more)."""
 
-    def element(self, index: int, text: str) -> str | None:
-        """One element: None drops it, else its (possibly changed) text."""
+class ParallelEdit(ArrayEdit, Protocol):
+    """An edit whose fast path is a worker task (``labelcheck.readers.worker``),
+    so worker processes can edit runs while this one writes."""
+
+    def task(self) -> tuple[str, tuple]:
+        """The task's name and its arguments after the run's bytes."""
+
+    def absorb(self, edited: EditedRun) -> EditedRun:
+        """Take in a run edited elsewhere (its ``tally``); returns it."""
+
+
+def split_run(data: bytes) -> tuple[int, int]:
+    """Where a run's first element starts and its last one ends."""
+    return len(data) - len(data.lstrip(WHITESPACE)), len(data.rstrip(WHITESPACE))
+
+
+def drop_elements(
+    data: bytes,
+    dropped: Callable[[bytes], Iterable[int] | None],
+    keep: Callable[[bytes, int | None], bytes | None] | None = None,
+    tally: Any = None,
+) -> EditedRun | None:
+    """A run without some of its elements: ``dropped(body)`` gives their
+    offsets (0 = the run's first element), or None to decide element by
+    element. Each stretch of kept elements is copied whole, or given to
+    ``keep(chunk, elements)``, which may change it (None: decide element by
+    element); ``elements`` is the stretch's element count, None for the whole run."""
+    lead, stop = split_run(data)
+    body = data[lead:stop]
+    offsets = dropped(body)
+    if offsets is None:
+        return None
+    offsets = sorted(offsets)
+    keep = keep or _unchanged
+    if not offsets:
+        chunk = keep(body, None)
+        return None if chunk is None else EditedRun(data[:lead], [(None, chunk)], data[stop:], tally)
+    elements = RawElements.of(body)
+    if elements is None:
+        return None
+    pieces: list[tuple[bytes | None, bytes]] = []
+    previous = -1
+    for stop_at in [*offsets, len(elements)]:
+        first, last = previous + 1, stop_at - 1
+        previous = stop_at
+        if first > last:
+            continue
+        chunk = keep(body[elements.start(first) : elements.end(last)], last - first + 1)
+        if chunk is None:
+            return None
+        pieces.append((None if first == 0 else body[elements.end(first - 1) : elements.start(first)], chunk))
+    return EditedRun(data[:lead], pieces, data[stop:], tally)
+
+
+def _unchanged(chunk: bytes, elements: int | None) -> bytes:
+    return chunk
 
 
 class RawElements:
@@ -98,6 +167,14 @@ class _Sequential:
         self.position = offset
         return data
 
+    def skip_to(self, offset: int) -> None:
+        """Move on to ``offset`` without reading (a plain file: workers read what lies between)."""
+        try:
+            self.stream.seek(offset)
+        except READ_ERRORS as exc:
+            raise read_error(self.name, exc) from None
+        self.position = offset
+
     def copy_to(self, offset: int | None) -> Iterator[bytes]:
         while offset is None or self.position < offset:
             size = COPY_BLOCK if offset is None else min(COPY_BLOCK, offset - self.position)
@@ -135,8 +212,11 @@ class _ArrayWriter:
         self.kept_any = True
 
 
-def rewrite_streamed(layout: FileLayout, edits: dict[str, ArrayEdit], name: str) -> Iterator[bytes]:
-    """Yield the edited file's bytes, in order."""
+def rewrite_streamed(
+    layout: FileLayout, edits: dict[str, ArrayEdit], name: str, workers: Any = None
+) -> Iterator[bytes]:
+    """Yield the edited file's bytes, in order. ``workers`` (``readers.stream.WorkerPool``)
+    edit the runs of a ``ParallelEdit``; this process then reads only between runs."""
     if file_stamp(layout.path) != layout.stamp:
         raise changed_error(name)
     last = {key: (start, end) for key, start, end in layout.members}
@@ -145,65 +225,60 @@ def rewrite_streamed(layout: FileLayout, edits: dict[str, ArrayEdit], name: str)
     try:
         for (start, end), key in targets:
             yield from reader.copy_to(start)
-            yield from _edit_array(reader, end, layout.runs[key], edits[key], name)
+            runs, edit = layout.runs[key], edits[key]
+            yield from _edit_array(reader, end, runs, edit, _edited_elsewhere(edit, runs, workers), name)
         yield from reader.copy_to(None)
     finally:
         reader.close()
 
 
-def _edit_array(reader: _Sequential, end: int, runs: list[RunSpan], edit: ArrayEdit, name: str) -> Iterator[bytes]:
-    if not any(span.count for span in runs):
+class _Unread:
+    """Stands for a run not edited yet: this process reads and edits it."""
+
+
+UNREAD = _Unread()
+
+
+def _edited_elsewhere(edit: ArrayEdit, runs: list[RunSpan], workers: Any) -> Iterator[Any]:
+    """For each run, what a worker made of it (None: it could not tell), or UNREAD: this process edits it."""
+    if workers is None or not hasattr(edit, "task") or len(runs) < 2:
+        return repeat(UNREAD)
+    kind, args = edit.task()  # type: ignore[attr-defined]
+    return (None if result is None else edit.absorb(result) for result in workers.map(kind, runs, args))  # type: ignore[attr-defined]
+
+
+def _edit_array(
+    reader: _Sequential, end: int, runs: list[RunSpan], edit: ArrayEdit, results: Iterator[Any], name: str
+) -> Iterator[bytes]:
+    if not runs:
         yield from reader.copy_to(end)
         return
     yield reader.read_to(reader.position + 1)  # "["
     writer = _ArrayWriter()
     tail = b""
-    for span in runs:
+    for span, result in zip(runs, results):
         reader.read_to(span.start)  # the comma between runs: rebuilt below
-        data = reader.read_to(span.end)
-        lead, stop = len(data) - len(data.lstrip(WHITESPACE)), len(data.rstrip(WHITESPACE))
-        if writer.first_gap is None:
-            writer.first_gap = data[:lead]
-        pieces = _fast(data, lead, stop, span, edit, writer)
-        if pieces is None:
-            yield from _split(data.decode("utf-8"), span, edit, writer, name)
+        if result is UNREAD:
+            data = reader.read_to(span.end)
+            result = edit.run(span, data)
+        elif result is None:  # the worker could not tell: element by element here
+            data = reader.read_to(span.end)
         else:
-            for gap, chunk in pieces:
-                yield from writer.emit(gap, chunk)
-        tail = data[stop:]
+            reader.skip_to(span.end)
+        if result is None:
+            lead, stop = split_run(data)
+            if writer.first_gap is None:
+                writer.first_gap = data[:lead]
+            yield from _split(data.decode("utf-8"), span, edit, writer, name)
+            tail = data[stop:]
+        else:
+            if writer.first_gap is None:
+                writer.first_gap = result.lead
+            for gap, chunk in result.pieces:
+                yield from writer.emit(writer.pending + result.lead if gap is None else gap, chunk)
+            tail = result.tail
         writer.pending = tail + b","
     yield tail + reader.read_to(end)  # "]"
-
-
-def _fast(
-    data: bytes, lead: int, stop: int, span: RunSpan, edit: ArrayEdit, writer: _ArrayWriter
-) -> list[tuple[bytes, bytes]] | None:
-    """(gap, bytes) for each stretch of kept elements of a run, each stretch
-    copied (or changed) whole; None when the run must go element by element."""
-    body = data[lead:stop]
-    dropped = edit.drops(span, body)
-    if dropped is None:
-        return None
-    run_gap = writer.pending + data[:lead]
-    if not dropped:
-        chunk = edit.keep(span.first, span.count, body)
-        return None if chunk is None else [(run_gap, chunk)]
-    elements = RawElements.of(body)
-    if elements is None:
-        return None
-    pieces, previous = [], -1
-    for stop_at in [*sorted(dropped), len(elements)]:
-        first, last = previous + 1, stop_at - 1
-        previous = stop_at
-        if first > last:
-            continue
-        chunk = edit.keep(span.first + first, last - first + 1, body[elements.start(first) : elements.end(last)])
-        if chunk is None:
-            return None
-        gap = run_gap if first == 0 else body[elements.end(first - 1) : elements.start(first)]
-        pieces.append((gap, chunk))
-    edit.dropped(span, dropped)
-    return pieces
 
 
 def _split(text: str, span: RunSpan, edit: ArrayEdit, writer: _ArrayWriter, name: str) -> Iterator[bytes]:
@@ -213,7 +288,7 @@ def _split(text: str, span: RunSpan, edit: ArrayEdit, writer: _ArrayWriter, name
         start, end = start - 1, end - 1  # positions in ``text``
         gap = writer.pending.decode("utf-8") + text[:start] if previous_end is None else text[previous_end:start]
         previous_end = end
-        element = edit.element(span.first + offset, text[start:end])
+        element = edit.element(None if span.first is None else span.first + offset, text[start:end])
         if element is not None:
             yield from writer.emit(gap.encode("utf-8"), element.encode("utf-8"))
 
