@@ -95,9 +95,8 @@ def _run_with_failing_write(folder, source, command, failure):
         import labelcheck.rewrite.files as files
 
         def failing(pieces, handle):
-            pieces = iter(pieces)
-            piece = next(pieces)
-            handle.write(piece if isinstance(piece, bytes) else piece.encode())
+            piece = next(iter(pieces))
+            files.PieceWriter(handle).write(piece.encode() if isinstance(piece, str) else piece)
             handle.flush()
             {failure}
 

@@ -22,6 +22,7 @@ from ..errors import OutputError, UsageError
 from ..readers.base import STDIN, decode_utf8, display_name, read_all_bytes
 from ..readers.stream import WorkerPool
 from ..text import json_text
+from .ranges import CopyRange, PieceWriter
 from .streamed import ArrayEdit, rewrite_streamed
 from .writer import rewrite
 
@@ -33,7 +34,9 @@ def read_text(source: str) -> str:
     return decode_utf8(read_all_bytes(source), display_name(source))
 
 
-def rewrite_file(source: str, layout: FileLayout | None, edits: dict[str, ArrayEdit]) -> Iterator[bytes | str]:
+def rewrite_file(
+    source: str, layout: FileLayout | None, edits: dict[str, ArrayEdit]
+) -> Iterator[bytes | str | CopyRange]:
     """The edited file's pieces: run by run where the reader left a layout
     (worker processes editing the runs of a ``ParallelEdit`` in a large plain
     file), else from the whole text."""
@@ -45,7 +48,7 @@ def rewrite_file(source: str, layout: FileLayout | None, edits: dict[str, ArrayE
     return _with_workers(layout, edits, name)
 
 
-def _with_workers(layout: FileLayout, edits: dict[str, ArrayEdit], name: str) -> Iterator[bytes]:
+def _with_workers(layout: FileLayout, edits: dict[str, ArrayEdit], name: str) -> Iterator[bytes | CopyRange]:
     workers = WorkerPool.for_file(layout.path, name)
     try:
         yield from rewrite_streamed(layout, edits, name, workers)
@@ -146,7 +149,7 @@ def _make_folder(folder: Path) -> None:
         raise OutputError(f"{folder}: cannot create the output folder: {exc.strerror}") from None
 
 
-def stage_text(target: Path, pieces: Iterable[bytes | str], *, backup_of: str | None = None) -> list[StagedFile]:
+def stage_text(target: Path, pieces: Iterable[bytes | str | CopyRange], *, backup_of: str | None = None) -> list[StagedFile]:
     """Write the pieces (gzip-compressed for a .gz name) and, for in-place runs, a
     backup of the input, without naming anything yet: commit the result with
     :func:`commit_all`. An error discards what was staged."""
@@ -200,17 +203,18 @@ def discard_all(stages: list[StagedFile]) -> None:
         stage.discard()
 
 
-def _write(pieces: Iterable[bytes | str], handle) -> None:
+def _write(pieces: Iterable[bytes | str | CopyRange], handle) -> None:
     """Write in a second thread (a write releases the GIL) while this one makes
     the next pieces: on multi-GB outputs the disk and the CPU work side by side."""
     queue: Queue = Queue(maxsize=WRITE_AHEAD)
     failed: list[BaseException] = []
+    output = PieceWriter(handle)
 
     def drain() -> None:
         while (piece := queue.get()) is not None:
             if not failed:
                 try:
-                    handle.write(piece)
+                    output.write(piece)
                 except BaseException as exc:  # raised again in the producing thread
                     failed.append(exc)
 
@@ -224,5 +228,6 @@ def _write(pieces: Iterable[bytes | str], handle) -> None:
     finally:
         queue.put(None)
         writer.join()
+        output.close()
     if failed:
         raise failed[0]

@@ -12,6 +12,8 @@ byte what the whole-text writer (``writer.rewrite``) produces.
 
 from __future__ import annotations
 
+import io
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
@@ -22,13 +24,21 @@ import msgspec
 import numpy as np
 
 from ..dataset import FileLayout, RunSpan, file_stamp
-from ..errors import InputError
 from ..readers.base import READ_ERRORS, open_binary, read_error
 from ..readers.jsonsplit import run_document
 from .layout import array_elements
+from .ranges import CopyRange, changed_error
 
 WHITESPACE = b" \t\n\r"
 COPY_BLOCK = 4 << 20
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """Bytes [start, end) of the run, to be copied as they are (by the kernel where it can)."""
+
+    start: int
+    end: int
 
 
 @dataclass
@@ -43,7 +53,7 @@ class EditedRun:
     """
 
     lead: bytes
-    pieces: list[tuple[bytes | None, bytes]]
+    pieces: list[tuple[bytes | None, bytes | Unchanged]]
     tail: bytes
     tally: Any = None  # what the edit counted on the way (see ``ArrayEdit.run``)
 
@@ -86,36 +96,33 @@ def drop_elements(
     offsets (0 = the run's first element), or None to decide element by
     element. Each stretch of kept elements is copied whole, or given to
     ``keep(chunk, elements)``, which may change it (None: decide element by
-    element); ``elements`` is the stretch's element count, None for the whole run."""
+    element); ``elements`` is the stretch's element count, None for the whole
+    run. Without ``keep`` stretches are ``Unchanged``."""
     lead, stop = split_run(data)
     body = data[lead:stop]
     offsets = dropped(body)
     if offsets is None:
         return None
     offsets = sorted(offsets)
-    keep = keep or _unchanged
     if not offsets:
-        chunk = keep(body, None)
+        chunk = Unchanged(lead, stop) if keep is None else keep(body, None)
         return None if chunk is None else EditedRun(data[:lead], [(None, chunk)], data[stop:], tally)
     elements = RawElements.of(body)
     if elements is None:
         return None
-    pieces: list[tuple[bytes | None, bytes]] = []
+    pieces: list[tuple[bytes | None, bytes | Unchanged]] = []
     previous = -1
     for stop_at in [*offsets, len(elements)]:
         first, last = previous + 1, stop_at - 1
         previous = stop_at
         if first > last:
             continue
-        chunk = keep(body[elements.start(first) : elements.end(last)], last - first + 1)
+        start, end = elements.start(first), elements.end(last)
+        chunk = Unchanged(lead + start, lead + end) if keep is None else keep(body[start:end], last - first + 1)
         if chunk is None:
             return None
-        pieces.append((None if first == 0 else body[elements.end(first - 1) : elements.start(first)], chunk))
+        pieces.append((None if first == 0 else body[elements.end(first - 1) : start], chunk))
     return EditedRun(data[:lead], pieces, data[stop:], tally)
-
-
-def _unchanged(chunk: bytes, elements: int | None) -> bytes:
-    return chunk
 
 
 class RawElements:
@@ -148,16 +155,14 @@ def _address(buffer: Any) -> int:
     return np.frombuffer(buffer, dtype=np.uint8).__array_interface__["data"][0]
 
 
-def changed_error(name: str) -> InputError:
-    return InputError(f"{name}: the file changed since it was checked; nothing was written; run again")
-
-
 class _Sequential:
     """Reads a file front to back by absolute offsets."""
 
     def __init__(self, path: str, name: str) -> None:
         self.name = name
+        self.path = path
         self.stream: BinaryIO = open_binary(path)
+        self.plain = isinstance(self.stream, io.BufferedReader)  # not decompressed: the kernel can copy from it
         self.position = 0
 
     def read_to(self, offset: int) -> bytes:
@@ -175,7 +180,14 @@ class _Sequential:
             raise read_error(self.name, exc) from None
         self.position = offset
 
-    def copy_to(self, offset: int | None) -> Iterator[bytes]:
+    def copy_to(self, offset: int | None) -> Iterator[bytes | CopyRange]:
+        """The bytes up to ``offset`` (the end: None), as they are."""
+        if self.plain:
+            end = os.fstat(self.stream.fileno()).st_size if offset is None else offset
+            if end > self.position:
+                yield CopyRange(self.path, self.position, end - self.position)
+            self.skip_to(end)
+            return
         while offset is None or self.position < offset:
             size = COPY_BLOCK if offset is None else min(COPY_BLOCK, offset - self.position)
             block = self._read(size)
@@ -183,6 +195,15 @@ class _Sequential:
                 return
             self.position += len(block)
             yield block
+
+    def excerpt(self, origin: int, chunk: bytes | Unchanged, data: bytes | None) -> bytes | CopyRange:
+        """A run's chunk as a piece to write; ``origin``: where the run starts, ``data``: its bytes, if read."""
+        if isinstance(chunk, bytes):
+            return chunk
+        if self.plain:
+            return CopyRange(self.path, origin + chunk.start, chunk.end - chunk.start)
+        assert data is not None  # workers (who leave data unread) work on plain files only
+        return data[chunk.start : chunk.end]
 
     def _read(self, size: int) -> bytes:
         try:
@@ -206,7 +227,7 @@ class _ArrayWriter:
         self.kept_any = False
         self.pending = b""  # the gap before a run's first element: previous run's tail + ","
 
-    def emit(self, gap: bytes, element: bytes) -> Iterator[bytes]:
+    def emit(self, gap: bytes, element: bytes | CopyRange) -> Iterator[bytes | CopyRange]:
         yield gap if self.kept_any else self.first_gap or b""
         yield element
         self.kept_any = True
@@ -214,7 +235,7 @@ class _ArrayWriter:
 
 def rewrite_streamed(
     layout: FileLayout, edits: dict[str, ArrayEdit], name: str, workers: Any = None
-) -> Iterator[bytes]:
+) -> Iterator[bytes | CopyRange]:
     """Yield the edited file's bytes, in order. ``workers`` (``readers.stream.WorkerPool``)
     edit the runs of a ``ParallelEdit``; this process then reads only between runs."""
     if file_stamp(layout.path) != layout.stamp:
@@ -249,7 +270,7 @@ def _edited_elsewhere(edit: ArrayEdit, runs: list[RunSpan], workers: Any) -> Ite
 
 def _edit_array(
     reader: _Sequential, end: int, runs: list[RunSpan], edit: ArrayEdit, results: Iterator[Any], name: str
-) -> Iterator[bytes]:
+) -> Iterator[bytes | CopyRange]:
     if not runs:
         yield from reader.copy_to(end)
         return
@@ -264,6 +285,7 @@ def _edit_array(
         elif result is None:  # the worker could not tell: element by element here
             data = reader.read_to(span.end)
         else:
+            data = None
             reader.skip_to(span.end)
         if result is None:
             lead, stop = split_run(data)
@@ -275,7 +297,8 @@ def _edit_array(
             if writer.first_gap is None:
                 writer.first_gap = result.lead
             for gap, chunk in result.pieces:
-                yield from writer.emit(writer.pending + result.lead if gap is None else gap, chunk)
+                piece = reader.excerpt(span.start, chunk, data)
+                yield from writer.emit(writer.pending + result.lead if gap is None else gap, piece)
             tail = result.tail
         writer.pending = tail + b","
     yield tail + reader.read_to(end)  # "]"
