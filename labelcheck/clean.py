@@ -29,7 +29,7 @@ from .rewrite.files import (
     stage_text,
     staging,
 )
-from .rewrite.streamed import EditedRun, drop_elements, field_values
+from .rewrite.streamed import EditedRun, drop_elements, drop_run_document, field_values
 from .rules import RULES
 
 # The findings that crash or silently corrupt training.
@@ -194,14 +194,24 @@ class _AnnotationDrops:
         self.doomed_images = doomed_images
         self.positions = np.array(sorted(result.dropped), dtype=np.int64)  # with findings
 
+    def task(self, span: RunSpan) -> tuple[Any, tuple] | None:
+        """Dropping by position is a worker task; finding the annotations of doomed images is not."""
+        return None if self.doomed_images else (drop_run_document, (sorted(self._with_findings(span)),))
+
+    def absorb(self, edited: EditedRun) -> EditedRun:
+        return edited
+
     def run(self, span: RunSpan, data: bytes) -> EditedRun | None:
         return drop_elements(data, lambda body: self._drops(span, body))
+
+    def _with_findings(self, span: RunSpan) -> set[int]:
+        low, high = np.searchsorted(self.positions, [span.first, span.first + span.count])
+        return {int(position) - span.first for position in self.positions[low:high]}
 
     def _drops(self, span: RunSpan, body: bytes) -> set[int] | None:
         """Offsets in the run of the annotations to drop; None: decide element by element.
         Drops for doomed images are recorded here, by position: a retry element by element records the same."""
-        low, high = np.searchsorted(self.positions, [span.first, span.first + span.count])
-        offsets = {int(position) - span.first for position in self.positions[low:high]}
+        offsets = self._with_findings(span)
         if not self.doomed_images:
             return offsets
         image_ids = field_values(body, "image_id")

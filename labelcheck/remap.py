@@ -332,7 +332,7 @@ class _AnnotationIds:
         self.irregular = 0  # annotations without an integer category_id (dropped)
         self.dropped = 0
 
-    def task(self) -> tuple[Any, tuple]:
+    def task(self, span: RunSpan) -> tuple[Any, tuple]:
         return renumber_run_document, (self.mapping,)
 
     def absorb(self, edited: EditedRun) -> EditedRun:

@@ -219,7 +219,7 @@ class _Scanning:
         kind = member.key
         runs = member.runs
         if self.workers is not None and len(runs) > 1:
-            results = self.workers.map(DECODERS[kind], runs)
+            results = self.workers.map([(DECODERS[kind], run.start, run.end, ()) for run in runs])
         else:
             results = self._here(kind, runs)
         done = self.done
@@ -360,14 +360,14 @@ class WorkerPool:
             raise _changed(self.name)
         raise result
 
-    def map(self, task: Callable[..., Any], runs: Sequence[Any], args: tuple = ()) -> Iterator[Any]:
-        """``task`` on each run (anything with ``start`` and ``end``), results in run
-        order, a bounded number of runs in flight."""
+    def map(self, jobs: Sequence[tuple[Callable[..., Any], int, int, tuple]]) -> Iterator[Any]:
+        """Each job ``(task, start, end, args)`` done, results in job order, a
+        bounded number of jobs in flight."""
         ahead = len(self.processes) * _IN_FLIGHT_PER_WORKER
-        pending: deque[int] = deque(self.submit(task, run.start, run.end, args) for run in runs[:ahead])
-        for run in runs[ahead:]:
+        pending: deque[int] = deque(self.submit(*job) for job in jobs[:ahead])
+        for job in jobs[ahead:]:
             yield self.receive(pending.popleft())
-            pending.append(self.submit(task, run.start, run.end, args))
+            pending.append(self.submit(*job))
         while pending:
             yield self.receive(pending.popleft())
 

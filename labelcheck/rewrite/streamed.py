@@ -74,8 +74,9 @@ class ParallelEdit(ArrayEdit, Protocol):
     """An edit whose fast path is a worker task (``labelcheck.readers.worker``),
     so worker processes can edit runs while this one writes."""
 
-    def task(self) -> tuple[str, tuple]:
-        """The task's name and its arguments after the run's bytes."""
+    def task(self, span: RunSpan) -> tuple[Callable[..., EditedRun | None], tuple] | None:
+        """The task for a run: a module-level function of the run document
+        (``[`` + run + ``]``) and the arguments given; None: edit here."""
 
     def absorb(self, edited: EditedRun) -> EditedRun:
         """Take in a run edited elsewhere (its ``tally``); returns it."""
@@ -123,6 +124,12 @@ def drop_elements(
             return None
         pieces.append((None if first == 0 else body[elements.end(first - 1) : start], chunk))
     return EditedRun(data[:lead], pieces, data[stop:], tally)
+
+
+def drop_run_document(document: bytes | bytearray, offsets: list[int]) -> EditedRun | None:
+    """``drop_elements`` as a worker task: the run document (``[`` + run + ``]``)
+    without the elements at ``offsets``."""
+    return drop_elements(bytes(document[1:-1]), lambda body: offsets)
 
 
 class RawElements:
@@ -262,10 +269,11 @@ UNREAD = _Unread()
 
 def _edited_elsewhere(edit: ArrayEdit, runs: list[RunSpan], workers: Any) -> Iterator[Any]:
     """For each run, what a worker made of it (None: it could not tell), or UNREAD: this process edits it."""
-    if workers is None or not hasattr(edit, "task") or len(runs) < 2:
+    tasks = [edit.task(span) for span in runs] if workers is not None and hasattr(edit, "task") else []
+    if len(runs) < 2 or not tasks or None in tasks:
         return repeat(UNREAD)
-    kind, args = edit.task()  # type: ignore[attr-defined]
-    return (None if result is None else edit.absorb(result) for result in workers.map(kind, runs, args))  # type: ignore[attr-defined]
+    jobs = [(task, span.start, span.end, args) for span, (task, args) in zip(runs, tasks)]
+    return (None if result is None else edit.absorb(result) for result in workers.map(jobs))  # type: ignore[attr-defined]
 
 
 def _edit_array(
