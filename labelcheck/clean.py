@@ -201,25 +201,25 @@ class _AnnotationDrops:
     def absorb(self, edited: EditedRun) -> EditedRun:
         return edited
 
-    def run(self, span: RunSpan, data: bytes) -> EditedRun | None:
-        return drop_elements(data, lambda body: self._drops(span, body))
+    def run(self, span: RunSpan, document: bytearray) -> EditedRun | None:
+        return drop_elements(document, lambda _: self._drops(span, document))
 
     def _with_findings(self, span: RunSpan) -> set[int]:
         low, high = np.searchsorted(self.positions, [span.first, span.first + span.count])
         return {int(position) - span.first for position in self.positions[low:high]}
 
-    def _drops(self, span: RunSpan, body: bytes) -> set[int] | None:
+    def _drops(self, span: RunSpan, document: bytearray) -> set[int] | None:
         """Offsets in the run of the annotations to drop; None: decide element by element.
         Drops for doomed images are recorded here, by position: a retry element by element records the same."""
         offsets = self._with_findings(span)
         if not self.doomed_images:
             return offsets
-        image_ids = field_values(body, "image_id")
+        image_ids = field_values(document, "image_id")
         if image_ids is None:
             return None
         doomed = [k for k, i in enumerate(image_ids) if k not in offsets and _hashable(i) and i in self.doomed_images]
         if doomed:
-            ids, categories = field_values(body, "id"), field_values(body, "category_id")
+            ids, categories = field_values(document, "id"), field_values(document, "category_id")
             if ids is None or categories is None:
                 return None
             for k in doomed:
@@ -253,14 +253,14 @@ class _ImageDrops:
         for d in result.dropped.values():
             self.reasons.setdefault(d.image_id, set()).update(d.reasons)
 
-    def run(self, span: RunSpan, data: bytes) -> EditedRun | None:
-        return drop_elements(data, lambda body: self._drops(span, body))
+    def run(self, span: RunSpan, document: bytearray) -> EditedRun | None:
+        return drop_elements(document, lambda _: self._drops(span, document))
 
-    def _drops(self, span: RunSpan, body: bytes) -> set[int] | None:
+    def _drops(self, span: RunSpan, document: bytearray) -> set[int] | None:
         """Offsets in the run of the doomed images, recorded by position (as a retry element by element would)."""
-        ids = field_values(body, "id")
+        ids = field_values(document, "id")
         doomed = {k for k, i in enumerate(ids or ()) if _hashable(i) and i in self.doomed_images}
-        names = field_values(body, "file_name") if doomed else []
+        names = field_values(document, "file_name") if doomed else []
         if ids is None or names is None:
             return None
         for k in doomed:

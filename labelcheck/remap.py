@@ -33,7 +33,7 @@ from .rewrite.files import (
     stage_text,
     staging,
 )
-from .rewrite.renumber import Renumbered, renumber_run, renumber_run_document
+from .rewrite.renumber import Renumbered, renumber_run
 from .rewrite.streamed import EditedRun
 from .rewrite.writer import replace_members
 from .text import safe
@@ -310,7 +310,7 @@ class _CategoryIds:
         self.mapping = mapping
         self.name = name
 
-    def run(self, span: RunSpan, data: bytes) -> EditedRun | None:
+    def run(self, span: RunSpan, document: bytearray) -> EditedRun | None:
         return None
 
     def element(self, index: int | None, element: str) -> str | None:
@@ -333,7 +333,7 @@ class _AnnotationIds:
         self.dropped = 0
 
     def task(self, span: RunSpan) -> tuple[Any, tuple]:
-        return renumber_run_document, (self.mapping,)
+        return renumber_run, (self.mapping,)
 
     def absorb(self, edited: EditedRun) -> EditedRun:
         tally: Renumbered = edited.tally
@@ -341,8 +341,8 @@ class _AnnotationIds:
         self.dropped += tally.dropped
         return edited
 
-    def run(self, span: RunSpan, data: bytes) -> EditedRun | None:
-        edited = renumber_run(data, self.mapping)
+    def run(self, span: RunSpan, document: bytearray) -> EditedRun | None:
+        edited = renumber_run(document, self.mapping)
         return None if edited is None else self.absorb(edited)
 
     def element(self, index: int | None, element: str) -> str | None:

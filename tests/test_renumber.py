@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from labelcheck.rewrite.renumber import renumber_run, renumber_run_document
+from labelcheck.rewrite.renumber import renumber_run
 
 
 def rewritten(data: bytes, mapping: dict) -> bytes | None:
-    edited = renumber_run(data, mapping)
+    edited = renumber_run(b"[" + data + b"]", mapping)
     if edited is None:
         return None
     return edited.lead + b"".join((gap or b"") + chunk for gap, chunk in edited.pieces) + edited.tail
@@ -25,7 +25,7 @@ def test_ids_are_respelled_in_place_and_nothing_else_moves():
 
 def test_unmapped_ids_drop_their_annotations_and_are_counted():
     data = b'{"id": 1, "category_id": 1},\n{"id": 2, "category_id": 99},\n{"id": 3, "category_id": 2}'
-    edited = renumber_run(data, {1: 0, 2: None})
+    edited = renumber_run(b"[" + data + b"]", {1: 0, 2: None})
     assert edited is not None
     assert [chunk for _, chunk in edited.pieces] == [b'{"id": 1, "category_id": 0}']
     assert edited.tally.used == {1, 2, 99} and edited.tally.dropped == 2
@@ -48,9 +48,4 @@ def test_unmapped_ids_drop_their_annotations_and_are_counted():
     ],
 )
 def test_runs_the_pattern_cannot_prove_go_element_by_element(data):
-    assert renumber_run(data + b", " + b'{"category_id": 1}', {1: 0}) is None
-
-
-def test_worker_task_takes_the_run_document():
-    edited = renumber_run_document(bytearray(b'[{"category_id": 3}]'), {3: 4})
-    assert edited is not None and edited.pieces == [(None, b'{"category_id": 4}')]
+    assert renumber_run(b"[" + data + b', {"category_id": 1}]', {1: 0}) is None

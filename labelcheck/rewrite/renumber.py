@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .streamed import EditedRun, drop_elements, field_values, split_run
+from .streamed import EditedRun, drop_elements, field_values
 
 # A category_id key and its number (any JSON number: an integer is checked by count, see above).
 _CATEGORY_ID = re.compile(rb'("category_id"[ \t\n\r]*:[ \t\n\r]*)(-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)')
@@ -33,35 +33,32 @@ class Renumbered:
     dropped: int  # annotations whose id the mapping drops or does not know
 
 
-def renumber_run_document(document: bytes | bytearray, mapping: dict[int, int | None]) -> EditedRun | None:
-    """``renumber_run`` as a worker task: on the run document (``[`` + run + ``]``)."""
-    return renumber_run(bytes(document[1:-1]), mapping)
-
-
-def renumber_run(data: bytes, mapping: dict[int, int | None]) -> EditedRun | None:
-    """The run's annotations with ``mapping`` applied to their category_id; an
-    id mapped to None, or not in ``mapping``, drops its annotation. None: the
-    run must go element by element."""
-    if b"\\" in data:
+def renumber_run(document: bytes | bytearray, mapping: dict[int, int | None]) -> EditedRun | None:
+    """The run's annotations, given as its run document (``[`` + run + ``]``),
+    with ``mapping`` applied to their category_id; an id mapped to None, or not
+    in ``mapping``, drops its annotation. None: the run must go element by element."""
+    if b"\\" in document:
         return None
-    lead, stop = split_run(data)
-    ids = field_values(data[lead:stop], "category_id", int)
+    ids = field_values(document, "category_id", int)
     if ids is None:  # an element that is not an object with an integer category_id
         return None
     new = {old: mapping.get(old) for old in set(ids)}
-    dropped = [k for k, old in enumerate(ids) if new[old] is None]
-    spelled: dict[bytes, bytes] = {}
+    dropped = [k for k, old in enumerate(ids) if new[old] is None] if None in new.values() else []
+    spelled = _Spellings({str(old).encode(): str(number).encode() for old, number in new.items()})
 
-    def respell(value: bytes) -> bytes:
-        if value not in spelled:  # "-0" and "0" are one id: look the number up, not the text
-            spelled[value] = str(new[int(value)]).encode()
-        return spelled[value]
-
-    def keep(chunk: bytes, elements: int | None) -> bytes | None:
+    def keep(chunk: memoryview, elements: int | None) -> bytes | None:
         parts = _CATEGORY_ID.split(chunk)  # text, key, value, text, key, value, ..., text
         if len(parts) // 3 != (len(ids) if elements is None else elements):
             return None  # a nested or repeated category_id key
-        parts[2::3] = map(respell, parts[2::3])
+        parts[2::3] = map(spelled.__getitem__, parts[2::3])
         return b"".join(parts)
 
-    return drop_elements(data, lambda body: dropped, keep, Renumbered(set(ids), len(dropped)))
+    return drop_elements(document, lambda _: dropped, keep, Renumbered(set(ids), len(dropped)))
+
+
+class _Spellings(dict):
+    """New id text by old id text; an unusual spelling ("-0") is looked up by its number."""
+
+    def __missing__(self, value: bytes) -> bytes:
+        self[value] = self[str(int(value)).encode()]
+        return self[value]

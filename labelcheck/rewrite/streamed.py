@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
@@ -25,7 +26,6 @@ import numpy as np
 
 from ..dataset import FileLayout, RunSpan, file_stamp
 from ..readers.base import READ_ERRORS, open_binary, read_error
-from ..readers.jsonsplit import run_document
 from .layout import array_elements
 from .ranges import CopyRange, changed_error
 
@@ -62,8 +62,9 @@ class ArrayEdit(Protocol):
     """How an edit changes one top-level array: ``run`` is the fast path, a
     run at a time; ``element`` the slow one (and the whole-text writer's only one)."""
 
-    def run(self, span: RunSpan, data: bytes) -> EditedRun | None:
-        """The run ``data`` (the bytes of ``span``) edited; None to decide element by element."""
+    def run(self, span: RunSpan, document: bytearray) -> EditedRun | None:
+        """The run of ``span``, given as its run document (``[`` + run + ``]``),
+        edited; None to decide element by element."""
 
     def element(self, index: int | None, text: str) -> str | None:
         """One element (its index in the array, when the layout knows it): None
@@ -75,40 +76,47 @@ class ParallelEdit(ArrayEdit, Protocol):
     so worker processes can edit runs while this one writes."""
 
     def task(self, span: RunSpan) -> tuple[Callable[..., EditedRun | None], tuple] | None:
-        """The task for a run: a module-level function of the run document
-        (``[`` + run + ``]``) and the arguments given; None: edit here."""
+        """The task for a run: a module-level function of the run document and
+        the arguments given; None: edit here."""
 
     def absorb(self, edited: EditedRun) -> EditedRun:
         """Take in a run edited elsewhere (its ``tally``); returns it."""
 
 
-def split_run(data: bytes) -> tuple[int, int]:
-    """Where a run's first element starts and its last one ends."""
-    return len(data) - len(data.lstrip(WHITESPACE)), len(data.rstrip(WHITESPACE))
+_LEADING = re.compile(rb"[ \t\n\r]*")
+
+
+def split_run(document: bytes | bytearray) -> tuple[int, int]:
+    """Where, in a run document, the run's first element starts and its last one ends."""
+    lead = _LEADING.match(document, 1).end()  # type: ignore[union-attr]
+    stop = len(document) - 1
+    while stop > lead and document[stop - 1] in WHITESPACE:
+        stop -= 1
+    return lead, stop
 
 
 def drop_elements(
-    data: bytes,
-    dropped: Callable[[bytes], Iterable[int] | None],
-    keep: Callable[[bytes, int | None], bytes | None] | None = None,
+    document: bytes | bytearray,
+    dropped: Callable[[bytes | bytearray], Iterable[int] | None],
+    keep: Callable[[memoryview, int | None], bytes | None] | None = None,
     tally: Any = None,
 ) -> EditedRun | None:
-    """A run without some of its elements: ``dropped(body)`` gives their
-    offsets (0 = the run's first element), or None to decide element by
-    element. Each stretch of kept elements is copied whole, or given to
-    ``keep(chunk, elements)``, which may change it (None: decide element by
-    element); ``elements`` is the stretch's element count, None for the whole
-    run. Without ``keep`` stretches are ``Unchanged``."""
-    lead, stop = split_run(data)
-    body = data[lead:stop]
-    offsets = dropped(body)
+    """A run, given as its run document, without some of its elements:
+    ``dropped(document)`` gives their offsets (0 = the run's first element), or
+    None to decide element by element. Each stretch of kept elements is copied
+    whole, or given to ``keep(chunk, elements)``, which may change it (None:
+    decide element by element); ``elements`` is the stretch's element count,
+    None for the whole run. Without ``keep`` stretches are ``Unchanged``."""
+    offsets = dropped(document)
     if offsets is None:
         return None
+    lead, stop = split_run(document)
+    head, tail, view = bytes(document[1:lead]), bytes(document[stop:-1]), memoryview(document)
     offsets = sorted(offsets)
     if not offsets:
-        chunk = Unchanged(lead, stop) if keep is None else keep(body, None)
-        return None if chunk is None else EditedRun(data[:lead], [(None, chunk)], data[stop:], tally)
-    elements = RawElements.of(body)
+        chunk = Unchanged(lead - 1, stop - 1) if keep is None else keep(view[lead:stop], None)
+        return None if chunk is None else EditedRun(head, [(None, chunk)], tail, tally)
+    elements = RawElements.of(document)
     if elements is None:
         return None
     pieces: list[tuple[bytes | None, bytes | Unchanged]] = []
@@ -119,31 +127,29 @@ def drop_elements(
         if first > last:
             continue
         start, end = elements.start(first), elements.end(last)
-        chunk = Unchanged(lead + start, lead + end) if keep is None else keep(body[start:end], last - first + 1)
+        chunk = Unchanged(start - 1, end - 1) if keep is None else keep(view[start:end], last - first + 1)
         if chunk is None:
             return None
-        pieces.append((None if first == 0 else body[elements.end(first - 1) : start], chunk))
-    return EditedRun(data[:lead], pieces, data[stop:], tally)
+        pieces.append((None if first == 0 else bytes(document[elements.end(first - 1) : start]), chunk))
+    return EditedRun(head, pieces, tail, tally)
 
 
 def drop_run_document(document: bytes | bytearray, offsets: list[int]) -> EditedRun | None:
-    """``drop_elements`` as a worker task: the run document (``[`` + run + ``]``)
-    without the elements at ``offsets``."""
-    return drop_elements(bytes(document[1:-1]), lambda body: offsets)
+    """``drop_elements`` as a worker task: the run without the elements at ``offsets``."""
+    return drop_elements(document, lambda _: offsets)
 
 
 class RawElements:
-    """A run's elements located by msgspec (C speed) without decoding them."""
+    """A run document's elements located by msgspec (C speed) without decoding them."""
 
-    def __init__(self, body: bytes) -> None:
-        self.document = run_document(body)
-        self.raws = msgspec.json.decode(self.document, type=list[msgspec.Raw])
-        self._base = _address(self.document) + 1  # offsets into ``body``
+    def __init__(self, document: bytes | bytearray) -> None:
+        self.raws = msgspec.json.decode(document, type=list[msgspec.Raw])
+        self._base = _address(document)
 
     @classmethod
-    def of(cls, body: bytes) -> "RawElements | None":
+    def of(cls, document: bytes | bytearray) -> "RawElements | None":
         try:
-            return cls(body)
+            return cls(document)
         except msgspec.DecodeError:  # NaN, Infinity: Python's json only
             return None
 
@@ -151,11 +157,11 @@ class RawElements:
         return len(self.raws)
 
     def start(self, offset: int) -> int:
+        """Where element ``offset`` starts in the document."""
         return _address(self.raws[offset]) - self._base
 
     def end(self, offset: int) -> int:
         return self.start(offset) + len(self.raws[offset])
-
 
 
 def _address(buffer: Any) -> int:
@@ -178,6 +184,24 @@ class _Sequential:
             raise changed_error(self.name)
         self.position = offset
         return data
+
+    def read_document(self, offset: int) -> bytearray:
+        """The bytes up to ``offset`` as a run document (``[`` + bytes + ``]``)."""
+        document = bytearray(offset - self.position + 2)
+        view = memoryview(document)[1:-1]
+        filled = 0
+        while filled < len(view):
+            try:
+                count = self.stream.readinto(view[filled:])  # type: ignore[attr-defined]
+            except READ_ERRORS as exc:
+                raise read_error(self.name, exc) from None
+            if not count:
+                raise changed_error(self.name)
+            filled += count
+        view.release()
+        self.position = offset
+        document[0], document[-1] = ord("["), ord("]")
+        return document
 
     def skip_to(self, offset: int) -> None:
         """Move on to ``offset`` without reading (a plain file: workers read what lies between)."""
@@ -203,14 +227,15 @@ class _Sequential:
             self.position += len(block)
             yield block
 
-    def excerpt(self, origin: int, chunk: bytes | Unchanged, data: bytes | None) -> bytes | CopyRange:
-        """A run's chunk as a piece to write; ``origin``: where the run starts, ``data``: its bytes, if read."""
+    def excerpt(self, origin: int, chunk: bytes | Unchanged, document: bytearray | None) -> bytes | CopyRange:
+        """A run's chunk as a piece to write; ``origin``: where the run starts,
+        ``document``: its run document, if read here."""
         if isinstance(chunk, bytes):
             return chunk
         if self.plain:
             return CopyRange(self.path, origin + chunk.start, chunk.end - chunk.start)
-        assert data is not None  # workers (who leave data unread) work on plain files only
-        return data[chunk.start : chunk.end]
+        assert document is not None  # workers (who leave runs unread here) work on plain files only
+        return bytes(document[chunk.start + 1 : chunk.end + 1])
 
     def _read(self, size: int) -> bytes:
         try:
@@ -287,25 +312,23 @@ def _edit_array(
     tail = b""
     for span, result in zip(runs, results):
         reader.read_to(span.start)  # the comma between runs: rebuilt below
-        if result is UNREAD:
-            data = reader.read_to(span.end)
-            result = edit.run(span, data)
-        elif result is None:  # the worker could not tell: element by element here
-            data = reader.read_to(span.end)
+        document = None
+        if result is UNREAD or result is None:  # None: the worker could not tell
+            document = reader.read_document(span.end)
+            result = edit.run(span, document) if result is UNREAD else None
         else:
-            data = None
             reader.skip_to(span.end)
         if result is None:
-            lead, stop = split_run(data)
+            lead, stop = split_run(document)
             if writer.first_gap is None:
-                writer.first_gap = data[:lead]
-            yield from _split(data.decode("utf-8"), span, edit, writer, name)
-            tail = data[stop:]
+                writer.first_gap = bytes(document[1:lead])
+            yield from _split(document[1:-1].decode("utf-8"), span, edit, writer, name)
+            tail = bytes(document[stop:-1])
         else:
             if writer.first_gap is None:
                 writer.first_gap = result.lead
             for gap, chunk in result.pieces:
-                piece = reader.excerpt(span.start, chunk, data)
+                piece = reader.excerpt(span.start, chunk, document)
                 yield from writer.emit(writer.pending + result.lead if gap is None else gap, piece)
             tail = result.tail
         writer.pending = tail + b","
@@ -330,11 +353,11 @@ def _one_field(key: str, kind: Any) -> Any:
     return msgspec.json.Decoder(list[msgspec.defstruct(f"Only_{key}", [field])])
 
 
-def field_values(body: bytes, key: str, kind: Any = Any) -> list[Any] | None:
-    """``key`` of each object in a run's body (None where absent), fast; None
-    when the fast decoder cannot tell (NaN, non-objects: decide per element).
-    ``kind=int``: only when every element has an integer there (None otherwise)."""
+def field_values(document: bytes | bytearray, key: str, kind: Any = Any) -> list[Any] | None:
+    """``key`` of each object in a run document (None where absent), fast;
+    None when the fast decoder cannot tell (NaN, non-objects: decide per
+    element). ``kind=int``: only when every element has an integer there (None otherwise)."""
     try:
-        return list(map(attrgetter(key), _one_field(key, kind).decode(run_document(body))))
+        return list(map(attrgetter(key), _one_field(key, kind).decode(document)))
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
