@@ -243,7 +243,7 @@ def remap(
 ) -> RemapResult:
     """Renumber category ids of every source with one mapping, writing one output each.
 
-    ``make_folders`` creates missing output folders (once the mapping is known to work).
+    ``make_folders`` creates missing output folders (removed again if the run fails).
     ``reader`` as for ``scan``; the streaming reader's layout lets the rewrite go run by run.
     ``report``: a path for the JSON mapping report, committed together with the outputs.
     """
@@ -273,11 +273,14 @@ def remap(
     result = RemapResult({})
     with removed_if_failed(target.parent for target in targets), staging() as stages:
         for source, target, backup, info, edit in zip(sources, targets, backups, indexed, edits):
-            pieces = rewrite_file(source, info.layout, {"categories": _CategoryIds(declared, source), "annotations": edit})
+            categories = _CategoryIds(declared, source)
+            pieces = rewrite_file(source, info.layout, {"categories": categories, "annotations": edit})
             stages += stage_text(target, pieces, backup_of=source if backup else None)
             result.outputs.append(str(target))
-        used = [FileCategories(info.source, info.categories, edit.used, edit.irregular) for info, edit in zip(indexed, edits)]
-        result.mapping = _whole_mapping(used, options)
+        result.mapping = _whole_mapping(
+            [FileCategories(info.source, info.categories, edit.used, edit.irregular) for info, edit in zip(indexed, edits)],
+            options,
+        )
         result.dropped_annotations = sum(edit.dropped for edit in edits)
         if report:
             stages.append(stage_report(report, result.report()))

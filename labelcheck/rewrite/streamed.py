@@ -55,7 +55,7 @@ class EditedRun:
     lead: bytes
     pieces: list[tuple[bytes | None, bytes | Unchanged]]
     tail: bytes
-    tally: Any = None  # what the edit counted on the way (see ``ArrayEdit.run``)
+    tally: Any = None  # what the edit counted on the way, for ``ParallelEdit.absorb``
 
 
 class ArrayEdit(Protocol):
@@ -297,8 +297,8 @@ def _edited_elsewhere(edit: ArrayEdit, runs: list[RunSpan], workers: Any) -> Ite
     tasks = [edit.task(span) for span in runs] if workers is not None and hasattr(edit, "task") else []
     if len(runs) < 2 or not tasks or None in tasks:
         return repeat(UNREAD)
-    jobs = [(task, span.start, span.end, args) for span, (task, args) in zip(runs, tasks)]
-    return (None if result is None else edit.absorb(result) for result in workers.map(jobs))  # type: ignore[attr-defined]
+    results = workers.map([(task, span.start, span.end, args) for span, (task, args) in zip(runs, tasks)])
+    return (None if result is None else edit.absorb(result) for result in results)  # type: ignore[attr-defined]
 
 
 def _edit_array(
