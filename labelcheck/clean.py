@@ -19,6 +19,7 @@ from .contract import Contract, resolve_contract
 from .engine import scan
 from .errors import UsageError
 from .findings import Finding, Severity, jsonable
+from .readers import ProgressCallback
 from .dataset import RunSpan
 from .rewrite.files import (
     backup_path,
@@ -137,13 +138,14 @@ def clean(
     in_place: bool = False,
     reader: str = "auto",
     report: str | None = None,
+    progress: ProgressCallback | None = None,
 ) -> CleanResult:
     """Write ``output``: ``source`` without the annotations (or images) that have findings.
 
     ``reader`` as for ``scan``: a streamed file is rewritten run by run in
     bounded memory, otherwise from its whole text; both give the same bytes.
     ``report``: a path for the JSON audit (``result.audit()``), committed
-    together with the output.
+    together with the output. ``progress`` as for ``scan``, then "writing".
 
     Raises InputError, OutputError or ContractError; never leaves a partial output.
     """
@@ -171,14 +173,15 @@ def clean(
             entry.reasons.append(finding.rule)
 
     # Every rule runs, so the result can say what dropping annotations does not fix.
-    scanned = scan(str(source), contract or resolve_contract(), reader=reader, keep_findings=False, on_finding=record)
+    scanned = scan(str(source), contract or resolve_contract(), reader=reader, keep_findings=False,
+                   on_finding=record, progress=progress)
     result.annotations = scanned.files[0].annotations
     result.images = scanned.files[0].images
     doomed = {d.image_id for d in result.dropped.values() if d.image_id is not None} if drop == "images" else set()
     edits: dict[str, Any] = {"annotations": _AnnotationDrops(result, doomed)}
     if doomed:
         edits["images"] = _ImageDrops(result, doomed)
-    pieces = rewrite_file(str(source), scanned.files[0].layout, edits)
+    pieces = rewrite_file(str(source), scanned.files[0].layout, edits, progress)
     with staging() as stages:
         stages += stage_text(target, pieces, backup_of=str(source) if backup else None)
         if report:

@@ -40,6 +40,7 @@ from .text import safe
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress bar (it is shown only on a terminal anyway).")
 
 
 def fail(message: str) -> None:
@@ -224,7 +225,7 @@ def main() -> None:
               help="How files are read.", hidden=True)
 @config_options
 @baseline_options
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar (it is shown only on a terminal anyway).")
+@QUIET
 @handles_errors
 def scan(paths, output, reader, config_file, baseline_file, write_baseline, quiet, **configurable) -> None:
     """Check annotation files (COCO JSON, .json.gz, or - for stdin) against the model contract.
@@ -259,7 +260,7 @@ def scan(paths, output, reader, config_file, baseline_file, write_baseline, quie
     baseline = Baseline.load(baseline_file) if baseline_file else None
     recorded = Baseline() if write_baseline else None
     color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    progress = ProgressBar() if not quiet and sys.stderr.isatty() else None
+    progress = progress_bar(quiet)
     with atomic_write(output) if output else deferred_stdout() as out:
         reporter = REPORTERS[settings.format](out, fail_on=fail_on, max_examples=max_examples, color=color)
         reporter.start(contract)
@@ -304,6 +305,11 @@ def rules(name: str | None) -> None:
 
 
 
+def progress_bar(quiet: bool) -> ProgressBar | None:
+    """The progress bar for long work: on a terminal, unless --quiet."""
+    return ProgressBar() if not quiet and sys.stderr.isatty() else None
+
+
 def output_options(command: Callable) -> Callable:
     """Where a rewriting command writes, and what it may overwrite."""
     options = [
@@ -311,6 +317,7 @@ def output_options(command: Callable) -> Callable:
         click.option("--in-place", is_flag=True, help="Allow the output to be the input; keeps IN.bak."),
         click.option("--report", "report_path", type=click.Path(dir_okay=False),
                      help="Write a JSON audit of every change to FILE."),
+        QUIET,
     ]
     for option in reversed(options):
         command = option(command)
@@ -333,7 +340,7 @@ def echo_err(message: str) -> None:
 @output_options
 @handles_errors
 def clean(source, output, preset, num_classes, mapping, classes, config_file, drop, rules, force, in_place,
-          report_path) -> None:
+          report_path, quiet) -> None:
     """Write a copy of IN without the annotations that would crash or corrupt training.
 
     Everything else is kept exactly: the kept annotations, images and
@@ -348,8 +355,10 @@ def clean(source, output, preset, num_classes, mapping, classes, config_file, dr
     """
     output = _output_for(source, output, in_place)
     contract = layered_settings(click.get_current_context(), config_file).contract()
-    result = clean_file(source, output, contract, drop=drop, rules=rules or None, force=force, in_place=in_place,
-                        report=report_path)
+    progress = progress_bar(quiet)
+    with progress or nullcontext():
+        result = clean_file(source, output, contract, drop=drop, rules=rules or None, force=force,
+                            in_place=in_place, report=report_path, progress=progress)
     echo_err(
         f"labelcheck clean: kept {result.kept_annotations} of {result.annotations} annotations "
         f"({result.dropped_annotations} dropped), {result.kept_images} of {result.images} images "
@@ -391,7 +400,7 @@ def _output_for(source: str, output: str | None, in_place: bool) -> str:
 @output_options
 @handles_errors
 def remap(sources, output, output_dir, offset, by_name, table, contiguous, start, drop_unknown,
-          preset, num_classes, mapping, classes, config_file, force, in_place, report_path) -> None:
+          preset, num_classes, mapping, classes, config_file, force, in_place, report_path, quiet) -> None:
     """Renumber category ids in categories and every annotation of IN.
 
     Several inputs (train and validation) are remapped with one mapping into
@@ -408,9 +417,12 @@ def remap(sources, output, output_dir, offset, by_name, table, contiguous, start
         raise click.UsageError("choose exactly one of --offset, --by-name, --map, --contiguous")
     outputs = _remap_outputs(sources, output, output_dir, in_place)
     contract = layered_settings(click.get_current_context(), config_file).contract()
-    result = remap_files(list(sources), outputs, offset=offset, by_name=by_name, table=table,
-                         contiguous=contiguous, start=start, drop_unknown=drop_unknown, contract=contract,
-                         force=force, in_place=in_place, make_folders=output_dir is not None, report=report_path)
+    progress = progress_bar(quiet)
+    with progress or nullcontext():
+        result = remap_files(list(sources), outputs, offset=offset, by_name=by_name, table=table,
+                             contiguous=contiguous, start=start, drop_unknown=drop_unknown, contract=contract,
+                             force=force, in_place=in_place, make_folders=output_dir is not None,
+                             report=report_path, progress=progress)
     if not result.changed:
         echo_err("labelcheck remap: every id already maps to itself; nothing renumbered (the output has the same "
                  "content; ids written as floats, such as 1.0, are written as integers)")

@@ -1,4 +1,4 @@
-"""The progress bar of long scans: rich, on stderr, only when stderr is a terminal.
+"""The progress bar of long scans and rewrites: rich, on stderr, only when stderr is a terminal.
 
 The engine and readers only call back with ``Progress`` values; this turns
 them into a bar. It stays hidden for the first ``DELAY`` seconds so short
@@ -19,7 +19,7 @@ from .readers import Progress as ReaderProgress
 from .text import safe
 
 DELAY = 1.0
-PHASES = {"reading": "reading", "checking": "checking syntax", "scanning": "scanning"}
+PHASES = {"reading": "reading", "checking": "checking syntax", "scanning": "scanning", "writing": "writing"}
 
 
 class AnnotationRate(ProgressColumn):

@@ -21,7 +21,7 @@ from typing import Any, Sequence
 from .contract import Contract, Mapping, resolve_contract
 from .dataset import USABLE_KINDS, Category, RunSpan, classify_id, usable_category_id
 from .errors import UsageError
-from .readers import StreamReader, reader_for
+from .readers import ProgressCallback, StreamReader, reader_for
 from .readers.stream import Indexed
 from .rewrite.files import (
     backup_path,
@@ -84,11 +84,11 @@ class RemapResult:
         }
 
 
-def _index(source: str, reader: str) -> Indexed:
+def _index(source: str, reader: str, progress: ProgressCallback | None) -> Indexed:
     """The categories and, when streamed, where everything is: annotations are read while rewriting."""
     if reader in ("auto", StreamReader.name):
-        return StreamReader().index(source)
-    dataset = reader_for(source, reader).read(source)
+        return StreamReader(progress=progress).index(source)
+    dataset = reader_for(source, reader, progress).read(source)
     return Indexed(dataset.source, dataset.categories, dataset.layout)
 
 
@@ -240,12 +240,14 @@ def remap(
     make_folders: bool = False,
     reader: str = "auto",
     report: str | None = None,
+    progress: ProgressCallback | None = None,
 ) -> RemapResult:
     """Renumber category ids of every source with one mapping, writing one output each.
 
     ``make_folders`` creates missing output folders (removed again if the run fails).
     ``reader`` as for ``scan``; the streaming reader's layout lets the rewrite go run by run.
     ``report``: a path for the JSON mapping report, committed together with the outputs.
+    ``progress`` as for ``scan`` ("checking"), then "writing".
     """
     sources = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources)
     outputs = [outputs] if isinstance(outputs, (str, os.PathLike)) else list(outputs)
@@ -263,7 +265,7 @@ def remap(
         table = load_table(table)
     options = dict(offset=offset, by_name=by_name, table=table, contiguous=contiguous, start=start,
                    drop_unknown=drop_unknown, contract=contract)
-    indexed = [_index(source, reader) for source in sources]
+    indexed = [_index(source, reader, progress) for source in sources]
     # What the categories alone can tell fails here, before anything is written.
     declared = build_mapping([FileCategories(info.source, info.categories) for info in indexed], **options)
     # The ids annotations use are known only once they are read, as they are
@@ -274,7 +276,7 @@ def remap(
     with removed_if_failed(target.parent for target in targets), staging() as stages:
         for source, target, backup, info, edit in zip(sources, targets, backups, indexed, edits):
             categories = _CategoryIds(declared, source)
-            pieces = rewrite_file(source, info.layout, {"categories": categories, "annotations": edit})
+            pieces = rewrite_file(source, info.layout, {"categories": categories, "annotations": edit}, progress)
             stages += stage_text(target, pieces, backup_of=source if backup else None)
             result.outputs.append(str(target))
         result.mapping = _whole_mapping(

@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
+import labelcheck
 from labelcheck.cli import main
 from labelcheck.progressbar import ProgressBar
 from labelcheck.readers import Progress
@@ -48,3 +50,31 @@ def test_cli_quiet_is_accepted():
     result = CliRunner().invoke(main, ["scan", "--quiet", BAD])
     assert result.exit_code == 1
     assert "scanning" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["clean", "remap"])
+def test_rewrites_report_progress_to_the_end_of_the_input(tmp_path, command):
+    events = []
+    out = str(tmp_path / "out.json")
+    if command == "clean":
+        labelcheck.clean(BAD, out, progress=events.append)
+    else:
+        labelcheck.remap(BAD, out, offset=0, drop_unknown=True, progress=events.append)
+    writing = [event for event in events if event.phase == "writing"]
+    size = Path(BAD).stat().st_size
+    assert writing and all(event.total == size for event in writing)
+    assert [event.done for event in writing] == sorted(event.done for event in writing)
+    assert writing[-1].done == size
+    assert any(event.phase == ("scanning" if command == "clean" else "checking") for event in events)
+
+
+@pytest.mark.parametrize("command, args", [("clean", []), ("remap", ["--offset", "0", "--drop-unknown"])])
+def test_rewriting_commands_draw_progress_unless_quiet(tmp_path, monkeypatch, command, args):
+    console, buffer = terminal()
+    monkeypatch.setattr("labelcheck.cli.progress_bar", lambda quiet: None if quiet else ProgressBar(console, delay=0))
+    for quiet in ([], ["--quiet"]):
+        result = CliRunner().invoke(main, [command, BAD, "-o", str(tmp_path / "out.json"), "--force", *quiet, *args])
+        assert result.exit_code == 0, result.stderr
+        assert ("writing" in buffer.getvalue()) == (not quiet)
+        buffer.seek(0)
+        buffer.truncate()

@@ -110,10 +110,10 @@ def test_input_changed_since_the_scan_is_an_input_error(tmp_path, monkeypatch):
     source.write_bytes((FIXTURES / "openimages-mlperf-bad.json").read_bytes())
     real = clean_module.rewrite_file
 
-    def shrink_first(path, layout, edits):
+    def shrink_first(*args):
         data = source.read_bytes()
         source.write_bytes(data[: len(data) * 3 // 4])
-        return real(path, layout, edits)
+        return real(*args)
 
     monkeypatch.setattr(clean_module, "rewrite_file", shrink_first)
     with pytest.raises(labelcheck.InputError, match="changed"):

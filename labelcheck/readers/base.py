@@ -23,7 +23,7 @@ class Progress:
     """How far a reader is through one source, for a progress display."""
 
     source: str  # display name
-    phase: str  # "reading" (stdin), "checking" (validating the file), "scanning" (annotations)
+    phase: str  # "reading" (stdin), "checking" (validating the file), "scanning" (annotations), "writing" (a rewrite)
     done: int  # bytes of this phase done
     total: int | None  # bytes of this phase; None when unknown
     annotations: int = 0  # annotations decoded so far

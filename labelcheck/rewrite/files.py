@@ -19,7 +19,7 @@ from typing import Iterable, Iterator
 from ..atomic import StagedFile, staged
 from ..dataset import FileLayout
 from ..errors import OutputError, UsageError
-from ..readers.base import STDIN, decode_utf8, display_name, read_all_bytes
+from ..readers.base import STDIN, ProgressCallback, decode_utf8, display_name, read_all_bytes
 from ..readers.stream import WorkerPool
 from ..text import json_text
 from .ranges import CopyRange, PieceWriter
@@ -35,7 +35,7 @@ def read_text(source: str) -> str:
 
 
 def rewrite_file(
-    source: str, layout: FileLayout | None, edits: dict[str, ArrayEdit]
+    source: str, layout: FileLayout | None, edits: dict[str, ArrayEdit], progress: ProgressCallback | None = None
 ) -> Iterator[bytes | str | CopyRange]:
     """The edited file's pieces: run by run where the reader left a layout
     (worker processes editing the runs of a ``ParallelEdit`` in a large plain
@@ -44,14 +44,16 @@ def rewrite_file(
     if layout is None:
         return rewrite(read_text(source), {key: edit.element for key, edit in edits.items()}, name)
     if not any(hasattr(edit, "task") for edit in edits.values()):
-        return rewrite_streamed(layout, edits, name)
-    return _with_workers(layout, edits, name)
+        return rewrite_streamed(layout, edits, name, progress=progress)
+    return _with_workers(layout, edits, name, progress)
 
 
-def _with_workers(layout: FileLayout, edits: dict[str, ArrayEdit], name: str) -> Iterator[bytes | CopyRange]:
+def _with_workers(
+    layout: FileLayout, edits: dict[str, ArrayEdit], name: str, progress: ProgressCallback | None
+) -> Iterator[bytes | CopyRange]:
     workers = WorkerPool.for_file(layout.path, name)
     try:
-        yield from rewrite_streamed(layout, edits, name, workers)
+        yield from rewrite_streamed(layout, edits, name, workers, progress)
     finally:
         if workers is not None:
             workers.close()

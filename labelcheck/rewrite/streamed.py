@@ -25,7 +25,7 @@ import msgspec
 import numpy as np
 
 from ..dataset import FileLayout, RunSpan, file_stamp
-from ..readers.base import READ_ERRORS, open_binary, read_error
+from ..readers.base import READ_ERRORS, Progress, ProgressCallback, open_binary, read_error
 from .layout import array_elements
 from .ranges import CopyRange, changed_error
 
@@ -176,7 +176,18 @@ class _Sequential:
         self.path = path
         self.stream: BinaryIO = open_binary(path)
         self.plain = isinstance(self.stream, io.BufferedReader)  # not decompressed: the kernel can copy from it
-        self.position = 0
+        self._position = 0
+        self.on_move: Callable[[int], None] | None = None
+
+    @property
+    def position(self) -> int:
+        return self._position
+
+    @position.setter
+    def position(self, offset: int) -> None:
+        self._position = offset
+        if self.on_move is not None:
+            self.on_move(offset)
 
     def read_to(self, offset: int) -> bytes:
         data = self._read(offset - self.position)
@@ -266,15 +277,22 @@ class _ArrayWriter:
 
 
 def rewrite_streamed(
-    layout: FileLayout, edits: dict[str, ArrayEdit], name: str, workers: Any = None
+    layout: FileLayout,
+    edits: dict[str, ArrayEdit],
+    name: str,
+    workers: Any = None,
+    progress: ProgressCallback | None = None,
 ) -> Iterator[bytes | CopyRange]:
     """Yield the edited file's bytes, in order. ``workers`` (``readers.stream.WorkerPool``)
-    edit the runs of a ``ParallelEdit``; this process then reads only between runs."""
+    edit the runs of a ``ParallelEdit``; this process then reads only between runs.
+    ``progress`` hears how far through the input the rewrite is ("writing")."""
     if file_stamp(layout.path) != layout.stamp:
         raise changed_error(name)
     last = {key: (start, end) for key, start, end in layout.members}
     targets = sorted((last[key], key) for key in edits if key in last and key in layout.runs)
     reader = _Sequential(layout.path, name)
+    if progress is not None:
+        reader.on_move = lambda done: progress(Progress(name, "writing", done, layout.stamp[0] or None))
     try:
         for (start, end), key in targets:
             yield from reader.copy_to(start)
