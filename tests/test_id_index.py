@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -41,3 +42,28 @@ def test_dense_ids_use_a_table_and_sparse_ones_do_not():
     assert dense._table is not None and sparse._table is None
     found, rows = sparse.lookup(np.array([10**15, 5], dtype=np.int64), np.array([True, True]))
     assert found.tolist() == [True, False] and rows.tolist() == [1, -1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(ids=st.lists(st.one_of(DENSE, DENSE, INT64), max_size=30), data=st.data())
+def test_positions_and_last_rows_match_a_dict(ids, data):
+    valid = data.draw(st.lists(st.booleans(), min_size=len(ids), max_size=len(ids)))
+    keys = np.array(ids + data.draw(st.lists(st.one_of(DENSE, INT64), max_size=10)), dtype=np.int64)
+    everywhere = np.ones(len(keys), dtype=bool)
+    positions = IdIndex(np.array(ids, dtype=np.int64))
+    found, looked_up = positions.lookup(keys, everywhere)
+    assert (found.tolist(), looked_up.tolist()) == reference(ids, list(range(len(ids))), keys.tolist(), everywhere)
+    last = {key: row for row, (key, ok) in enumerate(zip(ids, valid)) if ok}
+    found, rows = IdIndex.last_rows(np.array(ids, dtype=np.int64), np.array(valid, dtype=bool)).lookup(keys, everywhere)
+    assert found.tolist() == [key in last for key in keys.tolist()]
+    assert rows.tolist() == [last.get(key, -1) for key in keys.tolist()]
+
+
+@pytest.mark.parametrize("ids", [np.arange(1, 200_001, dtype=np.int64), np.arange(200_000, dtype=np.int64) * 10**9])
+def test_increasing_ids_are_indexed_in_chunks_as_they_are(ids):
+    """Longer than a chunk, dense and sparse: every id finds its row."""
+    index = IdIndex.last_rows(ids, np.ones(len(ids), dtype=bool))
+    found, rows = index.lookup(ids[::-1], np.ones(len(ids), dtype=bool))
+    assert found.all() and (rows == np.arange(len(ids))[::-1]).all()
+    if index._ids is not None:
+        assert index._ids is ids  # no copy
