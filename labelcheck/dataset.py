@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import os
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
@@ -111,14 +112,57 @@ class AnnotationBatch:
         return int(self.image_id[row])
 
 
+class SpilledBytes:
+    """Bytes appended to an unnamed temporary file and read back by slice.
+
+    For what is large and rarely read (the file names of a million images,
+    read only for findings): the bytes sit in the page cache, which the
+    kernel may drop, not in the process. They are read with ``pread``, not
+    mapped, since mapped pages count as the process's memory again. The file
+    has no name, so nothing is left behind; it is closed with this object.
+    """
+
+    def __init__(self) -> None:
+        import tempfile  # here: worker processes import this module and never spill
+
+        self._file = tempfile.TemporaryFile(prefix="labelcheck-")
+        self._size = 0
+        self._close = weakref.finalize(self, self._file.close)
+
+    def append(self, data: bytes | bytearray) -> None:
+        self._file.write(data)
+        self._file.flush()  # readable with pread at once
+        self._size += len(data)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, part: slice) -> bytes:
+        """The bytes of a contiguous slice."""
+        start, stop, _ = part.indices(self._size)
+        size = max(stop - start, 0)
+        data = os.pread(self._file.fileno(), size, start)
+        if len(data) != size:
+            raise OSError("a temporary file of labelcheck's is shorter than what was written to it")
+        return data
+
+    def close(self) -> None:
+        self._close()
+
+    def __reduce__(self) -> tuple:
+        return bytes, (self[:],)  # pickled (sent to another process) as the bytes themselves
+
+
 class StringColumn(Sequence):
     """Strings (or None) kept as one UTF-8 blob and end offsets: bytes per value, not an object.
 
     An image table holds a file name for every image, over a million in a
-    large file; as Python strings they would cost ~80 bytes each.
+    large file; as Python strings they would cost ~80 bytes each. The blob is
+    bytes in memory or ``SpilledBytes``; the offsets int64, or uint32 when the
+    blob is under 4 GiB.
     """
 
-    def __init__(self, blob: bytes | bytearray, ends: np.ndarray, missing: np.ndarray) -> None:
+    def __init__(self, blob: bytes | bytearray | SpilledBytes, ends: np.ndarray, missing: np.ndarray) -> None:
         self.blob = blob
         self.ends = ends  # end offset of each value in the blob
         self.missing = missing  # bool: the value is None
@@ -150,12 +194,16 @@ class StringColumn(Sequence):
 
 @dataclass
 class ImageTable:
-    """All images of a file, columnar. Width/height are NaN where unknown."""
+    """All images of a file, columnar. Width/height are NaN where unknown.
+
+    Width and height are float64, or float32 where every value is exactly a
+    float32 (the streaming reader's table): read them as float64.
+    """
 
     id: np.ndarray  # int64
     id_kind: np.ndarray  # uint8 ValueKind
-    width: np.ndarray  # float64
-    height: np.ndarray  # float64
+    width: np.ndarray  # float64 or float32
+    height: np.ndarray  # float64 or float32
     file_name: StringColumn
     raw_id: dict[int, Any] = field(default_factory=dict)
 
