@@ -54,12 +54,13 @@ def classify_id(value: Any, present: bool = True) -> tuple[ValueKind, int]:
 
 # Kinds whose integer value is what a training loader would use as the id.
 USABLE_KINDS = (ValueKind.INT, ValueKind.INTEGRAL_FLOAT)
-_USABLE = np.array(USABLE_KINDS, dtype=np.uint8)
+# Indexed by kind. np.isin would hold temporaries many times the column's size.
+_USABLE = np.isin(np.arange(256), USABLE_KINDS)
 
 
 def usable(kinds: np.ndarray) -> np.ndarray:
-    """Rows whose id a training loader would use as an integer."""
-    return np.isin(kinds, _USABLE)
+    """Rows whose id a training loader would use as an integer (``kinds``: uint8 ValueKind)."""
+    return _USABLE[kinds]
 
 
 class BboxKind(enum.IntEnum):

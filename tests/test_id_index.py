@@ -67,3 +67,11 @@ def test_increasing_ids_are_indexed_in_chunks_as_they_are(ids):
     assert found.all() and (rows == np.arange(len(ids))[::-1]).all()
     if index._ids is not None:
         assert index._ids is ids  # no copy
+
+
+def test_consecutive_ids_need_no_table():
+    index = IdIndex.last_rows(np.arange(5, 105, dtype=np.int64), np.ones(100, dtype=bool))
+    assert index._table is None and index._ids is None
+    found, rows = index.lookup(np.array([4, 5, 104, 105, -(2**63)], dtype=np.int64), np.array([True] * 4 + [True]))
+    assert found.tolist() == [False, True, True, False, False] and rows.tolist() == [-1, 0, 99, -1, -1]
+    assert rows.dtype == np.int64

@@ -29,7 +29,8 @@ class IdIndex:
     Dense ids (the usual 1..N) go through a table indexed by id, at most a few
     slots per id; sparse ones through binary search in the sorted ids. Ids
     already increasing (the usual) are indexed as they are, in chunks: no
-    sort, no copy of the ids.
+    sort, no copy of the ids; consecutive ones, looked up for their positions,
+    need no table at all.
     """
 
     def __init__(self, ids: np.ndarray, values: np.ndarray | None = None) -> None:
@@ -44,9 +45,11 @@ class IdIndex:
         self._absent = np.iinfo(dtype).min
         self._ids: np.ndarray | None = None
         self._table: np.ndarray | None = None
-        span = int(ids[-1]) - int(ids[0]) + 1 if len(ids) else 0
-        if len(ids) and span <= 2 * len(ids) + 65536:
-            self._low, self._high = int(ids[0]), int(ids[-1])
+        self._low, self._high = (int(ids[0]), int(ids[-1])) if len(ids) else (0, -1)
+        span = self._high - self._low + 1
+        if not len(ids) or (values is None and span == len(ids)):  # none, or consecutive: a position is id - low
+            return
+        if span <= 2 * len(ids) + 65536:
             self._table = np.full(span, self._absent, dtype=dtype)
             for start in range(0, len(ids), _CHUNK):
                 stop = min(start + _CHUNK, len(ids))
@@ -66,16 +69,16 @@ class IdIndex:
 
     def lookup(self, keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(found, value as int64, -1 where not found) for each key where ``valid``."""
-        if self._table is not None:
-            inside = valid & (keys >= self._low) & (keys <= self._high)
-            values = self._table[np.where(inside, keys - self._low, 0)]
-            found = inside & (values != self._absent)
-        elif self._ids is not None and len(self._ids):
+        if self._ids is not None:
             where = np.minimum(np.searchsorted(self._ids, keys), len(self._ids) - 1)
             found = valid & (self._ids[where] == keys)
             values = self._values[where]
-        else:
-            return np.zeros(len(keys), dtype=bool), np.full(len(keys), -1, dtype=np.int64)
+            return found, np.where(found, values, -1).astype(np.int64)
+        inside = valid & (keys >= self._low) & (keys <= self._high)
+        if self._table is None:  # consecutive ids, or none
+            return inside, np.where(inside, keys - self._low, -1)
+        values = self._table[np.where(inside, keys - self._low, 0)]
+        found = inside & (values != self._absent)
         return found, np.where(found, values, -1).astype(np.int64)
 
 
