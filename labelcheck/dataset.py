@@ -167,6 +167,8 @@ class StringColumn(Sequence):
         self.blob = blob
         self.ends = ends  # end offset of each value in the blob
         self.missing = missing  # bool: the value is None
+        # The last value read: findings come annotation by annotation, several for one image.
+        self._last: tuple[int | None, str | None] = (None, None)
 
     @classmethod
     def of(cls, values: Sequence[str | None]) -> "StringColumn":
@@ -180,11 +182,17 @@ class StringColumn(Sequence):
         return len(self.ends)
 
     def __getitem__(self, row: Any) -> str | None:  # type: ignore[override]
-        row = int(row)
+        row = int(row) + (len(self) if row < 0 else 0)
+        if not 0 <= row < len(self):
+            raise IndexError("StringColumn index out of range")
+        if row == self._last[0]:
+            return self._last[1]
         if self.missing[row]:
             return None
         start = int(self.ends[row - 1]) if row > 0 else 0
-        return bytes(self.blob[start : int(self.ends[row])]).decode("utf-8", "surrogatepass")
+        value = bytes(self.blob[start : int(self.ends[row])]).decode("utf-8", "surrogatepass")
+        self._last = (row, value)
+        return value
 
     def __iter__(self) -> Iterator[str | None]:
         return (self[row] for row in range(len(self)))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from labelcheck import columns
 from labelcheck.columns import ImageTableBuilder, annotation_batch, image_table, rebatch
-from labelcheck.dataset import SpilledBytes, StringColumn
+from labelcheck.dataset import USABLE_KINDS, SpilledBytes, StringColumn, ValueKind, usable
 
 NAMES = st.one_of(st.none(), st.text(max_size=6), st.just("\ud800"))
 IMAGES = st.fixed_dictionaries(
@@ -38,6 +38,10 @@ def test_string_column_round_trips(values):
     column = StringColumn.of(values)
     assert len(column) == len(values) and list(column) == values
     assert all(column[np.int64(i)] == value for i, value in enumerate(values))
+    assert [column[i] for i in range(-1, -len(values) - 1, -1)] == values[::-1]
+    for outside in (len(values), -len(values) - 1):
+        with pytest.raises(IndexError):
+            column[outside]
 
 
 @settings(max_examples=200, deadline=None)
@@ -133,3 +137,8 @@ def test_rebatch_keeps_rows_and_cuts_exact_sizes(parts, size):
         assert batch.id.tolist() == expected.id.tolist() and batch.raw_id == expected.raw_id
         assert batch.category_kind.tolist() == expected.category_kind.tolist()
         assert batch.raw_category_id == expected.raw_category_id
+
+
+def test_usable_kinds():
+    kinds = np.array(list(ValueKind) * 2, dtype=np.uint8)
+    assert usable(kinds).tolist() == [kind in USABLE_KINDS for kind in list(ValueKind) * 2]
