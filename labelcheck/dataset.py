@@ -219,6 +219,12 @@ class ImageTable:
     def __len__(self) -> int:
         return len(self.id)
 
+    @classmethod
+    def empty(cls) -> "ImageTable":
+        nothing = np.empty(0, dtype=np.int64)
+        return cls(nothing, nothing.astype(np.uint8), nothing.astype(np.float64), nothing.astype(np.float64),
+                   StringColumn(b"", nothing, nothing.astype(bool)))
+
 
 @dataclass(frozen=True)
 class Category:

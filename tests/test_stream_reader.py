@@ -7,6 +7,7 @@ import io
 import json
 import sys
 import time
+import weakref
 from pathlib import Path
 from unittest import mock
 
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from labelcheck import InputError, columns, resolve_contract, scan
+from labelcheck.dataset import SpilledBytes
 from labelcheck.readers import READERS, StreamReader, reader_for
 from labelcheck.readers.base import Progress
 from labelcheck.readers.stream import _Workers
@@ -246,3 +248,27 @@ def test_float32_image_sizes_give_the_plain_findings_at_the_tolerance(tmp_path):
     expected = outcome(path, "plain")
     assert any(f["rule"] == "bbox-outside-image" for f in expected[0])
     assert outcome(path, "stream") == expected
+
+
+def test_image_tables_and_their_spill_files_go_file_by_file(tmp_path, monkeypatch):
+    """Files scanned together hold one image table at a time: one temporary file at most."""
+    monkeypatch.setattr(columns, "SPILL_BYTES", 0)
+    spills: list[weakref.ref] = []
+    spill = SpilledBytes.__init__
+
+    def tracked(self):
+        spill(self)
+        spills.append(weakref.ref(self))
+
+    monkeypatch.setattr(SpilledBytes, "__init__", tracked)
+    paths = []
+    for name in ("train", "val"):
+        images = [{"id": k, "file_name": f"{name}-{k}.jpg", "width": 10, "height": 10} for k in range(1, 4)]
+        paths.append(tmp_path / f"{name}.json")
+        paths[-1].write_text(json.dumps({"images": images, "annotations": [], "categories": []}), encoding="utf-8")
+    alive = []
+    report = scan([str(path) for path in paths], on_finding=lambda _: alive.append(sum(r() is not None for r in spills)))
+    names = [f.image_file for f in report.findings if f.rule == "empty-image"]
+    assert names == [f"{name}-{k}.jpg" for name in ("train", "val") for k in range(1, 4)]
+    assert len(spills) == 2 and max(alive) == 1
+    assert all(r() is None for r in spills)

@@ -113,6 +113,11 @@ class FileContext:
         # A repeated image id resolves to its last row, the one pycocotools keeps.
         self._images = IdIndex.last_rows(images.id, usable(images.id_kind))
 
+    def release_images(self) -> None:
+        """Forget the image table (and the index over it) once the file's batches and finish() are done."""
+        self.images = ImageTable.empty()
+        self._images = IdIndex(self.images.id)
+
     def _columns_of_declared(self) -> dict[int, int | None]:
         """Column index of each declared id under mappings that use the table."""
         mapping = self.contract.mapping
