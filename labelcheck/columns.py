@@ -142,16 +142,16 @@ class ImageTableBuilder:
 
     Parts are copied into columns allocated once for the expected number of
     images (grown if that was too few), so the whole table is never held twice.
-    The columns are as narrow as the values allow: widths and heights float32
-    while every value is exactly a float32, name offsets uint32 while the names
-    are under 4 GiB. Names beyond ``spill_bytes`` (default ``SPILL_BYTES``) go
+    The columns are as narrow as the values allow: ids int32 while every id
+    fits, widths and heights float32 while every value is exactly a float32,
+    name offsets uint32 while the names are under 4 GiB. Names beyond ``spill_bytes`` (default ``SPILL_BYTES``) go
     to a temporary file (``SpilledBytes``): only findings read them.
     """
 
     def __init__(self, expected: int, spill_bytes: float | None = None) -> None:
         self.rows = 0
         self.columns = {
-            "id": np.empty(expected, dtype=np.int64),
+            "id": np.empty(expected, dtype=np.int32),
             "id_kind": np.empty(expected, dtype=np.uint8),
             "width": np.empty(expected, dtype=np.float32),
             "height": np.empty(expected, dtype=np.float32),
@@ -167,6 +167,8 @@ class ImageTableBuilder:
         if end > len(self.columns["id"]):
             for column in self.columns.values():
                 column.resize(max(end, len(column) * 3 // 2), refcheck=False)
+        if not _fits_int32(part.id):
+            self._widen("id", np.int64)
         for name in ("width", "height"):
             if not _fits_float32(getattr(part, name)):
                 self._widen(name, np.float64)
@@ -213,6 +215,11 @@ class ImageTableBuilder:
             file_name=StringColumn(self.names, columns["ends"], columns["missing"]),
             raw_id=self.raw_id,
         )
+
+
+def _fits_int32(values: np.ndarray) -> bool:
+    limits = np.iinfo(np.int32)
+    return not len(values) or (values.min() >= limits.min and values.max() <= limits.max)
 
 
 def _fits_float32(values: np.ndarray) -> bool:

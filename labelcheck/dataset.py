@@ -205,11 +205,12 @@ class StringColumn(Sequence):
 class ImageTable:
     """All images of a file, columnar. Width/height are NaN where unknown.
 
-    Width and height are float64, or float32 where every value is exactly a
-    float32 (the streaming reader's table): read them as float64.
+    The streaming reader's table is narrow where the values allow: ids int32
+    when every id fits, width and height float32 when every value is exactly
+    a float32. Compute with them as int64 and float64.
     """
 
-    id: np.ndarray  # int64
+    id: np.ndarray  # int64 or int32
     id_kind: np.ndarray  # uint8 ValueKind
     width: np.ndarray  # float64 or float32
     height: np.ndarray  # float64 or float32

@@ -142,3 +142,19 @@ def test_rebatch_keeps_rows_and_cuts_exact_sizes(parts, size):
 def test_usable_kinds():
     kinds = np.array(list(ValueKind) * 2, dtype=np.uint8)
     assert usable(kinds).tolist() == [kind in USABLE_KINDS for kind in list(ValueKind) * 2]
+
+
+@pytest.mark.parametrize(("parts", "narrow"), [
+    ([[1, 2], [2**31 - 1, -(2**31)]], True),
+    ([[1, 2], [2**31]], False),
+    ([[-(2**31) - 1], [3]], False),
+    ([[2**63 - 1]], False),
+    ([["1", None]], True),  # not integers: the column holds 0
+])
+def test_image_ids_are_int32_only_when_all_fit(parts, narrow):
+    builder = ImageTableBuilder(1)
+    for ids in parts:
+        builder.add(image_table([{"id": image_id} for image_id in ids]))
+    table = builder.build()
+    assert table.id.dtype == (np.int32 if narrow else np.int64)
+    assert as_lists(table) == as_lists(image_table([{"id": image_id} for ids in parts for image_id in ids]))

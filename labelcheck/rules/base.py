@@ -24,13 +24,13 @@ _CHUNK = 1 << 16
 
 
 class IdIndex:
-    """Looks int64 ids up: for each, an integer value, the first one given for a repeated id.
+    """Looks int64 keys up: for each, an integer value, the first one given for a repeated id.
 
-    Dense ids (the usual 1..N) go through a table indexed by id, at most a few
-    slots per id; sparse ones through binary search in the sorted ids. Ids
-    already increasing (the usual) are indexed as they are, in chunks: no
-    sort, no copy of the ids; consecutive ones, looked up for their positions,
-    need no table at all.
+    The ids are int64 or int32. Dense ids (the usual 1..N) go through a table
+    indexed by id, at most a few slots per id; sparse ones through binary
+    search in the sorted ids. Ids already increasing (the usual) are indexed
+    as they are, in chunks: no sort, no copy of the ids; consecutive ones,
+    looked up for their positions, need no table at all.
     """
 
     def __init__(self, ids: np.ndarray, values: np.ndarray | None = None) -> None:
@@ -70,7 +70,7 @@ class IdIndex:
     def lookup(self, keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(found, value as int64, -1 where not found) for each key where ``valid``."""
         if self._ids is not None:
-            where = np.minimum(np.searchsorted(self._ids, keys), len(self._ids) - 1)
+            where = np.minimum(np.searchsorted(self._ids, _in_type_of(self._ids, keys)), len(self._ids) - 1)
             found = valid & (self._ids[where] == keys)
             values = self._values[where]
             return found, np.where(found, values, -1).astype(np.int64)
@@ -80,6 +80,17 @@ class IdIndex:
         values = self._table[np.where(inside, keys - self._low, 0)]
         found = inside & (values != self._absent)
         return found, np.where(found, values, -1).astype(np.int64)
+
+
+def _in_type_of(ids: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Keys to search int32 ids with (searchsorted would copy the ids to int64 at each call).
+
+    A key outside int32 becomes the nearest end, which matches no id equal to the key itself.
+    """
+    if ids.dtype == keys.dtype:
+        return keys
+    limits = np.iinfo(ids.dtype)
+    return np.clip(keys, limits.min, limits.max).astype(ids.dtype)
 
 
 def _increasing(ids: np.ndarray) -> bool:
