@@ -144,8 +144,9 @@ class ImageTableBuilder:
     images (grown if that was too few), so the whole table is never held twice.
     The columns are as narrow as the values allow: ids int32 while every id
     fits, widths and heights float32 while every value is exactly a float32,
-    name offsets uint32 while the names are under 4 GiB. Names beyond ``spill_bytes`` (default ``SPILL_BYTES``) go
-    to a temporary file (``SpilledBytes``): only findings read them.
+    name offsets uint32 while the names are under 4 GiB. Names beyond
+    ``spill_bytes`` (default ``SPILL_BYTES``) go to a temporary file
+    (``SpilledBytes``): only findings read them.
     """
 
     def __init__(self, expected: int, spill_bytes: float | None = None) -> None:
@@ -190,6 +191,7 @@ class ImageTableBuilder:
             self.columns[name] = self.columns[name].astype(dtype)
 
     def _add_names(self, blob: Any) -> None:
+        """Append names, moving them all to a temporary file once they pass ``spill_bytes``."""
         if isinstance(self.names, bytearray) and len(self.names) + len(blob) > self.spill_bytes:
             try:
                 spilled = SpilledBytes()

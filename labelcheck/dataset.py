@@ -128,7 +128,7 @@ class SpilledBytes:
 
         self._file = tempfile.TemporaryFile(prefix="labelcheck-")
         self._size = 0
-        self._close = weakref.finalize(self, self._file.close)
+        weakref.finalize(self, self._file.close)
 
     def append(self, data: bytes | bytearray) -> None:
         self._file.write(data)
@@ -146,9 +146,6 @@ class SpilledBytes:
         if len(data) != size:
             raise OSError("a temporary file of labelcheck's is shorter than what was written to it")
         return data
-
-    def close(self) -> None:
-        self._close()
 
     def __reduce__(self) -> tuple:
         return bytes, (self[:],)  # pickled (sent to another process) as the bytes themselves
@@ -222,6 +219,7 @@ class ImageTable:
 
     @classmethod
     def empty(cls) -> "ImageTable":
+        """A table of no images."""
         nothing = np.empty(0, dtype=np.int64)
         return cls(nothing, nothing.astype(np.uint8), nothing.astype(np.float64), nothing.astype(np.float64),
                    StringColumn(b"", nothing, nothing.astype(bool)))

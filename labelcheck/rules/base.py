@@ -38,18 +38,15 @@ class IdIndex:
         if not _increasing(ids):
             ids, first = np.unique(ids, return_index=True)
             values = first if values is None else values[first]
-        largest = len(ids) - 1 if values is None else (values.max() if len(values) else 0)
-        smallest = 0 if values is None or not len(values) else values.min()
-        small = smallest > np.iinfo(np.int32).min and largest <= np.iinfo(np.int32).max
-        dtype = np.int32 if small else np.int64
-        self._absent = np.iinfo(dtype).min
         self._ids: np.ndarray | None = None
         self._table: np.ndarray | None = None
         self._low, self._high = (int(ids[0]), int(ids[-1])) if len(ids) else (0, -1)
         span = self._high - self._low + 1
         if not len(ids) or (values is None and span == len(ids)):  # none, or consecutive: a position is id - low
             return
+        dtype = _value_type(values, len(ids))
         if span <= 2 * len(ids) + 65536:
+            self._absent = np.iinfo(dtype).min
             self._table = np.full(span, self._absent, dtype=dtype)
             for start in range(0, len(ids), _CHUNK):
                 stop = min(start + _CHUNK, len(ids))
@@ -80,6 +77,13 @@ class IdIndex:
         values = self._table[np.where(inside, keys - self._low, 0)]
         found = inside & (values != self._absent)
         return found, np.where(found, values, -1).astype(np.int64)
+
+
+def _value_type(values: np.ndarray | None, count: int) -> type:
+    """int32 when the values (positions, if None) fit, with its smallest value left free to mean absent."""
+    smallest, largest = (0, count - 1) if values is None else (values.min(), values.max())
+    limits = np.iinfo(np.int32)
+    return np.int32 if limits.min < smallest and largest <= limits.max else np.int64
 
 
 def _in_type_of(ids: np.ndarray, keys: np.ndarray) -> np.ndarray:
