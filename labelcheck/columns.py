@@ -16,6 +16,7 @@ from .dataset import (
     BboxKind,
     Category,
     ImageTable,
+    SpilledBytes,
     StringColumn,
     ValueKind,
     classify_id,
@@ -130,26 +131,36 @@ def category_list(categories: Sequence[Any]) -> list[Category]:
     return result
 
 
+# File names beyond this many bytes go to a temporary file (SpilledBytes).
+SPILL_BYTES = 1 << 20
+# Offsets into the names fit a uint32 below this.
+_UINT32_LIMIT = 1 << 32
+
+
 class ImageTableBuilder:
     """One image table from consecutive parts, as if built from all their images at once.
 
     Parts are copied into columns allocated once for the expected number of
     images (grown if that was too few), so the whole table is never held twice.
+    The columns are as narrow as the values allow: ids int32 while every id
+    fits, widths and heights float32 while every value is exactly a float32,
+    name offsets uint32 while the names are under 4 GiB. Names beyond
+    ``spill_bytes`` (default ``SPILL_BYTES``) go to a temporary file
+    (``SpilledBytes``): only findings read them.
     """
 
-    _ARRAYS = ("id", "id_kind", "width", "height")
-
-    def __init__(self, expected: int) -> None:
+    def __init__(self, expected: int, spill_bytes: float | None = None) -> None:
         self.rows = 0
         self.columns = {
-            "id": np.empty(expected, dtype=np.int64),
+            "id": np.empty(expected, dtype=np.int32),
             "id_kind": np.empty(expected, dtype=np.uint8),
-            "width": np.empty(expected, dtype=np.float64),
-            "height": np.empty(expected, dtype=np.float64),
-            "ends": np.empty(expected, dtype=np.int64),
+            "width": np.empty(expected, dtype=np.float32),
+            "height": np.empty(expected, dtype=np.float32),
+            "ends": np.empty(expected, dtype=np.uint32),
             "missing": np.empty(expected, dtype=bool),
         }
-        self.blob = bytearray()
+        self.names: bytearray | SpilledBytes = bytearray()
+        self.spill_bytes = SPILL_BYTES if spill_bytes is None else spill_bytes
         self.raw_id: dict[int, Any] = {}
 
     def add(self, part: ImageTable) -> None:
@@ -157,14 +168,42 @@ class ImageTableBuilder:
         if end > len(self.columns["id"]):
             for column in self.columns.values():
                 column.resize(max(end, len(column) * 3 // 2), refcheck=False)
-        for name in self._ARRAYS:
-            self.columns[name][rows:end] = getattr(part, name)
+        if not _fits_int32(part.id):
+            self._widen("id", np.int64)
+        for name in ("width", "height"):
+            if not _fits_float32(getattr(part, name)):
+                self._widen(name, np.float64)
         names = part.file_name
-        self.columns["ends"][rows:end] = names.ends + len(self.blob)
+        ends = names.ends.astype(np.int64) + len(self.names)
+        if len(ends) and ends[-1] >= _UINT32_LIMIT:
+            self._widen("ends", np.int64)
+        for name in ("id", "id_kind", "width", "height"):
+            self.columns[name][rows:end] = getattr(part, name)
+        self.columns["ends"][rows:end] = ends
         self.columns["missing"][rows:end] = names.missing
-        self.blob += names.blob
+        self._add_names(names.blob)
         self.raw_id.update((rows + row, value) for row, value in part.raw_id.items())
         self.rows = end
+
+    def _widen(self, name: str, dtype: type) -> None:
+        """A column in a wider type, from now on (rare: one copy of it)."""
+        if self.columns[name].dtype.itemsize < np.dtype(dtype).itemsize:
+            self.columns[name] = self.columns[name].astype(dtype)
+
+    def _add_names(self, blob: Any) -> None:
+        """Append names, moving them all to a temporary file once they pass ``spill_bytes``."""
+        if isinstance(self.names, bytearray) and len(self.names) + len(blob) > self.spill_bytes:
+            try:
+                spilled = SpilledBytes()
+            except OSError:  # no temporary folder to write to: keep them here
+                self.spill_bytes = math.inf
+            else:
+                spilled.append(self.names)
+                self.names = spilled
+        if isinstance(self.names, SpilledBytes):
+            self.names.append(blob)
+        else:
+            self.names += blob
 
     def build(self) -> ImageTable:
         for column in self.columns.values():
@@ -175,9 +214,20 @@ class ImageTableBuilder:
             id_kind=columns["id_kind"],
             width=columns["width"],
             height=columns["height"],
-            file_name=StringColumn(self.blob, columns["ends"], columns["missing"]),
+            file_name=StringColumn(self.names, columns["ends"], columns["missing"]),
             raw_id=self.raw_id,
         )
+
+
+def _fits_int32(values: np.ndarray) -> bool:
+    limits = np.iinfo(np.int32)
+    return not len(values) or (values.min() >= limits.min and values.max() <= limits.max)
+
+
+def _fits_float32(values: np.ndarray) -> bool:
+    """Every value (NaN and infinities included) is exactly a float32."""
+    with np.errstate(over="ignore"):
+        return np.array_equal(values.astype(np.float32), values, equal_nan=True)
 
 
 def rebatch(batches: Iterable[AnnotationBatch], batch_size: int) -> Iterator[AnnotationBatch]:

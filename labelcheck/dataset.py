@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import os
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
@@ -53,12 +54,13 @@ def classify_id(value: Any, present: bool = True) -> tuple[ValueKind, int]:
 
 # Kinds whose integer value is what a training loader would use as the id.
 USABLE_KINDS = (ValueKind.INT, ValueKind.INTEGRAL_FLOAT)
-_USABLE = np.array(USABLE_KINDS, dtype=np.uint8)
+# Indexed by kind. np.isin would hold temporaries many times the column's size.
+_USABLE = np.isin(np.arange(256), USABLE_KINDS)
 
 
 def usable(kinds: np.ndarray) -> np.ndarray:
-    """Rows whose id a training loader would use as an integer."""
-    return np.isin(kinds, _USABLE)
+    """Rows whose id a training loader would use as an integer (``kinds``: uint8 ValueKind)."""
+    return _USABLE[kinds]
 
 
 class BboxKind(enum.IntEnum):
@@ -111,17 +113,59 @@ class AnnotationBatch:
         return int(self.image_id[row])
 
 
+class SpilledBytes:
+    """Bytes appended to an unnamed temporary file and read back by slice.
+
+    For what is large and rarely read (the file names of a million images,
+    read only for findings): the bytes sit in the page cache, which the
+    kernel may drop, not in the process. They are read with ``pread``, not
+    mapped, since mapped pages count as the process's memory again. The file
+    has no name, so nothing is left behind; it is closed with this object.
+    """
+
+    def __init__(self) -> None:
+        import tempfile  # here: worker processes import this module and never spill
+
+        self._file = tempfile.TemporaryFile(prefix="labelcheck-")
+        self._size = 0
+        weakref.finalize(self, self._file.close)
+
+    def append(self, data: bytes | bytearray) -> None:
+        self._file.write(data)
+        self._file.flush()  # readable with pread at once
+        self._size += len(data)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, part: slice) -> bytes:
+        """The bytes of a contiguous slice."""
+        start, stop, _ = part.indices(self._size)
+        size = max(stop - start, 0)
+        data = os.pread(self._file.fileno(), size, start)
+        if len(data) != size:
+            raise OSError("a temporary file of labelcheck's is shorter than what was written to it")
+        return data
+
+    def __reduce__(self) -> tuple:
+        return bytes, (self[:],)  # pickled (sent to another process) as the bytes themselves
+
+
 class StringColumn(Sequence):
     """Strings (or None) kept as one UTF-8 blob and end offsets: bytes per value, not an object.
 
     An image table holds a file name for every image, over a million in a
-    large file; as Python strings they would cost ~80 bytes each.
+    large file; as Python strings they would cost ~80 bytes each. The blob is
+    bytes in memory or ``SpilledBytes``; the offsets int64, or uint32 when the
+    blob is under 4 GiB.
     """
 
-    def __init__(self, blob: bytes | bytearray, ends: np.ndarray, missing: np.ndarray) -> None:
+    def __init__(self, blob: bytes | bytearray | SpilledBytes, ends: np.ndarray, missing: np.ndarray) -> None:
         self.blob = blob
         self.ends = ends  # end offset of each value in the blob
         self.missing = missing  # bool: the value is None
+        # The last value read: findings come annotation by annotation, several for one image.
+        self._last: tuple[int | None, str | None] = (None, None)
 
     @classmethod
     def of(cls, values: Sequence[str | None]) -> "StringColumn":
@@ -135,11 +179,17 @@ class StringColumn(Sequence):
         return len(self.ends)
 
     def __getitem__(self, row: Any) -> str | None:  # type: ignore[override]
-        row = int(row)
+        row = int(row) + (len(self) if row < 0 else 0)
+        if not 0 <= row < len(self):
+            raise IndexError("StringColumn index out of range")
+        if row == self._last[0]:
+            return self._last[1]
         if self.missing[row]:
             return None
         start = int(self.ends[row - 1]) if row > 0 else 0
-        return bytes(self.blob[start : int(self.ends[row])]).decode("utf-8", "surrogatepass")
+        value = bytes(self.blob[start : int(self.ends[row])]).decode("utf-8", "surrogatepass")
+        self._last = (row, value)
+        return value
 
     def __iter__(self) -> Iterator[str | None]:
         return (self[row] for row in range(len(self)))
@@ -150,17 +200,29 @@ class StringColumn(Sequence):
 
 @dataclass
 class ImageTable:
-    """All images of a file, columnar. Width/height are NaN where unknown."""
+    """All images of a file, columnar. Width/height are NaN where unknown.
 
-    id: np.ndarray  # int64
+    The streaming reader's table is narrow where the values allow: ids int32
+    when every id fits, width and height float32 when every value is exactly
+    a float32. Compute with them as int64 and float64.
+    """
+
+    id: np.ndarray  # int64 or int32
     id_kind: np.ndarray  # uint8 ValueKind
-    width: np.ndarray  # float64
-    height: np.ndarray  # float64
+    width: np.ndarray  # float64 or float32
+    height: np.ndarray  # float64 or float32
     file_name: StringColumn
     raw_id: dict[int, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.id)
+
+    @classmethod
+    def empty(cls) -> "ImageTable":
+        """A table of no images."""
+        nothing = np.empty(0, dtype=np.int64)
+        return cls(nothing, nothing.astype(np.uint8), nothing.astype(np.float64), nothing.astype(np.float64),
+                   StringColumn(b"", nothing, nothing.astype(bool)))
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,10 @@ def scan(
                 emit(rule.check_batch(view), file_report)
         for rule in active:
             emit(rule.finish(), file_report)
+        # Files are compared by their categories only: this file's image table
+        # (its names perhaps in a temporary file) goes before the next is read.
+        ctx.release_images()
+        del dataset, active
         contexts.append(ctx)
 
     by_file = {file_report.file: file_report for file_report in report.files}

@@ -7,13 +7,16 @@ import io
 import json
 import sys
 import time
+import weakref
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from labelcheck import InputError, resolve_contract, scan
+from labelcheck import InputError, columns, resolve_contract, scan
+from labelcheck.dataset import SpilledBytes
 from labelcheck.readers import READERS, StreamReader, reader_for
 from labelcheck.readers.base import Progress
 from labelcheck.readers.stream import WorkerPool
@@ -51,12 +54,15 @@ def test_fixtures_same_findings(fixture):
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(document=coco_members(), layout=LAYOUTS, run_bytes=st.integers(1, 300), batch_size=st.integers(1, 20),
-       contract=st.sampled_from(CONTRACTS))
-def test_awkward_documents_same_findings(tmp_path_factory, document, layout, run_bytes, batch_size, contract):
+       contract=st.sampled_from(CONTRACTS), spill_bytes=st.sampled_from([0, 16, columns.SPILL_BYTES]))
+def test_awkward_documents_same_findings(tmp_path_factory, document, layout, run_bytes, batch_size, contract,
+                                         spill_bytes):
+    """Also with the file names spilled to a temporary file from the start, part way, or not at all."""
     path = tmp_path_factory.mktemp("doc") / "doc.json"
     path.write_text(write(document, layout), encoding="utf-8")
     expected = _scan_with(path, READERS_PLAIN(batch_size=batch_size), contract)
-    actual = _scan_with(path, StreamReader(batch_size=batch_size, run_bytes=run_bytes), contract)
+    with mock.patch.object(columns, "SPILL_BYTES", spill_bytes):
+        actual = _scan_with(path, StreamReader(batch_size=batch_size, run_bytes=run_bytes), contract)
     assert actual == expected
 
 
@@ -228,3 +234,41 @@ def test_a_named_pipe_is_read_once(tmp_path):
     findings = outcome(pipe, "stream")[0]
     feeder.join()
     assert json.dumps(findings) == json.dumps(outcome(fixture, "plain")[0]).replace(str(fixture), str(pipe))
+
+
+def test_float32_image_sizes_give_the_plain_findings_at_the_tolerance(tmp_path):
+    """The streaming reader's table keeps 640x480 as float32; boxes at the edge of the tolerance agree."""
+    edges = [640.00064, 640.000641, 640.00063, 640.0006400000001, 640.0]
+    annotations = [{"id": k + 1, "image_id": 1, "category_id": 0, "bbox": [0, 0, edge, 480.00048]}
+                   for k, edge in enumerate(edges)]
+    document = {"categories": [{"id": 0, "name": "Airplane"}], "annotations": annotations,
+                "images": [{"id": 1, "file_name": "a.jpg", "width": 640, "height": 480}]}
+    path = tmp_path / "edge.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    expected = outcome(path, "plain")
+    assert any(f["rule"] == "bbox-outside-image" for f in expected[0])
+    assert outcome(path, "stream") == expected
+
+
+def test_image_tables_and_their_spill_files_go_file_by_file(tmp_path, monkeypatch):
+    """Files scanned together hold one image table at a time: one temporary file at most."""
+    monkeypatch.setattr(columns, "SPILL_BYTES", 0)
+    spills: list[weakref.ref] = []
+    spill = SpilledBytes.__init__
+
+    def tracked(self):
+        spill(self)
+        spills.append(weakref.ref(self))
+
+    monkeypatch.setattr(SpilledBytes, "__init__", tracked)
+    paths = []
+    for name in ("train", "val"):
+        images = [{"id": k, "file_name": f"{name}-{k}.jpg", "width": 10, "height": 10} for k in range(1, 4)]
+        paths.append(tmp_path / f"{name}.json")
+        paths[-1].write_text(json.dumps({"images": images, "annotations": [], "categories": []}), encoding="utf-8")
+    alive = []
+    report = scan([str(path) for path in paths], on_finding=lambda _: alive.append(sum(r() is not None for r in spills)))
+    names = [f.image_file for f in report.findings if f.rule == "empty-image"]
+    assert names == [f"{name}-{k}.jpg" for name in ("train", "val") for k in range(1, 4)]
+    assert len(spills) == 2 and max(alive) == 1
+    assert all(r() is None for r in spills)

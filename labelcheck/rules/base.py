@@ -19,45 +19,91 @@ from ..findings import Finding, Severity, jsonable
 from ..text import safe
 
 
-class IdIndex:
-    """Looks int64 ids up: for each, an integer value, the first one given for a repeated id.
+# Rows per step where a whole-column operation would make full-size temporaries.
+_CHUNK = 1 << 16
 
-    Dense ids (the usual 1..N) go through a table indexed by id, at most a few
-    slots per id; sparse ones through binary search in the sorted ids.
+
+class IdIndex:
+    """Looks int64 keys up: for each, an integer value, the first one given for a repeated id.
+
+    The ids are int64 or int32. Dense ids (the usual 1..N) go through a table
+    indexed by id, at most a few slots per id; sparse ones through binary
+    search in the sorted ids. Ids already increasing (the usual) are indexed
+    as they are, in chunks: no sort, no copy of the ids; consecutive ones,
+    looked up for their positions, need no table at all.
     """
 
-    def __init__(self, ids: np.ndarray, values: np.ndarray) -> None:
-        if np.all(ids[1:] > ids[:-1]):  # already unique and sorted (the usual): no sort and its copies
-            unique = ids
-        else:
-            unique, first = np.unique(ids, return_index=True)
-            values = values[first]
-        small = not len(values) or (values.min() > np.iinfo(np.int32).min and values.max() <= np.iinfo(np.int32).max)
-        dtype = np.int32 if small else np.int64
-        self._absent = np.iinfo(dtype).min
+    def __init__(self, ids: np.ndarray, values: np.ndarray | None = None) -> None:
+        """``values``: one per id; None for each id's position in ``ids``."""
+        if not _increasing(ids):
+            ids, first = np.unique(ids, return_index=True)
+            values = first if values is None else values[first]
         self._ids: np.ndarray | None = None
         self._table: np.ndarray | None = None
-        span = int(unique[-1]) - int(unique[0]) + 1 if len(unique) else 0
-        if len(unique) and span <= 2 * len(unique) + 65536:
-            self._low, self._high = int(unique[0]), int(unique[-1])
+        self._low, self._high = (int(ids[0]), int(ids[-1])) if len(ids) else (0, -1)
+        span = self._high - self._low + 1
+        if not len(ids) or (values is None and span == len(ids)):  # none, or consecutive: a position is id - low
+            return
+        dtype = _value_type(values, len(ids))
+        if span <= 2 * len(ids) + 65536:
+            self._absent = np.iinfo(dtype).min
             self._table = np.full(span, self._absent, dtype=dtype)
-            self._table[unique - self._low] = values
+            for start in range(0, len(ids), _CHUNK):
+                stop = min(start + _CHUNK, len(ids))
+                chunk = np.arange(start, stop) if values is None else values[start:stop]
+                self._table[ids[start:stop] - self._low] = chunk
         else:
-            self._ids, self._values = unique, values.astype(dtype)
+            self._ids = ids
+            self._values = np.arange(len(ids), dtype=dtype) if values is None else values.astype(dtype)
+
+    @classmethod
+    def last_rows(cls, ids: np.ndarray, valid: np.ndarray) -> "IdIndex":
+        """The row of each id among the ``valid`` rows; a repeated id resolves to its last row."""
+        if valid.all() and _increasing(ids):  # nothing repeats: rows are positions
+            return cls(ids)
+        rows = np.flatnonzero(valid)[::-1]  # the first value given wins, so give the rows last first
+        return cls(ids[rows], rows)
 
     def lookup(self, keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(found, value as int64, -1 where not found) for each key where ``valid``."""
-        if self._table is not None:
-            inside = valid & (keys >= self._low) & (keys <= self._high)
-            values = self._table[np.where(inside, keys - self._low, 0)]
-            found = inside & (values != self._absent)
-        elif self._ids is not None and len(self._ids):
-            where = np.minimum(np.searchsorted(self._ids, keys), len(self._ids) - 1)
+        if self._ids is not None:
+            where = np.minimum(np.searchsorted(self._ids, _in_type_of(self._ids, keys)), len(self._ids) - 1)
             found = valid & (self._ids[where] == keys)
             values = self._values[where]
-        else:
-            return np.zeros(len(keys), dtype=bool), np.full(len(keys), -1, dtype=np.int64)
+            return found, np.where(found, values, -1).astype(np.int64)
+        inside = valid & (keys >= self._low) & (keys <= self._high)
+        if self._table is None:  # consecutive ids, or none
+            return inside, np.where(inside, keys - self._low, -1)
+        values = self._table[np.where(inside, keys - self._low, 0)]
+        found = inside & (values != self._absent)
         return found, np.where(found, values, -1).astype(np.int64)
+
+
+def _value_type(values: np.ndarray | None, count: int) -> type:
+    """int32 when the values (positions, if None) fit, with its smallest value left free to mean absent."""
+    smallest, largest = (0, count - 1) if values is None else (values.min(), values.max())
+    limits = np.iinfo(np.int32)
+    return np.int32 if limits.min < smallest and largest <= limits.max else np.int64
+
+
+def _in_type_of(ids: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Keys to search int32 ids with (searchsorted would copy the ids to int64 at each call).
+
+    A key outside int32 becomes the nearest end, which matches no id equal to the key itself.
+    """
+    if ids.dtype == keys.dtype:
+        return keys
+    limits = np.iinfo(ids.dtype)
+    return np.clip(keys, limits.min, limits.max).astype(ids.dtype)
+
+
+def _increasing(ids: np.ndarray) -> bool:
+    """Strictly increasing (so unique and sorted), checked in chunks."""
+    for start in range(0, len(ids) - 1, _CHUNK):
+        stop = min(start + _CHUNK, len(ids) - 1)
+        if not np.all(ids[start + 1 : stop + 1] > ids[start:stop]):
+            return False
+    return True
 
 
 class FileContext:
@@ -79,10 +125,13 @@ class FileContext:
         # -1: no column. Only the table-based mappings read this (raw uses the id).
         columns = [self.column_of_declared[i] for i in declared_ids.tolist()]
         self._declared = IdIndex(declared_ids, np.array([-1 if c is None else c for c in columns], dtype=np.int64))
-        # A repeated image id resolves to its last row, the one pycocotools keeps
-        # (IdIndex keeps the first value given, so give the rows last first).
-        rows = np.flatnonzero(usable(images.id_kind))[::-1]
-        self._images = IdIndex(images.id[rows], rows)
+        # A repeated image id resolves to its last row, the one pycocotools keeps.
+        self._images = IdIndex.last_rows(images.id, usable(images.id_kind))
+
+    def release_images(self) -> None:
+        """Forget the image table (and the index over it) once the file's batches and finish() are done."""
+        self.images = ImageTable.empty()
+        self._images = IdIndex(self.images.id)
 
     def _columns_of_declared(self) -> dict[int, int | None]:
         """Column index of each declared id under mappings that use the table."""

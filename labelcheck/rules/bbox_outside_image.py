@@ -38,8 +38,8 @@ class BboxOutsideImage(Rule):
         batch = view.batch
         known = view.image_row >= 0
         image_rows = np.where(known, view.image_row, 0)
-        width = np.where(known, self.ctx.images.width[image_rows] if len(self.ctx.images) else np.nan, np.nan)
-        height = np.where(known, self.ctx.images.height[image_rows] if len(self.ctx.images) else np.nan, np.nan)
+        width = np.where(known, self._dimension(self.ctx.images.width, image_rows), np.nan)
+        height = np.where(known, self._dimension(self.ctx.images.height, image_rows), np.nan)
         x, y, w, h = batch.bbox.T
         slack_x, slack_y = TOLERANCE * np.abs(width), TOLERANCE * np.abs(height)
         with np.errstate(invalid="ignore"):
@@ -57,3 +57,8 @@ class BboxOutsideImage(Rule):
                 "the loader clamps it; check the coordinate scaling",
                 "bbox",
             )
+
+    @staticmethod
+    def _dimension(column: np.ndarray, image_rows: np.ndarray) -> np.ndarray | float:
+        """Each row's value as float64 (the table may hold float32), NaN for an empty table."""
+        return column[image_rows].astype(np.float64) if len(column) else np.nan
