@@ -127,6 +127,7 @@ class Measured:
 
 def measure(command: list[str]) -> Measured:
     """Run ``command``; wall time and peak memory of it and its descendants."""
+    os.sync()  # the disk writes of an earlier run (a 2 GB output) are not this run's to wait for
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     sampler = _TreeSampler(process.pid)
