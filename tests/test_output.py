@@ -148,12 +148,12 @@ def test_closed_pipe_is_quiet(write_json):
 
     annotations = [{"id": i, "image_id": 1, "category_id": 999} for i in range(5000)]  # a report > a pipe buffer
     path = write_json({"categories": [], "images": [], "annotations": annotations})
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "labelcheck", "scan", str(path), "--format", "json"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
-    proc.stdout.readline()
-    proc.stdout.close()
-    stderr = proc.stderr.read().decode()
+    ) as proc:
+        proc.stdout.readline()
+        proc.stdout.close()
+        stderr = proc.stderr.read().decode()
     assert proc.wait() == 2
     assert "Traceback" not in stderr and "internal error" not in stderr

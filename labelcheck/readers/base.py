@@ -87,7 +87,8 @@ def open_binary(source: str) -> BinaryIO:
     except OSError as exc:
         raise InputError(f"{source}: cannot open: {exc.strerror}") from None
     if is_gzip(source):
-        return gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[return-value]
+        handle.close()  # opened by name, the GzipFile closes its file when it is closed
+        return gzip.GzipFile(path, mode="rb")  # type: ignore[return-value]
     return handle
 
 
