@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any, Iterator
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from .errors import UsageError
 from .findings import Finding, Severity, jsonable
 from .readers import ProgressCallback
 from .dataset import RunSpan
+from .droplog import DroppedAnnotations, ReasonBits, write_entries
 from .rewrite.files import (
     backup_path,
     check_output,
@@ -32,6 +33,7 @@ from .rewrite.files import (
 )
 from .rewrite.streamed import EditedRun, drop_elements, drop_run_document, field_values
 from .rules import RULES
+from .text import json_text
 
 # The findings that crash or silently corrupt training.
 DEFAULT_CLEAN_RULES = (
@@ -45,15 +47,6 @@ DROP_CHOICES = ("annotations", "images")
 
 
 @dataclass
-class DroppedAnnotation:
-    position: int
-    annotation_id: Any
-    image_id: Any
-    category_id: Any
-    reasons: list[str] = field(default_factory=list)
-
-
-@dataclass
 class CleanResult:
     source: str
     output: str
@@ -61,13 +54,16 @@ class CleanResult:
     rules: tuple[str, ...]
     annotations: int = 0
     images: int = 0
-    dropped: dict[int, DroppedAnnotation] = field(default_factory=dict)  # by position
-    # By position: annotations without findings whose image was dropped, and the dropped images.
-    dropped_with_image: dict[int, DroppedAnnotation] = field(default_factory=dict)
-    dropped_images: dict[int, dict[str, Any]] = field(default_factory=dict)
+    reasons: ReasonBits = field(init=False)  # by position: the rules that found each annotation
+    dropped: DroppedAnnotations = field(default_factory=DroppedAnnotations)  # those with findings
+    dropped_with_image: DroppedAnnotations = field(default_factory=DroppedAnnotations)  # without, image dropped
+    dropped_images: dict[int, dict[str, Any]] = field(default_factory=dict)  # by position
     # Error-level findings of other rules: what the output still gets wrong.
     remaining: Counter = field(default_factory=Counter)
     remaining_example: dict[str, str] = field(default_factory=dict)  # rule -> one message
+
+    def __post_init__(self) -> None:
+        self.reasons = ReasonBits(self.rules)
 
     @property
     def dropped_annotations(self) -> int:
@@ -82,22 +78,22 @@ class CleanResult:
         return self.images - len(self.dropped_images)
 
     def by_rule(self) -> Counter:
-        return Counter(rule for d in self.dropped.values() for rule in d.reasons)
+        return Counter({rule: count for rule, count in self.reasons.counts().items() if count})
 
     def by_category(self) -> Counter:
-        return Counter(json.dumps(d.category_id) for d in self.dropped.values())
+        return self.dropped.category_counts()
 
-    def audit(self) -> dict[str, Any]:
-        """The --report document: every dropped annotation and image, with the reason."""
-        annotations = [
-            {"annotation_id": d.annotation_id, "image_id": d.image_id, "category_id": d.category_id,
-             "position": d.position, "reasons": d.reasons}
-            for d in sorted(self.dropped.values(), key=lambda d: d.position)
-        ] + [
-            {"annotation_id": d.annotation_id, "image_id": d.image_id, "category_id": d.category_id,
-             "position": d.position, "reasons": ["image-dropped"]}
-            for d in sorted(self.dropped_with_image.values(), key=lambda d: d.position)
-        ]
+    def record(self, finding: Finding) -> None:
+        """Take in a finding of the scan: a reason to drop its annotation, or something left unfixed."""
+        if finding.rule not in self.rules or finding.position < 0:
+            if finding.severity >= Severity.ERROR and finding.rule not in self.rules:
+                self.remaining[finding.rule] += 1
+                self.remaining_example.setdefault(finding.rule, finding.message)
+            return
+        if self.reasons.add(finding.position, finding.rule):
+            self.dropped.add(finding.position, finding.annotation_id, finding.image_id, finding.category_id)
+
+    def audit_header(self) -> dict[str, Any]:
         return {
             "schema_version": 1,
             "command": "clean",
@@ -111,9 +107,31 @@ class CleanResult:
             },
             "dropped_by_rule": dict(sorted(self.by_rule().items())),
             "remaining_errors_by_rule": dict(sorted(self.remaining.items())),
-            "dropped_annotations": annotations,
-            "dropped_images": [self.dropped_images[position] for position in sorted(self.dropped_images)],
         }
+
+    def dropped_annotation_entries(self) -> Iterator[dict[str, Any]]:
+        """The audit's dropped annotations: those with findings by position, then those of dropped images."""
+        for row in self.dropped.rows_by_position():
+            yield self.dropped.entry(row, self.reasons.of(self.dropped.positions[row]))
+        for row in self.dropped_with_image.rows_by_position():
+            yield self.dropped_with_image.entry(row, ["image-dropped"])
+
+    def dropped_image_entries(self) -> Iterator[dict[str, Any]]:
+        return (self.dropped_images[position] for position in sorted(self.dropped_images))
+
+    def audit(self) -> dict[str, Any]:
+        """The --report document, whole: every dropped annotation and image, with the reason."""
+        return {**self.audit_header(), "dropped_annotations": list(self.dropped_annotation_entries()),
+                "dropped_images": list(self.dropped_image_entries())}
+
+    def write_audit(self, out: IO[str]) -> None:
+        """The --report document, written entry by entry (the same JSON as ``audit()``)."""
+        header = json_text(self.audit_header(), indent=1)
+        out.write(header[: header.rindex("}")].rstrip() + ',\n "dropped_annotations": ')
+        write_entries(out, self.dropped_annotation_entries())
+        out.write(',\n "dropped_images": ')
+        write_entries(out, self.dropped_image_entries())
+        out.write("\n}\n")
 
 
 def _check_rules(rules: tuple[str, ...]) -> None:
@@ -158,26 +176,12 @@ def clean(
     if report:
         check_side_output(report, "--report", [source, str(target), *([str(backup)] if backup else [])], force=force)
     result = CleanResult(source=str(source), output=str(target), drop=drop, rules=rules)
-
-    def record(finding: Finding) -> None:
-        if finding.rule not in rules or finding.position < 0:
-            if finding.severity >= Severity.ERROR and finding.rule not in rules:
-                result.remaining[finding.rule] += 1
-                result.remaining_example.setdefault(finding.rule, finding.message)
-            return
-        entry = result.dropped.setdefault(
-            finding.position,
-            DroppedAnnotation(finding.position, finding.annotation_id, finding.image_id, finding.category_id),
-        )
-        if finding.rule not in entry.reasons:
-            entry.reasons.append(finding.rule)
-
     # Every rule runs, so the result can say what dropping annotations does not fix.
     scanned = scan(str(source), contract or resolve_contract(), reader=reader, keep_findings=False,
-                   on_finding=record, progress=progress)
+                   on_finding=result.record, progress=progress)
     result.annotations = scanned.files[0].annotations
     result.images = scanned.files[0].images
-    doomed = {d.image_id for d in result.dropped.values() if d.image_id is not None} if drop == "images" else set()
+    doomed = _doomed_images(result) if drop == "images" else set()
     edits: dict[str, Any] = {"annotations": _AnnotationDrops(result, doomed)}
     if doomed:
         edits["images"] = _ImageDrops(result, doomed)
@@ -185,8 +189,12 @@ def clean(
     with staging() as stages:
         stages += stage_text(target, pieces, backup_of=str(source) if backup else None)
         if report:
-            stages.append(stage_report(report, result.audit()))
+            stages.append(stage_report(report, result.write_audit))
     return result
+
+
+def _doomed_images(result: CleanResult) -> set:
+    return {image_id for image_id in result.dropped.ids["image_id"].values() if image_id is not None and _hashable(image_id)}
 
 
 class _AnnotationDrops:
@@ -195,42 +203,47 @@ class _AnnotationDrops:
     def __init__(self, result: CleanResult, doomed_images: set) -> None:
         self.result = result
         self.doomed_images = doomed_images
-        self.positions = np.array(sorted(result.dropped), dtype=np.int64)  # with findings
 
     def task(self, span: RunSpan) -> tuple[Any, tuple] | None:
         """Dropping by position is a worker task; finding the annotations of doomed images is not."""
-        return None if self.doomed_images else (drop_run_document, (sorted(self._with_findings(span)),))
+        return None if self.doomed_images else (drop_run_document, (self._with_findings(span).tolist(),))
 
     def absorb(self, edited: EditedRun) -> EditedRun:
         return edited
 
     def run(self, span: RunSpan, document: bytearray) -> EditedRun | None:
-        return drop_elements(document, lambda _: self._drops(span, document))
+        with_image = self._of_doomed_images(span, document)
+        if with_image is None:
+            return None
+        offsets = {*self._with_findings(span).tolist(), *(k for k, *_ in with_image)}
+        edited = drop_elements(document, lambda _: offsets)
+        if edited is not None:  # else element by element, which records them
+            for k, *ids in with_image:
+                self._with_image(span.first + k, *ids)
+        return edited
 
-    def _with_findings(self, span: RunSpan) -> set[int]:
-        low, high = np.searchsorted(self.positions, [span.first, span.first + span.count])
-        return {int(position) - span.first for position in self.positions[low:high]}
+    def _with_findings(self, span: RunSpan) -> np.ndarray:
+        return self.result.reasons.in_range(span.first, span.count)
 
-    def _drops(self, span: RunSpan, document: bytearray) -> set[int] | None:
-        """Offsets in the run of the annotations to drop; None: decide element by element.
-        Drops for doomed images are recorded here, by position: a retry element by element records the same."""
-        offsets = self._with_findings(span)
+    def _of_doomed_images(self, span: RunSpan, document: bytearray) -> list[tuple] | None:
+        """(offset, id, image_id, category_id) of the run's annotations without findings
+        whose image is doomed; None: decide element by element."""
         if not self.doomed_images:
-            return offsets
+            return []
         image_ids = field_values(document, "image_id")
         if image_ids is None:
             return None
-        doomed = [k for k, i in enumerate(image_ids) if k not in offsets and _hashable(i) and i in self.doomed_images]
-        if doomed:
-            ids, categories = field_values(document, "id"), field_values(document, "category_id")
-            if ids is None or categories is None:
-                return None
-            for k in doomed:
-                self._with_image(span.first + k, ids[k], image_ids[k], categories[k])
-        return offsets.union(doomed)
+        found = set(self._with_findings(span).tolist())
+        doomed = [k for k, i in enumerate(image_ids) if k not in found and _hashable(i) and i in self.doomed_images]
+        if not doomed:
+            return []
+        ids, categories = field_values(document, "id"), field_values(document, "category_id")
+        if ids is None or categories is None:
+            return None
+        return [(k, ids[k], image_ids[k], categories[k]) for k in doomed]
 
     def element(self, index: int | None, element: str) -> str | None:
-        if index in self.result.dropped:
+        if index in self.result.reasons:
             return None
         if self.doomed_images:
             annotation = json.loads(element)
@@ -241,9 +254,7 @@ class _AnnotationDrops:
         return element
 
     def _with_image(self, index: int, annotation_id: Any, image_id: Any, category_id: Any) -> None:
-        self.result.dropped_with_image[index] = DroppedAnnotation(
-            index, jsonable(annotation_id), jsonable(image_id), jsonable(category_id)
-        )
+        self.result.dropped_with_image.add(index, jsonable(annotation_id), jsonable(image_id), jsonable(category_id))
 
 
 class _ImageDrops:
@@ -253,8 +264,10 @@ class _ImageDrops:
         self.result = result
         self.doomed_images = doomed_images
         self.reasons: dict[Any, set[str]] = {}
-        for d in result.dropped.values():
-            self.reasons.setdefault(d.image_id, set()).update(d.reasons)
+        image_ids = result.dropped.ids["image_id"]
+        for row, position in enumerate(result.dropped.positions):
+            if _hashable(image_ids[row]):
+                self.reasons.setdefault(image_ids[row], set()).update(result.reasons.of(position))
 
     def run(self, span: RunSpan, document: bytearray) -> EditedRun | None:
         return drop_elements(document, lambda _: self._drops(span, document))

@@ -66,3 +66,16 @@ def test_every_annotation_bad_still_bounded(tmp_path):
     assert code == 1
     # 300,000 findings kept as objects would take well over 100 MB on their own.
     assert json_mb < 90 and table_mb < 90, (json_mb, table_mb)
+
+
+def test_clean_of_a_file_where_every_annotation_is_bad_stays_bounded(tmp_path):
+    """clean keeps its audit compact (bytes per dropped annotation) and writes the report entry by entry."""
+    path = tmp_path / "bad.json"
+    bench_scan.generate(path, 150_000, out_of_range_rate=1.0)
+    report = tmp_path / "audit.json"
+    peak_mb, code = peak_rss_mb("clean", str(path), "-o", str(tmp_path / "out.json"), "--report", str(report))
+    assert code == 0
+    audit = json.loads(report.read_text("utf-8"))
+    assert len(audit["dropped_annotations"]) == 150_000 and audit["counts"]["annotations"]["kept"] == 0
+    # As objects (about 600 bytes each, and the whole report as one string) this took over 300 MB.
+    assert peak_mb < 110, peak_mb

@@ -14,7 +14,7 @@ import threading
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from queue import Queue
-from typing import Iterable, Iterator
+from typing import IO, Callable, Iterable, Iterator
 
 from ..atomic import StagedFile, staged
 from ..dataset import FileLayout
@@ -110,10 +110,14 @@ def backup_path(source: str, target: Path) -> Path | None:
     return None
 
 
-def stage_report(path: str | os.PathLike, document: dict) -> StagedFile:
-    """A JSON report staged to be committed with the outputs it describes."""
+def stage_report(path: str | os.PathLike, document: dict | Callable[[IO[str]], None]) -> StagedFile:
+    """A JSON report staged to be committed with the outputs it describes: a
+    document, or a function that writes one (a long report, entry by entry)."""
     with staged(path, "w") as stage:
-        stage.handle.write(json_text(document, indent=1) + "\n")
+        if callable(document):
+            document(stage.handle)
+        else:
+            stage.handle.write(json_text(document, indent=1) + "\n")
     return stage
 
 
