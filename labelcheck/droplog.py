@@ -62,9 +62,6 @@ class DroppedAnnotations:
     def __len__(self) -> int:
         return len(self.positions)
 
-    def sorted_positions(self) -> np.ndarray:
-        return np.sort(np.frombuffer(self.positions, dtype=np.int64)) if self.positions else np.zeros(0, np.int64)
-
     def rows_by_position(self) -> Iterator[int]:
         return iter(np.argsort(np.frombuffer(self.positions, dtype=np.int64), kind="stable").tolist()) \
             if self.positions else iter(())

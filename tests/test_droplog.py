@@ -30,7 +30,6 @@ def test_entries_come_by_position_and_categories_in_first_met_order():
     assert dropped.entry(1, ["r"]) == {"annotation_id": 20, "image_id": 1, "category_id": "x", "position": 2,
                                        "reasons": ["r"]}
     assert list(dropped.category_counts().items()) == [("300", 2), ('"x"', 1), ("264", 1), ("null", 1)]
-    assert dropped.sorted_positions().tolist() == [1, 2, 5, 7, 9]
 
 
 def test_reason_bits_grow_and_count():

@@ -18,7 +18,7 @@ The runs of an array, in order, hold every element exactly once. A run
 ``[start, end)`` starts right after the array's ``[`` or after a separating
 comma and ends right before a separating comma or the closing ``]``; it may
 carry whitespace at either end. ``b"[" + source[start:end] + b"]"`` is
-therefore a valid JSON array of the run's elements (see ``run_document``).
+therefore a valid JSON array of the run's elements: the run document.
 A run holds about ``run_bytes`` bytes, fewer near the end of an array.
 
 ``labelcheck.rewrite.streamed`` rewrites files from these runs (``clean``,
@@ -142,11 +142,6 @@ class Member:
 class Document:
     kind: str
     members: tuple[Member, ...] = ()
-
-
-def run_document(data: bytes | bytearray) -> bytes:
-    """The JSON array holding a run's elements, given the run's bytes."""
-    return b"[" + bytes(data) + b"]"
 
 
 class RunValidator(Protocol):
