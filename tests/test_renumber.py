@@ -45,6 +45,7 @@ def test_unmapped_ids_drop_their_annotations_and_are_counted():
         b'{"id": 1}',  # absent
         b"[1, 2]",  # not an object
         b'{"category_id": NaN}',  # Python's json only
+        b'{"category_id": 18446744073709551616}',  # beyond int64: not an id the loader can use
     ],
 )
 def test_runs_the_pattern_cannot_prove_go_element_by_element(data):

@@ -88,6 +88,25 @@ def test_remap_fast_path_leaves_nested_keys_alone(tmp_path, small_runs):
     assert all(a["attributes"] == {"category_id": 1} and a["note"] == 'say "category_id": 1' for a in result["annotations"])
 
 
+@pytest.mark.parametrize("options", [{"table": {1: 0, 2**64: 5}, "drop_unknown": True},
+                                     {"offset": -1, "drop_unknown": True}])
+def test_ids_beyond_int64_are_not_ids(tmp_path, small_runs, options):
+    """The loader cannot use 2**64: renumbered by neither path, dropped (with --drop-unknown) by both."""
+    annotations = [{"id": i, "image_id": 1, "category_id": 2**64 if i == 7 else 1} for i in range(40)]
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps({"categories": [{"id": 1, "name": "a"}], "images": [{"id": 1}],
+                                  "annotations": annotations}))
+    results = {}
+
+    def run(out, reader):
+        results[reader] = labelcheck.remap(str(source), str(out), reader=reader, **options).report()
+
+    plain, stream = both(tmp_path, run)
+    assert stream == plain
+    assert results["stream"]["mapping"] == results["plain"]["mapping"] == [{"old": 1, "new": 0}]
+    assert results["stream"]["dropped_annotations"] == 1
+
+
 def test_escaped_key_spelling_goes_the_slow_way(tmp_path, small_runs):
     """"category\\u005fid" is category_id to json.load but not to a byte pattern."""
     annotation = ('{"id": %d, "image_id": 1, "category\\u005fid": 1, "meta": {"category_id": 2}, '
@@ -119,3 +138,35 @@ def test_input_changed_since_the_scan_is_an_input_error(tmp_path, monkeypatch):
     with pytest.raises(labelcheck.InputError, match="changed"):
         labelcheck.clean(str(source), str(tmp_path / "out.json"))
     assert not (tmp_path / "out.json").exists()
+
+
+DEADLOCK_SCRIPT = """
+import json, sys
+from functools import partialmethod
+import labelcheck, labelcheck.readers.stream as stream
+stream.POOL_MIN_BYTES = 0
+stream.StreamReader.__init__ = partialmethod(stream.StreamReader.__init__, run_bytes=256 << 10)
+source, table, out = sys.argv[1:]
+result = labelcheck.remap(source, out, table=table)
+print(result.dropped_annotations)
+"""
+
+
+def test_large_requests_and_answers_do_not_deadlock_the_workers(tmp_path):
+    """A request (a 20,000-entry table) and an answer (a renumbered run) each larger than a pipe holds:
+    the worker reads its next request while it writes an answer, so neither side waits for the other."""
+    import subprocess
+    import sys
+
+    annotations = [{"id": i, "image_id": 1, "category_id": 1, "bbox": [1, 1, 2, 2], "note": "x" * 40}
+                   for i in range(30_000)]
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps({"categories": [{"id": 1, "name": "a"}], "images": [{"id": 1}],
+                                  "annotations": annotations}))
+    table = tmp_path / "map.json"
+    table.write_text(json.dumps({"1": 0, **{str(i): 1 for i in range(100_000, 120_000)}}))
+    out = tmp_path / "out.json"
+    proc = subprocess.run([sys.executable, "-c", DEADLOCK_SCRIPT, str(source), str(table), str(out)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert {a["category_id"] for a in json.loads(out.read_text())["annotations"]} == {0}

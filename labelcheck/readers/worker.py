@@ -15,8 +15,10 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import queue
 import signal
 import sys
+import threading
 from typing import BinaryIO
 
 from .rundecode import run_task
@@ -39,17 +41,36 @@ def main() -> None:
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:
     answers.write(READY)  # the parent works alone until its workers are up
     answers.flush()
-    while True:
+    # Requests are read as they come, by a thread: the parent may send the next
+    # one (a large mapping, say) while this worker writes a large answer, and
+    # each would otherwise wait for the other to read its pipe.
+    pending: queue.SimpleQueue = queue.SimpleQueue()
+    threading.Thread(target=_read_requests, args=(requests, pending), daemon=True).start()
+    while (request := pending.get()) is not _END:
         try:
-            request = pickle.load(requests)
-        except EOFError:
-            return
-        try:
+            if isinstance(request, BaseException):
+                raise request
             answer: tuple = ("ok", run_task(*request))
         except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
             answer = ("error", exc)
         pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
         answers.flush()
+
+
+_END = object()
+
+
+def _read_requests(requests: BinaryIO, pending: queue.SimpleQueue) -> None:
+    while True:
+        try:
+            pending.put(pickle.load(requests))
+        except EOFError:
+            pending.put(_END)
+            return
+        except Exception as exc:  # noqa: BLE001 - a request that cannot be read: answered as an error
+            pending.put(exc)
+            pending.put(_END)
+            return
 
 
 if __name__ == "__main__":

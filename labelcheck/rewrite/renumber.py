@@ -6,11 +6,11 @@ it (``labelcheck.readers.worker``) while the main process writes. Each
 copied as it is.
 
 Why the byte pattern is safe when it is used: msgspec has read every element
-as an object with an integer ``category_id`` (so each has at least one match,
-its own key), the run has no backslash (no escaped spelling of the key, and a
-quote inside a string is always escaped, so the pattern only meets keys), and
-a stretch has exactly as many matches as elements, so no element has a
-second, nested or repeated, ``category_id``. Anything else goes element by
+as an object with an integer ``category_id`` within int64 (so each has at
+least one match, its own key), the run has no backslash (no escaped spelling
+of the key, and a quote inside a string is always escaped, so the pattern only
+meets keys), and a stretch has exactly as many matches as elements, so no
+element has a second, nested or repeated, ``category_id``. Anything else goes element by
 element (``ArrayEdit.element``), Python's json deciding.
 """
 
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from .streamed import EditedRun, drop_elements, field_values
 
 # A category_id key and its number (any JSON number: an integer is checked by count, see above).
+_INT64 = (-(2**63), 2**63 - 1)  # beyond, an id is not usable (``dataset.classify_id``): decided per element
 _CATEGORY_ID = re.compile(rb'("category_id"[ \t\n\r]*:[ \t\n\r]*)(-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)')
 
 
@@ -40,8 +41,8 @@ def renumber_run(document: bytes | bytearray, mapping: dict[int, int | None]) ->
     if b"\\" in document:
         return None
     ids = field_values(document, "category_id", int)
-    if ids is None:  # an element that is not an object with an integer category_id
-        return None
+    if ids is None or not ids or min(ids) < _INT64[0] or max(ids) > _INT64[1]:
+        return None  # an element that is not an object with an integer category_id the loader can use
     new = {old: mapping.get(old) for old in set(ids)}
     dropped = [k for k, old in enumerate(ids) if new[old] is None] if None in new.values() else []
     spelled = _Spellings({str(old).encode(): str(number).encode() for old, number in new.items()})
