@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import gzip
 import os
+import time
 
 import pytest
 
@@ -73,3 +74,48 @@ def test_plain_input_to_gzip_output(tmp_path, command):
     RUNS[command](tmp_path / "out.json.gz")
     RUNS[command](tmp_path / "reference.json")
     assert gzip.decompress((tmp_path / "out.json.gz").read_bytes()) == (tmp_path / "reference.json").read_bytes()
+
+
+def test_a_failed_write_drops_queued_pieces_and_closes_the_producer(tmp_path, monkeypatch):
+    from labelcheck.rewrite import files
+
+    written, closed = [], []
+
+    def pieces():
+        try:
+            yield from [b"x"] * 10
+            raise KeyboardInterrupt  # Ctrl-C while the writer is still busy with the first piece
+        finally:
+            closed.append(True)
+
+    class Slow(PieceWriter):
+        def write(self, piece):
+            time.sleep(0.2)
+            written.append(piece)
+
+    monkeypatch.setattr(files, "PieceWriter", Slow)
+    with open(tmp_path / "out.bin", "wb") as handle, pytest.raises(KeyboardInterrupt) as failure:
+        files._write(pieces(), handle)
+    assert closed and failure.value is not None and len(written) < 3
+
+
+def test_a_failed_write_closes_the_producer_before_the_error_is_handled(tmp_path, monkeypatch):
+    from labelcheck.rewrite import files
+
+    closed = []
+
+    def pieces():
+        try:
+            while True:  # a long rewrite: still producing when the write fails
+                yield b"x"
+        finally:
+            closed.append(True)
+
+    class Full(PieceWriter):
+        def write(self, piece):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files, "PieceWriter", Full)
+    with open(tmp_path / "out.bin", "wb") as handle, pytest.raises(OSError) as failure:
+        files._write(pieces(), handle)
+    assert closed and failure.value.errno == errno.ENOSPC  # closed while the error and its traceback live

@@ -211,14 +211,17 @@ def discard_all(stages: list[StagedFile]) -> None:
 
 def _write(pieces: Iterable[bytes | str | CopyRange], handle) -> None:
     """Write in a second thread (a write releases the GIL) while this one makes
-    the next pieces: on multi-GB outputs the disk and the CPU work side by side."""
+    the next pieces: on multi-GB outputs the disk and the CPU work side by side.
+    On any failure the pieces still queued are dropped and the producer is
+    closed at once (its workers and input file with it)."""
     queue: Queue = Queue(maxsize=WRITE_AHEAD)
     failed: list[BaseException] = []
+    abandoned = threading.Event()
     output = PieceWriter(handle)
 
     def drain() -> None:
         while (piece := queue.get()) is not None:
-            if not failed:
+            if not failed and not abandoned.is_set():
                 try:
                     output.write(piece)
                 except BaseException as exc:  # raised again in the producing thread
@@ -231,9 +234,14 @@ def _write(pieces: Iterable[bytes | str | CopyRange], handle) -> None:
             if failed:
                 break
             queue.put(piece.encode("utf-8") if isinstance(piece, str) else piece)
+    except BaseException:
+        abandoned.set()
+        raise
     finally:
         queue.put(None)
         writer.join()
         output.close()
+        if hasattr(pieces, "close"):
+            pieces.close()  # type: ignore[union-attr]
     if failed:
         raise failed[0]
