@@ -240,7 +240,6 @@ def _write(pieces: Iterable[bytes | str | CopyRange], handle) -> None:
     finally:
         queue.put(None)
         writer.join()
-        output.close()
         if hasattr(pieces, "close"):
             pieces.close()  # type: ignore[union-attr]
     if failed:

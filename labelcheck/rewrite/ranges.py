@@ -25,11 +25,24 @@ _BLOCK = 4 << 20
 _UNSUPPORTED = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF, errno.EPERM}
 
 
+class SharedInput:
+    """The input, for the kernel to copy from: a duplicate of the descriptor the
+    rewrite reads through (the same file, even if another is renamed onto its
+    path meanwhile), closed once no range needs it any more."""
+
+    def __init__(self, fd: int, name: str) -> None:
+        self.fd = os.dup(fd)
+        self.name = name
+
+    def __del__(self) -> None:
+        os.close(self.fd)
+
+
 @dataclass(frozen=True)
 class CopyRange:
-    """``length`` bytes of the file at ``path``, from byte ``offset``."""
+    """``length`` bytes of the input, from byte ``offset``."""
 
-    path: str
+    source: SharedInput
     offset: int
     length: int
 
@@ -39,20 +52,19 @@ class PieceWriter:
 
     def __init__(self, handle: IO[bytes]) -> None:
         self.handle = handle
-        self._sources: dict[str, int] = {}
         self._kernel = _plain_file(handle)
 
     def write(self, piece: bytes | CopyRange) -> None:
         if not isinstance(piece, CopyRange):
             self.handle.write(piece)
             return
-        source = self._source(piece.path)
+        source = piece.source.fd
         done = self._copy(source, piece) if self._kernel else 0
         position = piece.offset + done
         while done < piece.length:
             block = os.pread(source, min(_BLOCK, piece.length - done), position)
             if not block:
-                raise changed_error(piece.path)
+                raise changed_error(piece.source.name)
             self.handle.write(block)
             done += len(block)
             position += len(block)
@@ -66,7 +78,7 @@ class PieceWriter:
             while done < piece.length:
                 copied = os.copy_file_range(source, target, piece.length - done, piece.offset + done)
                 if not copied:
-                    raise changed_error(piece.path)
+                    raise changed_error(piece.source.name)
                 done += copied
         except OSError as exc:
             if exc.errno not in _UNSUPPORTED:
@@ -76,15 +88,6 @@ class PieceWriter:
             self.handle.seek(0, os.SEEK_END)  # the buffered handle catches up with the file's end
         return done
 
-    def _source(self, path: str) -> int:
-        if path not in self._sources:
-            self._sources[path] = os.open(path, os.O_RDONLY)
-        return self._sources[path]
-
-    def close(self) -> None:
-        for source in self._sources.values():
-            os.close(source)
-        self._sources.clear()
 
 
 def _plain_file(handle: IO[bytes]) -> bool:

@@ -27,7 +27,7 @@ import numpy as np
 from ..dataset import FileLayout, RunSpan, file_stamp
 from ..readers.base import READ_ERRORS, Progress, ProgressCallback, open_binary, read_error
 from .layout import array_elements
-from .ranges import CopyRange, changed_error
+from .ranges import CopyRange, SharedInput, changed_error
 
 WHITESPACE = b" \t\n\r"
 COPY_BLOCK = 4 << 20
@@ -173,9 +173,9 @@ class _Sequential:
 
     def __init__(self, path: str, name: str) -> None:
         self.name = name
-        self.path = path
         self.stream: BinaryIO = open_binary(path)
-        self.plain = isinstance(self.stream, io.BufferedReader)  # not decompressed: the kernel can copy from it
+        # Not decompressed: the kernel can copy from it.
+        self.shared = SharedInput(self.stream.fileno(), name) if isinstance(self.stream, io.BufferedReader) else None
         self._position = 0
         self.on_move: Callable[[int], None] | None = None
 
@@ -224,10 +224,10 @@ class _Sequential:
 
     def copy_to(self, offset: int | None) -> Iterator[bytes | CopyRange]:
         """The bytes up to ``offset`` (the end: None), as they are."""
-        if self.plain:
+        if self.shared is not None:
             end = os.fstat(self.stream.fileno()).st_size if offset is None else offset
             if end > self.position:
-                yield CopyRange(self.path, self.position, end - self.position)
+                yield CopyRange(self.shared, self.position, end - self.position)
             self.skip_to(end)
             return
         while offset is None or self.position < offset:
@@ -243,8 +243,8 @@ class _Sequential:
         ``document``: its run document, if read here."""
         if isinstance(chunk, bytes):
             return chunk
-        if self.plain:
-            return CopyRange(self.path, origin + chunk.start, chunk.end - chunk.start)
+        if self.shared is not None:
+            return CopyRange(self.shared, origin + chunk.start, chunk.end - chunk.start)
         assert document is not None  # workers (who leave runs unread here) work on plain files only
         return bytes(document[chunk.start + 1 : chunk.end + 1])
 
@@ -291,8 +291,9 @@ def rewrite_streamed(
     last = {key: (start, end) for key, start, end in layout.members}
     targets = sorted((last[key], key) for key in edits if key in last and key in layout.runs)
     reader = _Sequential(layout.path, name)
-    if progress is not None:
-        reader.on_move = lambda done: progress(Progress(name, "writing", done, layout.stamp[0] or None))
+    if progress is not None:  # the size of a .gz file is not that of what it holds
+        total = layout.stamp[0] if reader.shared is not None else None
+        reader.on_move = lambda done: progress(Progress(name, "writing", done, total))
     try:
         for (start, end), key in targets:
             yield from reader.copy_to(start)
@@ -301,6 +302,8 @@ def rewrite_streamed(
         yield from reader.copy_to(None)
     finally:
         reader.close()
+    if file_stamp(layout.path) != layout.stamp:  # changed in place while it was read
+        raise changed_error(name)
 
 
 class _Unread:
