@@ -169,7 +169,7 @@ def clean(
     """
     if drop not in DROP_CHOICES:
         raise UsageError(f"drop must be one of {', '.join(DROP_CHOICES)}, not {drop!r}")
-    rules = tuple(rules) if rules else DEFAULT_CLEAN_RULES
+    rules = tuple(dict.fromkeys(rules)) if rules else DEFAULT_CLEAN_RULES  # a rule given twice is one reason
     _check_rules(rules)
     target = check_output(source, output, force=force, in_place=in_place)
     backup = backup_path(source, target)
@@ -203,10 +203,11 @@ class _AnnotationDrops:
     def __init__(self, result: CleanResult, doomed_images: set) -> None:
         self.result = result
         self.doomed_images = doomed_images
+        # Dropping by position is a worker task; finding the annotations of doomed images is not.
+        self.parallel = not doomed_images
 
-    def task(self, span: RunSpan) -> tuple[Any, tuple] | None:
-        """Dropping by position is a worker task; finding the annotations of doomed images is not."""
-        return None if self.doomed_images else (drop_run_document, (self._with_findings(span).tolist(),))
+    def task(self, span: RunSpan) -> tuple[Any, tuple]:
+        return drop_run_document, (self._with_findings(span).tolist(),)
 
     def absorb(self, edited: EditedRun) -> EditedRun:
         return edited
@@ -216,7 +217,7 @@ class _AnnotationDrops:
         if with_image is None:
             return None
         offsets = {*self._with_findings(span).tolist(), *(k for k, *_ in with_image)}
-        edited = drop_elements(document, lambda _: offsets)
+        edited = drop_elements(document, offsets)
         if edited is not None:  # else element by element, which records them
             for k, *ids in with_image:
                 self._with_image(span.first + k, *ids)
@@ -270,7 +271,8 @@ class _ImageDrops:
                 self.reasons.setdefault(image_ids[row], set()).update(result.reasons.of(position))
 
     def run(self, span: RunSpan, document: bytearray) -> EditedRun | None:
-        return drop_elements(document, lambda _: self._drops(span, document))
+        doomed = self._drops(span, document)
+        return None if doomed is None else drop_elements(document, doomed)
 
     def _drops(self, span: RunSpan, document: bytearray) -> set[int] | None:
         """Offsets in the run of the doomed images, recorded by position (as a retry element by element would)."""

@@ -330,6 +330,8 @@ class _AnnotationIds:
     """Renumbers every annotation's category_id; drops those the mapping drops
     or does not know; counts the ids it meets (a ``ParallelEdit``)."""
 
+    parallel = True
+
     def __init__(self, mapping: dict[int, int | None], name: str) -> None:
         self.mapping = mapping
         self.name = name

@@ -144,3 +144,13 @@ def test_repeated_keys_and_exotic_numbers_survive(write_json, tmp_path):
 def test_library_raises_for_unknown_drop_mode(tmp_path):
     with pytest.raises(labelcheck.LabelcheckError, match="drop must be one of"):
         labelcheck.clean(str(BAD), str(tmp_path / "out.json"), drop="everything")
+
+
+def test_a_rule_given_twice_is_one_reason(tmp_path):
+    report = tmp_path / "audit.json"
+    result = run_cli("clean", BAD, "-o", tmp_path / "out.json", "--rule", "category-out-of-range",
+                     "--rule", "category-out-of-range", "--report", report)
+    assert result.exit_code == 0, result.stderr
+    audit = json.loads(report.read_text())
+    assert audit["rules"] == ["category-out-of-range"]
+    assert {tuple(a["reasons"]) for a in audit["dropped_annotations"]} == {("category-out-of-range",)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 from pathlib import Path
 
@@ -78,3 +79,13 @@ def test_rewriting_commands_draw_progress_unless_quiet(tmp_path, monkeypatch, co
         assert ("writing" in buffer.getvalue()) == (not quiet)
         buffer.seek(0)
         buffer.truncate()
+
+
+def test_writing_progress_of_a_gz_input_has_no_total(tmp_path):
+    source = tmp_path / "in.json.gz"
+    source.write_bytes(gzip.compress(Path(BAD).read_bytes()))
+    events = []
+    labelcheck.clean(str(source), str(tmp_path / "out.json"), progress=events.append)
+    writing = [event for event in events if event.phase == "writing"]
+    assert writing and all(event.total is None for event in writing)
+    assert writing[-1].done == Path(BAD).stat().st_size  # bytes of what the file holds

@@ -120,18 +120,13 @@ class StreamReader(Reader):
         try:
             document = self._index(src, workers)
         except Irregular:
-            # A single non-array value of tens of MB: not a COCO file as
-            # exported, so load it whole rather than split it.
-            dataset = dataset_from_document(parse_json(src.read_all(), src.name), src.name, self.batch_size)
+            dataset = self._whole(src)
             if workers is not None:
                 workers.close()
             src.close()
             return dataset
         categories, images, annotations = _coco_members(document, src.name)
-        layout = None if src.temporary else FileLayout(
-            src.path, tuple((member.key, member.start, member.end) for member in document.members),
-            stamp=file_stamp(src.path),
-        )
+        layout = _layout(src, document)
         scanning = _Scanning(self, src, workers, (categories, images, annotations), layout)
         return Dataset(
             source=src.name,
@@ -159,20 +154,21 @@ class StreamReader(Reader):
     def _indexed(self, src: "_Source", workers: "WorkerPool | None") -> "Indexed":
         try:
             document = self._index(src, workers)
-        except Irregular:  # loaded whole, as read() does
-            dataset = dataset_from_document(parse_json(src.read_all(), src.name), src.name, self.batch_size)
-            return Indexed(src.name, dataset.categories, None)
+        except Irregular:
+            return Indexed(src.name, self._whole(src).categories, None)
         categories, _, _ = _coco_members(document, src.name)
-        layout = None if src.temporary else FileLayout(
-            src.path, tuple((member.key, member.start, member.end) for member in document.members),
-            stamp=file_stamp(src.path),
-        )
+        layout = _layout(src, document)
         scanning = _Scanning(self, src, None, (categories,), layout)
         found = category_list([obj for _, part in scanning.decode(categories) for obj in part])
         if layout is not None:  # the last member of each key (members are in file order); categories as decoded
             layout.runs = {member.key: [RunSpan(run.start, run.end) for run in member.runs]
                            for member in document.members} | layout.runs
         return Indexed(src.name, found, layout)
+
+    def _whole(self, src: "_Source") -> Dataset:
+        """A single non-array value of tens of MB: not a COCO file as exported,
+        so it is loaded whole rather than split."""
+        return dataset_from_document(parse_json(src.read_all(), src.name), src.name, self.batch_size)
 
     def _report(self, phase: str, done: int, total: int | None, annotations: int = 0) -> None:
         if self.progress is not None:
@@ -496,6 +492,14 @@ class _Guarded:
 
     def __exit__(self, *exc: Any) -> None:
         self._stream.close()
+
+
+def _layout(src: "_Source", document: Document) -> FileLayout | None:
+    """Where the members are, for a rewrite to read the file again (not a temporary copy of stdin)."""
+    if src.temporary:
+        return None
+    members = tuple((member.key, member.start, member.end) for member in document.members)
+    return FileLayout(src.path, members, stamp=file_stamp(src.path))
 
 
 def _coco_members(document: Document, name: str) -> tuple[Member, Member, Member]:

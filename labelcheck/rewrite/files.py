@@ -43,7 +43,7 @@ def rewrite_file(
     name = display_name(source)
     if layout is None:
         return rewrite(read_text(source), {key: edit.element for key, edit in edits.items()}, name)
-    if not any(hasattr(edit, "task") for edit in edits.values()):
+    if not any(getattr(edit, "parallel", False) for edit in edits.values()):
         return rewrite_streamed(layout, edits, name, progress=progress)
     return _with_workers(layout, edits, name, progress)
 

@@ -54,7 +54,7 @@ def renumber_run(document: bytes | bytearray, mapping: dict[int, int | None]) ->
         parts[2::3] = map(spelled.__getitem__, parts[2::3])
         return b"".join(parts)
 
-    return drop_elements(document, lambda _: dropped, keep, Renumbered(set(ids), len(dropped)))
+    return drop_elements(document, dropped, keep, Renumbered(set(ids), len(dropped)))
 
 
 class _Spellings(dict):

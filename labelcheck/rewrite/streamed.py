@@ -73,11 +73,12 @@ class ArrayEdit(Protocol):
 
 class ParallelEdit(ArrayEdit, Protocol):
     """An edit whose fast path is a worker task (``labelcheck.readers.worker``),
-    so worker processes can edit runs while this one writes."""
+    so worker processes can edit runs while this one writes (where ``parallel``)."""
 
-    def task(self, span: RunSpan) -> tuple[Callable[..., EditedRun | None], tuple] | None:
-        """The task for a run: a module-level function of the run document and
-        the arguments given; None: edit here."""
+    parallel: bool
+
+    def task(self, span: RunSpan) -> tuple[Callable[..., EditedRun | None], tuple]:
+        """The task for a run: a module-level function of the run document and the arguments given."""
 
     def absorb(self, edited: EditedRun) -> EditedRun:
         """Take in a run edited elsewhere (its ``tally``); returns it."""
@@ -97,22 +98,19 @@ def split_run(document: bytes | bytearray) -> tuple[int, int]:
 
 def drop_elements(
     document: bytes | bytearray,
-    dropped: Callable[[bytes | bytearray], Iterable[int] | None],
+    dropped: Iterable[int],
     keep: Callable[[memoryview, int | None], bytes | None] | None = None,
     tally: Any = None,
 ) -> EditedRun | None:
-    """A run, given as its run document, without some of its elements:
-    ``dropped(document)`` gives their offsets (0 = the run's first element), or
-    None to decide element by element. Each stretch of kept elements is copied
-    whole, or given to ``keep(chunk, elements)``, which may change it (None:
-    decide element by element); ``elements`` is the stretch's element count,
-    None for the whole run. Without ``keep`` stretches are ``Unchanged``."""
-    offsets = dropped(document)
-    if offsets is None:
-        return None
+    """A run, given as its run document, without the elements at offsets
+    ``dropped`` (0 = the run's first element). Each stretch of kept elements is
+    copied whole, or given to ``keep(chunk, elements)``, which may change it
+    (None: decide element by element); ``elements`` is the stretch's element
+    count, None for the whole run. Without ``keep`` stretches are
+    ``Unchanged``. None: the run must go element by element."""
     lead, stop = split_run(document)
     head, tail, view = bytes(document[1:lead]), bytes(document[stop:-1]), memoryview(document)
-    offsets = sorted(offsets)
+    offsets = sorted(dropped)
     if not offsets:
         chunk = Unchanged(lead - 1, stop - 1) if keep is None else keep(view[lead:stop], None)
         return None if chunk is None else EditedRun(head, [(None, chunk)], tail, tally)
@@ -136,7 +134,7 @@ def drop_elements(
 
 def drop_run_document(document: bytes | bytearray, offsets: list[int]) -> EditedRun | None:
     """``drop_elements`` as a worker task: the run without the elements at ``offsets``."""
-    return drop_elements(document, lambda _: offsets)
+    return drop_elements(document, offsets)
 
 
 class RawElements:
@@ -315,9 +313,9 @@ UNREAD = _Unread()
 
 def _edited_elsewhere(edit: ArrayEdit, runs: list[RunSpan], workers: Any) -> Iterator[Any]:
     """For each run, what a worker made of it (None: it could not tell), or UNREAD: this process edits it."""
-    tasks = [edit.task(span) for span in runs] if workers is not None and hasattr(edit, "task") else []
-    if len(runs) < 2 or not tasks or None in tasks:
+    if workers is None or not getattr(edit, "parallel", False) or len(runs) < 2:
         return repeat(UNREAD)
+    tasks = [edit.task(span) for span in runs]  # type: ignore[attr-defined]
     results = workers.map([(task, span.start, span.end, args) for span, (task, args) in zip(runs, tasks)])
     return (None if result is None else edit.absorb(result) for result in results)  # type: ignore[attr-defined]
 
