@@ -44,6 +44,9 @@ DEFAULT_CLEAN_RULES = (
     "missing-image",
 )
 DROP_CHOICES = ("annotations", "images")
+# Measured: with worker processes cutting the runs, cleaning 1M annotations
+# (232 MB) took 0.1 s longer, 10M (2.3 GB) 0.8 s shorter.
+WORKERS_PAY_FROM = 512 << 20
 
 
 @dataclass
@@ -182,10 +185,11 @@ def clean(
     result.annotations = scanned.files[0].annotations
     result.images = scanned.files[0].images
     doomed = _doomed_images(result) if drop == "images" else set()
-    edits: dict[str, Any] = {"annotations": _AnnotationDrops(result, doomed)}
+    layout = scanned.files[0].layout
+    edits: dict[str, Any] = {"annotations": _AnnotationDrops(result, doomed, layout.stamp[0] if layout else 0)}
     if doomed:
         edits["images"] = _ImageDrops(result, doomed)
-    pieces = rewrite_file(str(source), scanned.files[0].layout, edits, progress)
+    pieces = rewrite_file(str(source), layout, edits, progress)
     with staging() as stages:
         stages += stage_text(target, pieces, backup_of=str(source) if backup else None)
         if report:
@@ -200,11 +204,12 @@ def _doomed_images(result: CleanResult) -> set:
 class _AnnotationDrops:
     """Drops the annotations with findings, and those of doomed images."""
 
-    def __init__(self, result: CleanResult, doomed_images: set) -> None:
+    def __init__(self, result: CleanResult, doomed_images: set, size: int) -> None:
         self.result = result
         self.doomed_images = doomed_images
-        # Dropping by position is a worker task; finding the annotations of doomed images is not.
-        self.parallel = not doomed_images
+        # Dropping by position is a worker task (finding the annotations of doomed
+        # images is not) that pays only on large files.
+        self.parallel = not doomed_images and size >= WORKERS_PAY_FROM
 
     def task(self, span: RunSpan) -> tuple[Any, tuple]:
         return drop_run_document, (self._with_findings(span).tolist(),)

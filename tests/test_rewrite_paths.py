@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from functools import partialmethod
 
 import pytest
@@ -29,6 +30,7 @@ def small_runs(request, monkeypatch):
     monkeypatch.setattr(StreamReader, "__init__", partialmethod(StreamReader.__init__, run_bytes=run_bytes))
     if workers:
         monkeypatch.setattr("labelcheck.readers.stream.POOL_MIN_BYTES", 0)
+        monkeypatch.setattr(sys.modules["labelcheck.clean"], "WORKERS_PAY_FROM", 0)
 
 
 def both(tmp_path, run):
