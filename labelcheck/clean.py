@@ -198,7 +198,9 @@ def clean(
 
 
 def _doomed_images(result: CleanResult) -> set:
-    return {image_id for image_id in result.dropped.ids["image_id"].values() if image_id is not None and _hashable(image_id)}
+    """The images of the annotations with findings."""
+    image_ids = result.dropped.ids["image_id"].values()
+    return {image_id for image_id in image_ids if image_id is not None and _hashable(image_id)}
 
 
 class _AnnotationDrops:

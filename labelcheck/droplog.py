@@ -92,7 +92,8 @@ class ReasonBits:
     def __init__(self, rules: tuple[str, ...]) -> None:
         self.rules = rules
         self._bit = {rule: 1 << index for index, rule in enumerate(rules)}
-        self.bits = np.zeros(1 << 12, dtype=np.uint8 if len(rules) <= 8 else np.uint16 if len(rules) <= 16 else np.uint32)
+        width = np.uint8 if len(rules) <= 8 else np.uint16 if len(rules) <= 16 else np.uint32
+        self.bits = np.zeros(1 << 12, dtype=width)
 
     def add(self, position: int, rule: str) -> bool:
         """Mark; True if the position had no reason yet."""

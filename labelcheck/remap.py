@@ -279,10 +279,9 @@ def remap(
             pieces = rewrite_file(source, info.layout, {"categories": categories, "annotations": edit}, progress)
             stages += stage_text(target, pieces, backup_of=source if backup else None)
             result.outputs.append(str(target))
-        result.mapping = _whole_mapping(
-            [FileCategories(info.source, info.categories, edit.used, edit.irregular) for info, edit in zip(indexed, edits)],
-            options,
-        )
+        used = [FileCategories(info.source, info.categories, edit.used, edit.irregular)
+                for info, edit in zip(indexed, edits)]
+        result.mapping = _whole_mapping(used, options)
         result.dropped_annotations = sum(edit.dropped for edit in edits)
         if report:
             stages.append(stage_report(report, result.report()))
