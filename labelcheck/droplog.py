@@ -63,8 +63,9 @@ class DroppedAnnotations:
         return len(self.positions)
 
     def rows_by_position(self) -> Iterator[int]:
-        return iter(np.argsort(np.frombuffer(self.positions, dtype=np.int64), kind="stable").tolist()) \
-            if self.positions else iter(())
+        if not self.positions:
+            return iter(())
+        return iter(np.argsort(np.frombuffer(self.positions, dtype=np.int64), kind="stable").tolist())
 
     def entry(self, row: int, reasons: list[str]) -> dict[str, Any]:
         ids = {name: column[row] for name, column in self.ids.items()}

@@ -175,14 +175,23 @@ DECODERS: dict[str, Callable[[bytes | bytearray], Any]] = {
 
 def read_run_document(handle: Any, start: int, end: int) -> bytearray:
     """Read run ``[start, end)`` from a seekable binary file as a JSON array document."""
-    handle.seek(start - 1)
-    document = bytearray(end - start + 2)
-    view = memoryview(document)
+    handle.seek(start)
+    return read_document(handle, end - start)
+
+
+class ShortRead(EOFError):
+    """The file ended before a run it was indexed with: it changed since."""
+
+
+def read_document(handle: Any, size: int) -> bytearray:
+    """The next ``size`` bytes of a binary stream as a run document (``[`` + bytes + ``]``)."""
+    document = bytearray(size + 2)
+    view = memoryview(document)[1:-1]
     filled = 0
-    while filled < len(document):
+    while filled < size:
         count = handle.readinto(view[filled:])
         if not count:
-            raise EOFError(f"file ended at byte {start - 1 + filled}; it changed while being read")
+            raise ShortRead(f"file ended {size - filled} bytes early; it changed while being read")
         filled += count
     view.release()
     document[0], document[-1] = ord("["), ord("]")
@@ -209,5 +218,7 @@ __all__ = [
     "run_task",
     "image_table_of",
     "objects_of",
+    "ShortRead",
+    "read_document",
     "read_run_document",
 ]

@@ -65,7 +65,7 @@ from .jsonsplit import (
     valid_run_document,
 )
 from .plain import dataset_from_document, parse_json
-from .rundecode import DECODERS, read_run_document
+from .rundecode import DECODERS, ShortRead, read_run_document
 from .worker import READY
 
 _BLOCK = 4 << 20
@@ -246,7 +246,7 @@ class _Scanning:
             for run in runs:
                 try:
                     document = read_run_document(stream, run.start, run.end)
-                except EOFError:
+                except ShortRead:
                     raise _changed(self.src.name) from None
                 yield DECODERS[kind](document)
 
@@ -352,7 +352,7 @@ class WorkerPool:
             raise RuntimeError(f"a labelcheck worker process ended unexpectedly (exit code {code})") from None
         if status == "ok":
             return result
-        if isinstance(result, EOFError):
+        if isinstance(result, ShortRead):
             raise _changed(self.name)
         raise result
 

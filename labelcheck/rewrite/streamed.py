@@ -26,6 +26,7 @@ import numpy as np
 
 from ..dataset import FileLayout, RunSpan, file_stamp
 from ..readers.base import READ_ERRORS, Progress, ProgressCallback, open_binary, read_error
+from ..readers.rundecode import ShortRead, read_document
 from .layout import array_elements
 from .ranges import CopyRange, SharedInput, changed_error
 
@@ -196,20 +197,13 @@ class _Sequential:
 
     def read_document(self, offset: int) -> bytearray:
         """The bytes up to ``offset`` as a run document (``[`` + bytes + ``]``)."""
-        document = bytearray(offset - self.position + 2)
-        view = memoryview(document)[1:-1]
-        filled = 0
-        while filled < len(view):
-            try:
-                count = self.stream.readinto(view[filled:])  # type: ignore[attr-defined]
-            except READ_ERRORS as exc:
-                raise read_error(self.name, exc) from None
-            if not count:
-                raise changed_error(self.name)
-            filled += count
-        view.release()
+        try:
+            document = read_document(self.stream, offset - self.position)
+        except ShortRead:
+            raise changed_error(self.name) from None
+        except READ_ERRORS as exc:  # a corrupt .gz
+            raise read_error(self.name, exc) from None
         self.position = offset
-        document[0], document[-1] = ord("["), ord("]")
         return document
 
     def skip_to(self, offset: int) -> None:
@@ -304,11 +298,7 @@ def rewrite_streamed(
         raise changed_error(name)
 
 
-class _Unread:
-    """Stands for a run not edited yet: this process reads and edits it."""
-
-
-UNREAD = _Unread()
+UNREAD: Any = object()  # stands for a run no worker edited: this process reads and edits it
 
 
 def _edited_elsewhere(edit: ArrayEdit, runs: list[RunSpan], workers: Any) -> Iterator[Any]:
