@@ -248,6 +248,10 @@ class Dataset:
     annotation_batches: Iterator[AnnotationBatch]
     # Where the parts are in the file, when the reader streamed it (None otherwise).
     layout: "FileLayout | None" = None
+    # The file is still being validated while its batches are read: they may
+    # end in an InputError, or in ReadAgain (the reader found a reason to read
+    # the file again another way), so findings count only once they are exhausted.
+    provisional: bool = False
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,17 @@ what a finding means for them.
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
 from .baseline import Baseline
 from .contract import Contract, resolve_contract
 from .findings import Finding, Severity
 from .errors import UsageError
-from .readers import STDIN, ProgressCallback, reader_for
+from .dataset import Dataset
+from .readers import STDIN, ProgressCallback, ReadAgain, Reader, reader_for
 from .report import FileReport, Report
 from .rules import RULES, BatchView, FileContext, Rule
 
@@ -96,24 +99,8 @@ def scan(
                 on_finding(finding)
 
     for source in sources:
-        dataset = reader_for(source, reader, progress).read(source)
-        ctx = FileContext(dataset.source, contract, dataset.categories, dataset.images)
-        file_report = FileReport(
-            dataset.source, images=len(dataset.images), categories=len(dataset.categories), layout=dataset.layout
-        )
+        file_report, ctx = _check_file(reader_for(source, reader, progress), source, rules, contract, policy, emit)
         report.files.append(file_report)
-        active = [rule(ctx, policy.severities.get(rule.ID)) for rule in rules]
-        for batch in dataset.annotation_batches:
-            file_report.annotations += len(batch)
-            view = BatchView.of(batch, ctx)
-            for rule in active:
-                emit(rule.check_batch(view), file_report)
-        for rule in active:
-            emit(rule.finish(), file_report)
-        # Files are compared by their categories only: this file's image table
-        # (its names perhaps in a temporary file) goes before the next is read.
-        ctx.release_images()
-        del dataset, active
         contexts.append(ctx)
 
     by_file = {file_report.file: file_report for file_report in report.files}
@@ -121,3 +108,93 @@ def scan(
         for finding in rule.across_files(contexts, policy.severities.get(rule.ID)):
             emit([finding], by_file[finding.file])
     return report
+
+
+Emit = Callable[[Iterable[Finding], FileReport], None]
+
+
+def _check_file(
+    reader: Reader, source: Any, rules: list[type[Rule]], contract: Contract, policy: Policy, emit: Emit,
+) -> tuple[FileReport, FileContext]:
+    """Run the rules over one file; a reader that must read it again
+    (``ReadAgain``) has it checked again from the start."""
+    while True:
+        dataset = reader.read(source)
+        ctx = FileContext(dataset.source, contract, dataset.categories, dataset.images)
+        file_report = FileReport(
+            dataset.source, images=len(dataset.images), categories=len(dataset.categories), layout=dataset.layout
+        )
+        active = [rule(ctx, policy.severities.get(rule.ID)) for rule in rules]
+        try:
+            if dataset.provisional:
+                with _HeldFindings() as held:
+                    _check_batches(dataset, ctx, active, file_report, held.add)
+                    emit(held.released(), file_report)
+            else:
+                _check_batches(dataset, ctx, active, file_report, lambda findings: emit(findings, file_report))
+        except ReadAgain as again:
+            reader = again.reader
+            continue
+        for rule in active:
+            emit(rule.finish(), file_report)
+        # Files are compared by their categories only: this file's image table
+        # (its names perhaps in a temporary file) goes before the next is read.
+        ctx.release_images()
+        return file_report, ctx
+
+
+def _check_batches(
+    dataset: Dataset, ctx: FileContext, active: list[Rule], file_report: FileReport,
+    found: Callable[[Iterable[Finding]], None],
+) -> None:
+    for batch in dataset.annotation_batches:
+        file_report.annotations += len(batch)
+        view = BatchView.of(batch, ctx)
+        for rule in active:
+            found(rule.check_batch(view))
+
+
+# Findings held back beyond this many go to a temporary file.
+HELD_IN_MEMORY = 10_000
+
+
+class _HeldFindings:
+    """Findings kept back until a provisional dataset is read to its end: in
+    memory, and past ``HELD_IN_MEMORY`` in an unnamed temporary file, so a file
+    where every annotation is bad stays in bounded memory."""
+
+    def __init__(self) -> None:
+        self._memory: list[Finding] = []
+        self._spill: IO[bytes] | None = None
+
+    def add(self, findings: Iterable[Finding]) -> None:
+        memory = self._memory
+        for finding in findings:
+            memory.append(finding)
+            if len(memory) == HELD_IN_MEMORY:
+                self._spilled(memory)
+                memory.clear()
+
+    def _spilled(self, findings: list[Finding]) -> None:
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile(prefix="labelcheck-findings-")
+        pickle.dump(findings, self._spill, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def released(self) -> Iterator[Finding]:
+        """Every finding held, in the order added."""
+        if self._spill is not None:
+            self._spill.seek(0)
+            while True:
+                try:
+                    chunk = pickle.load(self._spill)
+                except EOFError:
+                    break
+                yield from chunk
+        yield from self._memory
+
+    def __enter__(self) -> "_HeldFindings":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._spill is not None:
+            self._spill.close()

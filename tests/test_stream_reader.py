@@ -11,6 +11,7 @@ import weakref
 from pathlib import Path
 from unittest import mock
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from labelcheck import InputError, columns, resolve_contract, scan
 from labelcheck.dataset import SpilledBytes
 from labelcheck.readers import READERS, StreamReader, reader_for
-from labelcheck.readers.base import Progress
+from labelcheck.readers.base import Progress, ReadAgain
 from labelcheck.readers.stream import WorkerPool
 
 from cocodocs import LAYOUTS, Layout, Obj, coco_members, write
@@ -159,13 +160,17 @@ def test_stdin_is_read_once_and_matches(monkeypatch):
         assert findings == [dict(f, file="<stdin>") for f in expected]
 
 
-def test_progress_reports_checking_then_scanning():
+@pytest.mark.parametrize("single_pass", [True, False])
+def test_progress_reports_checking_then_scanning(single_pass):
     events: list[Progress] = []
-    reader = StreamReader(run_bytes=1000, batch_size=50, progress=events.append)
+    reader = StreamReader(run_bytes=1000, batch_size=50, progress=events.append, single_pass=single_pass)
     dataset = reader.read(str(FIXTURES / "openimages-mlperf-bad.json"))
     assert sum(len(batch) for batch in dataset.annotation_batches) == 376
     phases = [event.phase for event in events]
     assert phases.index("scanning") > phases.index("checking")
+    assert set(phases[phases.index("scanning"):]) == {"scanning"}
+    scanned = [event.done for event in events if event.phase == "scanning"]
+    assert scanned == sorted(scanned)
     last = events[-1]
     assert last.phase == "scanning" and last.done == last.total and last.annotations == 376
 
@@ -272,3 +277,107 @@ def test_image_tables_and_their_spill_files_go_file_by_file(tmp_path, monkeypatc
     assert names == [f"{name}-{k}.jpg" for name in ("train", "val") for k in range(1, 4)]
     assert len(spills) == 2 and max(alive) == 1
     assert all(r() is None for r in spills)
+
+
+# The single pass: annotations after the categories and images are decoded as they are validated.
+
+BAD = FIXTURES / "openimages-mlperf-bad.json"
+
+
+def _followed_by(tmp_path, member: str) -> Path:
+    """The bad sample with ``member`` (JSON text of a top-level member) after its annotations."""
+    text = BAD.read_text("utf-8").rstrip()
+    assert text.endswith("]\n}")
+    path = tmp_path / "sample.json"
+    path.write_text(text[:-1] + ", " + member + "}", encoding="utf-8")
+    return path
+
+
+def _scan_seen(monkeypatch, reader, path):
+    """The engine's report with ``reader``, and the findings as on_finding saw them."""
+    import labelcheck.engine as engine
+
+    monkeypatch.setattr(engine, "reader_for", lambda source, name="auto", progress=None: reader)
+    seen = []
+    report = scan([str(path)], on_finding=seen.append)
+    return [f.to_dict() for f in report.findings], [f.to_dict() for f in seen]
+
+
+def test_annotations_after_the_images_are_streamed_provisionally():
+    dataset = StreamReader(batch_size=50, run_bytes=500).read(str(BAD))
+    assert dataset.provisional and len(dataset.images) and dataset.categories
+    assert sum(len(batch) for batch in dataset.annotation_batches) == 376
+    assert [key for key, _, _ in dataset.layout.members] == ["info", "licenses", "categories", "images", "annotations"]
+
+
+@pytest.mark.parametrize("later", [
+    '"annotations": [{"id": 1, "image_id": 1, "category_id": 999, "bbox": [0, 0, 1, 1]}]',
+    '"images": [{"id": 1, "file_name": "x.jpg", "width": 5, "height": 5}]',
+    '"categories": []',
+    '"annotations": []',
+])
+def test_a_coco_key_repeated_after_the_annotations_reads_the_file_again(tmp_path, monkeypatch, later):
+    """The last one counts, as in json.load: the findings of the first read are dropped, never delivered."""
+    path = _followed_by(tmp_path, later)
+    dataset = StreamReader(batch_size=50, run_bytes=500).read(str(path))
+    with pytest.raises(ReadAgain) as again:
+        for _ in dataset.annotation_batches:
+            pass
+    assert again.value.reader.single_pass is False
+    findings, seen = _scan_seen(monkeypatch, StreamReader(batch_size=50, run_bytes=500), path)
+    expected = outcome(path, "plain")[0]
+    assert findings == seen == expected
+    assert expected != outcome(BAD, "plain")[0]
+
+
+def test_no_finding_is_delivered_before_a_syntax_error_past_the_annotations(tmp_path):
+    path = _followed_by(tmp_path, '"info": [1,,2]')
+    seen = []
+    with pytest.raises(InputError) as error:
+        scan([str(path)], on_finding=seen.append)
+    assert seen == []
+    assert str(error.value) == outcome(path, "plain")
+
+
+def test_held_findings_past_the_memory_limit_come_back_in_order(monkeypatch):
+    import labelcheck.engine as engine
+
+    monkeypatch.setattr(engine, "HELD_IN_MEMORY", 2)
+    spilled = []
+    original = engine._HeldFindings._spilled
+    monkeypatch.setattr(engine._HeldFindings, "_spilled", lambda self, findings: (spilled.append(len(findings)),
+                                                                                   original(self, findings)))
+    stream = outcome(BAD, "stream")
+    assert len(spilled) > 2 and set(spilled) == {2}
+    assert stream == outcome(BAD, "plain")
+
+
+def test_single_and_two_pass_readers_agree_with_workers(workers_for_any_size, tmp_path):
+    for single_pass in (True, False):
+        reader = StreamReader(batch_size=50, run_bytes=700, workers=2, single_pass=single_pass)
+        assert _scan_with(BAD, reader, None) == _scan_with(BAD, READERS_PLAIN(batch_size=50), None)
+
+
+@pytest.mark.parametrize("document, decoded", [
+    (b'[{"id": 1, "image_id": 2, "category_id": 3, "bbox": [1, 2, 3, 4], "area": 1, "iscrowd": 0}]', True),
+    (b'[{"id": "1", "image_id": 2, "category_id": 2.5, "bbox": [1, 2, 3]}, 7]', True),  # decoded by Python's json
+    (b'[{"id": 1, "image_id": 2, "category_id": NaN, "bbox": [1, 2, 3, 4]}]', False),  # walked by the splitter
+    (b'[{"id": 1, "bbox": [1, 2, 3, 4]}, {"id": 2}]', True),
+    (b'[{"id": 1, "image_id": 2, "category_id": 3, "bbox": [1, 2, 3, 4]}, {"id": ]', False),
+    (b'[{"id": 1, "image_id": 2, "category_id": 3, "bbox": [1, 2, 3, 4], "note": "\xff"}]', False),
+    (b'[{"id": 1, "category_id": 3, "bbox": [1, 2, 3, 4]}, {"note": "\xc3\xa9"}]', True),
+])
+def test_checked_annotation_batch_is_the_batch_of_a_valid_run_or_none(document, decoded):
+    from labelcheck.readers.jsonsplit import valid_run_document
+    from labelcheck.readers.rundecode import annotation_batch_of, checked_annotation_batch
+
+    batch = checked_annotation_batch(document)
+    assert (batch is not None) == decoded
+    if decoded:
+        expected = annotation_batch_of(document)
+        assert all(np.array_equal(getattr(batch, name), getattr(expected, name), equal_nan=True)
+                   for name in ("id", "id_kind", "image_id", "category_id", "category_kind", "bbox", "bbox_kind",
+                                "has_area", "has_iscrowd"))
+        assert batch.raw_category_id == expected.raw_category_id
+    else:
+        assert not valid_run_document(document)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import STDIN, Progress, ProgressCallback, Reader
+from .base import STDIN, Progress, ProgressCallback, ReadAgain, Reader
 from .plain import CocoObjectReader, PlainReader
 from .stream import StreamReader
 
@@ -24,4 +24,4 @@ def reader_for(source: Any, name: str = "auto", progress: ProgressCallback | Non
     return CocoObjectReader(progress=progress)
 
 
-__all__ = ["READERS", "STDIN", "Progress", "ProgressCallback", "Reader", "StreamReader", "reader_for"]
+__all__ = ["READERS", "STDIN", "Progress", "ProgressCallback", "ReadAgain", "Reader", "StreamReader", "reader_for"]

@@ -23,7 +23,9 @@ class Progress:
     """How far a reader is through one source, for a progress display."""
 
     source: str  # display name
-    phase: str  # "reading" (stdin), "checking" (validating the file), "scanning" (annotations), "writing" (a rewrite)
+    # "reading" (stdin), "checking" (validating the file), "scanning" (validating and decoding, or only
+    # decoding after "checking"), "writing" (a rewrite)
+    phase: str
     done: int  # bytes of this phase done
     total: int | None  # bytes of this phase; None when unknown
     annotations: int = 0  # annotations decoded so far
@@ -43,6 +45,15 @@ class Reader:
 
     def read(self, source: Any) -> Dataset:
         raise NotImplementedError
+
+
+class ReadAgain(Exception):
+    """Raised by a provisional Dataset's batches: what was read so far does not
+    count; read the source again with ``reader``."""
+
+    def __init__(self, reader: Reader, reason: str) -> None:
+        super().__init__(reason)
+        self.reader = reader
 
 
 def display_name(source: Any) -> str:

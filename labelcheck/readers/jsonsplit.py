@@ -55,7 +55,7 @@ import re
 from collections import deque
 from dataclasses import dataclass
 from json.decoder import WHITESPACE, JSONDecodeError, scanstring
-from typing import Any, BinaryIO, Callable, Protocol
+from typing import Any, BinaryIO, Callable, Generator, Iterator, Protocol
 
 import msgspec
 import numpy as np
@@ -144,16 +144,52 @@ class Document:
     members: tuple[Member, ...] = ()
 
 
+@dataclass(frozen=True)
+class RunFound:
+    """A run of a top-level array, validated, in file order (``document_events``)."""
+
+    key: str | None  # the member's key; None for the elements of a top-level array
+    run: Run
+    decoded: Any  # what the array's RunDecoding made of the run; None when not decoded
+
+
+@dataclass(frozen=True)
+class MemberFound:
+    """A top-level member, whole (``document_events``), after its runs."""
+
+    member: Member
+
+
+# A run check: ``check(document, maybe_non_ascii)`` is None if
+# ``valid_run_document`` refuses the run document, else a value other than
+# None; module-level, so worker processes can run it.
+RunCheck = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class RunDecoding:
+    """How the runs of an array are decoded while it is indexed.
+
+    ``check`` decodes a run document if ``valid_run_document`` accepts it and
+    returns None otherwise, parsing once where it can (a ``RunCheck``).
+    ``decode`` decodes any run document Python's json accepts: the runs walked
+    because msgspec refused them.
+    """
+
+    check: RunCheck
+    decode: Callable[[bytes], Any]
+
+
 class RunValidator(Protocol):
     """Validates runs elsewhere (worker processes), in the order they were submitted."""
 
     def ready(self) -> bool:
         """Whether it can take runs now; until then the splitter validates them itself."""
 
-    def submit(self, start: int, end: int) -> Any:
-        """Start checking run [start, end) with ``valid_run_document``; returns a handle."""
+    def submit(self, start: int, end: int, check: RunCheck) -> Any:
+        """Start checking run [start, end) with ``check``; returns a handle."""
 
-    def result(self, handle: Any) -> bool:
+    def result(self, handle: Any) -> Any:
         """The check's outcome. Every handle's result is asked for, in submission order."""
 
 
@@ -169,8 +205,36 @@ def index_document(
     With a ``validator`` and a seekable stream, runs are cut ahead and
     validated in parallel; this process then reads only around the cuts.
     """
+    events = document_events(stream, run_bytes, on_progress, validator)
+    while True:
+        try:
+            next(events)
+        except StopIteration as done:
+            return done.value
+
+
+def document_events(
+    stream: BinaryIO,
+    run_bytes: int = DEFAULT_RUN_BYTES,
+    on_progress: Callable[[int], None] | None = None,
+    validator: RunValidator | None = None,
+    decoding_for: Callable[[str | None], RunDecoding | None] | None = None,
+) -> Generator[RunFound | MemberFound, None, Document]:
+    """``index_document`` as it goes: each run and each top-level member as it
+    is validated, then (the generator's value) the Document.
+
+    ``decoding_for(key)``, asked as each array member starts, says how to
+    decode its runs (None: only validate them), so a reader can decode while
+    validating: one parse of each run.
+    """
     window = _Window(stream, _Reached(on_progress))
-    return _Indexer(window, run_bytes, validator if window.seekable else None).document()
+    indexer = _Indexer(window, run_bytes, validator if window.seekable else None, decoding_for)
+    return (yield from indexer.document())
+
+
+def validated(document: bytes | bytearray | memoryview, maybe_non_ascii: bool = True) -> bool | None:
+    """The ``RunCheck`` that decodes nothing: True if valid, else None."""
+    return True if valid_run_document(document, maybe_non_ascii) else None
 
 
 def valid_run_document(document: bytes | bytearray | memoryview, maybe_non_ascii: bool = True) -> bool:
@@ -179,8 +243,13 @@ def valid_run_document(document: bytes | bytearray | memoryview, maybe_non_ascii
         _VALIDATOR.decode(document)
     except (msgspec.DecodeError, RecursionError):
         return False
-    # msgspec skips over the strings of fields it is not asked for without
-    # checking their UTF-8, which Python's json (decoding the whole file) does.
+    return valid_utf8(document, maybe_non_ascii)
+
+
+def valid_utf8(document: bytes | bytearray | memoryview, maybe_non_ascii: bool = True) -> bool:
+    """Whether a document msgspec has parsed is valid UTF-8 throughout: msgspec
+    skips over the strings of fields it is not asked for without checking
+    their UTF-8, which Python's json (decoding the whole file) does."""
     if maybe_non_ascii and not _ascii(document):
         try:
             bytes(document).decode("utf-8")
@@ -347,12 +416,16 @@ _OBJECT_TRAILING_COMMA = _trailing_comma_wording('{"a":0,}')
 
 
 class _Indexer:
-    def __init__(self, window: _Window, run_bytes: int, validator: RunValidator | None) -> None:
+    def __init__(
+        self, window: _Window, run_bytes: int, validator: RunValidator | None,
+        decoding_for: Callable[[str | None], RunDecoding | None] | None,
+    ) -> None:
         self.window = window
         self.run_bytes = max(run_bytes, 1)
         self.validator = validator
+        self.decoding_for = decoding_for or (lambda key: None)
 
-    def document(self) -> Document:
+    def document(self) -> Generator[RunFound | MemberFound, None, Document]:
         window = self.window
         window.fill(len(UTF8_BOM))
         if window.data.startswith(UTF8_BOM):
@@ -360,10 +433,10 @@ class _Indexer:
         start = window.skip_whitespace(0)
         first = window.byte_at(start)
         if first == ord("{"):
-            members, end = self._object(start)
+            members, end = yield from self._object(start)
             document = Document("object", tuple(members))
         elif first == ord("["):
-            _, end = self._array(start)
+            _, end = yield from self._array(start, None)
             document = Document("array")
         else:
             end = self._value(start)
@@ -375,7 +448,7 @@ class _Indexer:
 
     # The top-level object, mirroring json.decoder.JSONObject's checks and wording.
 
-    def _object(self, start: int) -> tuple[list[Member], int]:
+    def _object(self, start: int) -> Generator[RunFound | MemberFound, None, tuple[list[Member], int]]:
         window = self.window
         position = window.skip_whitespace(start + 1)
         if window.byte_at(position) == ord("}"):
@@ -390,8 +463,9 @@ class _Indexer:
                 raise JsonSyntaxError(position, "Expecting ':' delimiter")
             position = window.skip_whitespace(position + 1)
             window.release(position - 1)
-            member = self._member(key, position)
+            member = yield from self._member(key, position)
             members.append(member)
+            yield MemberFound(member)
             position = window.skip_whitespace(member.end)
             separator = window.byte_at(position)
             if separator == ord("}"):
@@ -416,10 +490,10 @@ class _Indexer:
                 continue
             return key, text.byte(end)
 
-    def _member(self, key: str, start: int) -> Member:
+    def _member(self, key: str, start: int) -> Generator[RunFound, None, Member]:
         first = self.window.byte_at(start)
         if first == ord("["):
-            runs, end = self._array(start)
+            runs, end = yield from self._array(start, key)
             return Member(key, start, end, "array", tuple(runs))
         end = self._value(start)
         return Member(key, start, end, _kind(first))
@@ -448,38 +522,44 @@ class _Indexer:
 
     # Arrays: runs validated with msgspec, walked exactly where that fails.
 
-    def _array(self, start: int) -> tuple[list[Run], int]:
+    def _array(self, start: int, key: str | None) -> Generator[RunFound, None, tuple[list[Run], int]]:
+        decoding = self.decoding_for(key)
+        check = decoding.check if decoding is not None else validated
         runs: list[Run] = []
         position, first = start + 1, True
         while True:
             # Speculate only while the last run was full-size: not in small
             # arrays, nor again near the end of a big one.
-            if self._speculating(runs) and self._speculate(position, runs):
-                position, first = runs[-1].end + 1, False
+            if self._speculating(runs):
+                for run, decoded in self._speculate(position, check):
+                    runs.append(run)
+                    yield RunFound(key, run, None if decoding is None else decoded)
+                    position, first = run.end + 1, False
             self.window.jump(position - 1)
             self.window.reached(position)
-            cut = self._validated_cut(position)
+            cut, decoded = self._validated_cut(position, check)
             if cut is not None:
                 runs.append(Run(position, cut))
+                yield RunFound(key, runs[-1], None if decoding is None else decoded)
                 position, first = cut + 1, False
                 continue
             end, closed, walked = self._walk(position, first, position + self._walk_bytes())
             if walked:
                 runs.append(Run(position, end))
+                yield RunFound(key, runs[-1], None if decoding is None else decoding.decode(self._document(position, end)))
             if closed:
                 return runs, end + 1
             position, first = end + 1, False
 
-    def _speculate(self, start: int, runs: list[Run]) -> bool:
+    def _speculate(self, start: int, check: RunCheck) -> Iterator[tuple[Run, Any]]:
         """Cut runs ahead from ``start`` and have the validator check them in parallel.
 
-        Appends the runs confirmed in order (each starts where the previous
-        one, confirmed, ends) and stops at the first that is not, or when no
-        cut is found near a target. Returns whether any run was confirmed.
+        Yields the runs confirmed in order (each starts where the previous
+        one, confirmed, ends), with what ``check`` made of them, and stops at
+        the first that is not, or when no cut is found near a target.
         """
         assert self.validator is not None
         pending: deque[tuple[Run, Any]] = deque()
-        confirmed = False
         upcoming: int | None = start
         while True:
             while upcoming is not None and len(pending) < _SPECULATION_DEPTH:
@@ -487,18 +567,18 @@ class _Indexer:
                 if cut is None:
                     upcoming = None
                     break
-                pending.append((Run(upcoming, cut), self.validator.submit(upcoming, cut)))
+                pending.append((Run(upcoming, cut), self.validator.submit(upcoming, cut, check)))
                 upcoming = cut + 1
             if not pending:
-                return confirmed
+                return
             run, handle = pending.popleft()
-            if not self.validator.result(handle):
+            decoded = self.validator.result(handle)
+            if decoded is None:
                 for _, later in pending:  # results are collected in order, even unwanted ones
                     self.validator.result(later)
-                return confirmed
-            runs.append(run)
-            confirmed = True
+                return
             self.window.reached(run.end)
+            yield run, decoded
 
     def _speculating(self, runs: list[Run]) -> bool:
         if self.validator is None or not runs or runs[-1].end - runs[-1].start < self.run_bytes:
@@ -514,8 +594,9 @@ class _Indexer:
     def _walk_bytes(self) -> int:
         return min(self.run_bytes, _FIRST_WINDOW)
 
-    def _validated_cut(self, start: int) -> int | None:
-        """A comma at an element boundary about run_bytes after ``start``, or None.
+    def _validated_cut(self, start: int, check: RunCheck) -> tuple[int | None, Any]:
+        """A comma at an element boundary about run_bytes after ``start``, and
+        what ``check`` made of the run before it; or (None, None).
 
         Tries shorter runs when a longer one does not validate: near the end
         of an array the first candidate often lies in whatever follows it.
@@ -523,12 +604,14 @@ class _Indexer:
         size = self.run_bytes
         while size >= _FIRST_WINDOW or size == self.run_bytes:
             cut = self._candidate(start, size)
-            if cut is not None and self._valid(start, cut):
-                return cut
+            if cut is not None:
+                decoded = self._checked(start, cut, check)
+                if decoded is not None:
+                    return cut, decoded
             if size < _FIRST_WINDOW:
-                return None
+                break
             size //= 4
-        return None
+        return None, None
 
     def _candidate(self, start: int, size: int) -> int | None:
         window = self.window
@@ -539,8 +622,8 @@ class _Indexer:
             return None
         return window.base + window.data.index(b",", found.start())
 
-    def _valid(self, start: int, cut: int) -> bool:
-        """Whether ``[`` + bytes[start:cut] + ``]`` is valid JSON and valid UTF-8."""
+    def _checked(self, start: int, cut: int, check: RunCheck) -> Any:
+        """``check`` of the run document ``[`` + bytes[start:cut] + ``]``."""
         window = self.window
         lo, hi = start - 1 - window.base, cut - window.base
         saved = window.data[lo], window.data[hi]
@@ -548,9 +631,13 @@ class _Indexer:
         window.data[lo], window.data[hi] = ord("["), ord("]")
         try:
             with memoryview(window.data) as view, view[lo : hi + 1] as document:
-                return valid_run_document(document, window.maybe_non_ascii(start, cut))
+                return check(document, window.maybe_non_ascii(start, cut))
         finally:
             window.data[lo], window.data[hi] = saved
+
+    def _document(self, start: int, end: int) -> bytes:
+        """The run document of bytes[start:end], still in the window."""
+        return b"[" + self.window.bytes(start, end) + b"]"
 
     def _walk(self, start: int, first: bool, until: int) -> tuple[int, bool, int]:
         """Walk elements exactly from ``start`` (just after ``[`` if ``first``, else after a comma).

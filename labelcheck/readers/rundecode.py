@@ -27,6 +27,7 @@ import numpy as np
 
 from ..columns import MISSING, annotation_batch, id_column, image_table
 from ..dataset import AnnotationBatch, BboxKind, ImageTable, StringColumn
+from .jsonsplit import RunDecoding, valid_run_document, valid_utf8
 
 # Defaults that stand for an absent key. They are recognised by identity: a
 # decoded value is always a new object, and this integer is outside int64, so
@@ -74,17 +75,30 @@ _IMAGE_FIELD = {name: attrgetter(name) for name in ("id", "width", "height", "fi
 def annotation_batch_of(document: bytes | bytearray | memoryview) -> AnnotationBatch:
     """The batch (``start`` 0) of a run document's annotations."""
     try:
+        return _regular_annotation_batch(document)
+    except msgspec.DecodeError:
+        return annotation_batch(0, json.loads(bytes(document)))
+
+
+def checked_annotation_batch(document: bytes | bytearray | memoryview, maybe_non_ascii: bool = True) -> AnnotationBatch | None:
+    """``annotation_batch_of`` a valid run document, None for one ``valid_run_document``
+    refuses; regular rows are validated and decoded by one parse."""
+    try:
+        batch = _regular_annotation_batch(document)
+    except (msgspec.DecodeError, RecursionError):
+        return annotation_batch(0, json.loads(bytes(document))) if valid_run_document(document, maybe_non_ascii) else None
+    return batch if valid_utf8(document, maybe_non_ascii) else None
+
+
+def _regular_annotation_batch(document: bytes | bytearray | memoryview) -> AnnotationBatch:
+    """msgspec's decode of regular rows; DecodeError for anything else (or invalid JSON)."""
+    try:
         rows = _COMPLETE.decode(document)
         everywhere = np.ones(len(rows), dtype=bool)
         return _annotation_columns(rows, everywhere, everywhere)
     except msgspec.ValidationError:  # perhaps only an absent field
         pass
-    except msgspec.DecodeError:
-        return annotation_batch(0, json.loads(bytes(document)))
-    try:
-        rows = _WITH_GAPS.decode(document)
-    except msgspec.DecodeError:
-        return annotation_batch(0, json.loads(bytes(document)))
+    rows = _WITH_GAPS.decode(document)
     n = len(rows)
     return _annotation_columns(rows, _present(map(_FIELD["area"], rows), n), _present(map(_FIELD["iscrowd"], rows), n))
 
@@ -113,12 +127,25 @@ def _annotation_columns(rows: list, has_area: np.ndarray, has_iscrowd: np.ndarra
     )
 
 
-def image_table_of(document: bytes | bytearray) -> ImageTable:
+def image_table_of(document: bytes | bytearray | memoryview) -> ImageTable:
     """The image table of a run document's images."""
     try:
-        rows = _IMAGES.decode(document)
+        return _regular_image_table(document)
     except msgspec.DecodeError:
         return image_table(json.loads(bytes(document)))
+
+
+def checked_image_table(document: bytes | bytearray | memoryview, maybe_non_ascii: bool = True) -> ImageTable | None:
+    """``image_table_of`` a valid run document, None for one ``valid_run_document`` refuses."""
+    try:
+        table = _regular_image_table(document)
+    except (msgspec.DecodeError, RecursionError):
+        return image_table(json.loads(bytes(document))) if valid_run_document(document, maybe_non_ascii) else None
+    return table if valid_utf8(document, maybe_non_ascii) else None
+
+
+def _regular_image_table(document: bytes | bytearray | memoryview) -> ImageTable:
+    rows = _IMAGES.decode(document)
     n = len(rows)
     ids, kinds, raw = _ids(rows, _IMAGE_FIELD["id"], n)
     return ImageTable(
@@ -131,9 +158,14 @@ def image_table_of(document: bytes | bytearray) -> ImageTable:
     )
 
 
-def objects_of(document: bytes | bytearray) -> list:
+def objects_of(document: bytes | bytearray | memoryview) -> list:
     """A run document's elements as Python's json decodes them (categories are few)."""
     return json.loads(bytes(document))
+
+
+def checked_objects(document: bytes | bytearray | memoryview, maybe_non_ascii: bool = True) -> list | None:
+    """``objects_of`` a valid run document, None for one ``valid_run_document`` refuses."""
+    return objects_of(document) if valid_run_document(document, maybe_non_ascii) else None
 
 
 def _ids(rows: list, field: Callable[[Any], Any], n: int) -> tuple[np.ndarray, np.ndarray, dict[int, Any]]:
@@ -170,6 +202,12 @@ DECODERS: dict[str, Callable[[bytes | bytearray], Any]] = {
     "annotations": annotation_batch_of,
     "images": image_table_of,
     "categories": objects_of,
+}
+# Validating and decoding in one pass (``jsonsplit.document_events``).
+DECODINGS = {
+    "annotations": RunDecoding(checked_annotation_batch, annotation_batch_of),
+    "images": RunDecoding(checked_image_table, image_table_of),
+    "categories": RunDecoding(checked_objects, objects_of),
 }
 
 
@@ -214,7 +252,11 @@ def run_task(task: Callable[..., Any], path: str, start: int, end: int, args: tu
 
 __all__ = [
     "DECODERS",
+    "DECODINGS",
     "annotation_batch_of",
+    "checked_annotation_batch",
+    "checked_image_table",
+    "checked_objects",
     "run_task",
     "image_table_of",
     "objects_of",

@@ -35,6 +35,7 @@ from ..dataset import AnnotationBatch, Category, Dataset, FileLayout, ImageTable
 from ..errors import InputError
 from .base import (
     DEFAULT_BATCH_SIZE,
+    ReadAgain,
     READ_ERRORS,
     STDIN,
     UTF8_BOM,
@@ -57,15 +58,19 @@ from .jsonsplit import (
     Document,
     Irregular,
     Member,
+    MemberFound,
     NestingTooDeep,
     Run,
+    RunDecoding,
+    RunFound,
     SplitError,
     Utf8Error,
+    document_events,
     index_document,
-    valid_run_document,
+    validated,
 )
 from .plain import dataset_from_document, parse_json
-from .rundecode import DECODERS, ShortRead, read_run_document
+from .rundecode import DECODERS, DECODINGS, ShortRead, read_run_document
 from .worker import READY
 
 _BLOCK = 4 << 20
@@ -76,6 +81,7 @@ _IN_FLIGHT_PER_WORKER = 2
 # plain reader's own check words the error.
 _PLACEHOLDER: dict[str, Any] = {"object": {}, "array": [], "string": "", "number": 0, "boolean": False, "null": None}
 _CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
+_NOT_ARRAY = Member("", 0, 0, "absent")
 
 
 def default_workers() -> int:
@@ -92,10 +98,12 @@ class StreamReader(Reader):
         progress: ProgressCallback | None = None,
         run_bytes: int = DEFAULT_RUN_BYTES,
         workers: int | None = None,
+        single_pass: bool = True,
     ) -> None:
         super().__init__(batch_size, progress)
         self.run_bytes = run_bytes
         self.workers = default_workers() if workers is None else workers
+        self.single_pass = single_pass
 
     def read(self, source: Any) -> Dataset:
         self._name = display_name(source)
@@ -118,6 +126,8 @@ class StreamReader(Reader):
 
     def _read_with(self, src: "_Source", workers: "WorkerPool | None") -> Dataset:
         try:
+            if self.single_pass:
+                return _SinglePass(self, src, workers).dataset()
             document = self._index(src, workers)
         except Irregular:
             dataset = self._whole(src)
@@ -135,6 +145,9 @@ class StreamReader(Reader):
             annotation_batches=scanning.batches(annotations),
             layout=layout,
         )
+
+    def _two_pass(self) -> "StreamReader":
+        return StreamReader(self.batch_size, self.progress, self.run_bytes, self.workers, single_pass=False)
 
     def index(self, source: Any) -> "Indexed":
         """The first pass alone, and the categories: where everything is, without
@@ -193,6 +206,154 @@ class Indexed:
     source: str
     categories: list[Category]
     layout: FileLayout | None  # runs without element counts; None: the file was loaded whole
+
+
+class _SinglePass:
+    """Validate and decode in one pass over the bytes, for files whose
+    categories and images come before their annotations (as exported).
+
+    The splitter's events (``jsonsplit.document_events``) carry each run
+    decoded, by the workers where there are some: categories and images are
+    gathered until the annotations begin, whose runs are then handed to the
+    rules as they come. The rest of the document is validated after the last
+    annotation batch. The dataset is provisional: a syntax error past the
+    annotations ends it in an InputError, and a repeated ``categories``,
+    ``images`` or ``annotations`` key after them (the last one counts) in
+    ReadAgain for the two-pass reader. Any other order (annotations first) is
+    decoded by a second pass, as with the two-pass reader.
+    """
+
+    def __init__(self, reader: StreamReader, src: "_Source", workers: "WorkerPool | None") -> None:
+        self.reader = reader
+        self.src = src
+        self.workers = workers
+        self.size = src.size()
+        self.annotations = 0
+        self.done = 0  # bytes validated
+        self.last: dict[str, Member] = {}  # the last whole member of each key so far
+        self.streaming = False  # the annotations now in progress are decoded
+        self.category_parts: list[list] = []
+        self.images: ImageTableBuilder | None = None
+        self.spans: dict[str, list[RunSpan]] = {}  # decoded runs of the member in progress, by key
+        self.document: Document | None = None
+        self._stream = src.stream()
+        validator = workers.validator() if workers is not None else None
+        self.events = document_events(self._stream, reader.run_bytes, self._progress, validator, self._decoding_for)
+
+    def dataset(self) -> Dataset:
+        """The dataset, once the annotations begin, or once the document ends
+        if they came first (their runs are then decoded by a second pass)."""
+        try:
+            while (event := self._next()) is not None:
+                if self.streaming and _key(event) == "annotations":
+                    return self._dataset(event)  # which closes the stream when done
+                self._take(event)
+        except BaseException:
+            self._stream.__exit__()
+            raise
+        self._stream.__exit__()
+        assert self.document is not None
+        _, _, annotations = _coco_members(self.document, self.src.name)
+        layout = _layout(self.src, self.document)
+        scanning = _Scanning(self.reader, self.src, self.workers, (annotations,), layout)
+        return self._dataset_with(scanning.batches(annotations), layout, provisional=False)
+
+    def _next(self) -> RunFound | MemberFound | None:
+        """The splitter's next event; None once the document is whole (``self.document``)."""
+        try:
+            return next(self.events)
+        except StopIteration as done:
+            self.document = done.value
+            return None
+        except SplitError as exc:
+            raise _diagnose(self.src, exc) from None
+
+    def _decoding_for(self, key: str | None) -> RunDecoding | None:
+        self.spans[key or ""] = []
+        if key == "annotations":
+            self.streaming = all(self.last.get(key, _NOT_ARRAY).kind == "array" for key in ("categories", "images"))
+            return DECODINGS[key] if self.streaming else None
+        if key == "images":
+            self.images = None
+        elif key == "categories":
+            self.category_parts = []
+        else:
+            return None
+        return DECODINGS[key]
+
+    def _take(self, event: RunFound | MemberFound) -> None:
+        if isinstance(event, MemberFound):
+            self.last[event.member.key] = event.member
+            return
+        if event.decoded is None:
+            return
+        part = event.decoded
+        spans = self.spans[event.key or ""]
+        spans.append(RunSpan(event.run.start, event.run.end, sum(span.count for span in spans), len(part)))
+        if event.key == "categories":
+            self.category_parts.append(part)
+        elif event.key == "images":
+            if self.images is None:
+                self.images = ImageTableBuilder(len(part) * 4)  # grows as needed
+            self.images.add(part)
+
+    def _dataset(self, first: RunFound | MemberFound) -> Dataset:
+        layout = None
+        if not self.src.temporary:
+            layout = FileLayout(self.src.path, (), stamp=file_stamp(self.src.path))
+        return self._dataset_with(self._batches(first, layout), layout, provisional=True)
+
+    def _dataset_with(self, batches: Iterator[AnnotationBatch], layout: FileLayout | None, provisional: bool) -> Dataset:
+        """The categories and images decoded (the last of each key: every one is decoded), and these batches."""
+        if layout is not None:
+            layout.runs |= {key: self.spans[key] for key in ("categories", "images")}
+        return Dataset(
+            source=self.src.name,
+            categories=category_list([obj for part in self.category_parts for obj in part]),
+            images=(self.images or ImageTableBuilder(0)).build(),
+            annotation_batches=batches,
+            layout=layout,
+            provisional=provisional,
+        )
+
+    def _batches(self, first: RunFound | MemberFound, layout: FileLayout | None) -> Iterator[AnnotationBatch]:
+        try:
+            yield from rebatch(self._annotations(first, layout), self.reader.batch_size)
+            while (event := self._next()) is not None:  # the rest of the document, validated
+                if _key(event) in _COCO_KEYS:
+                    raise ReadAgain(self.reader._two_pass(), f"a second {_key(event)!r} member")
+            assert self.document is not None
+            _coco_members(self.document, self.src.name)
+            self._progress(self.done)  # with every annotation counted
+            if layout is not None:
+                layout.members = tuple((member.key, member.start, member.end) for member in self.document.members)
+        except Irregular:
+            raise ReadAgain(self.reader._two_pass(), "a value too large to split") from None
+        finally:
+            self._stream.__exit__()
+            if self.workers is not None:
+                self.workers.close()
+            self.src.close()
+
+    def _annotations(self, first: RunFound | MemberFound, layout: FileLayout | None) -> Iterator[AnnotationBatch]:
+        """The batches of the annotations member's runs, up to its end."""
+        spans = self.spans["annotations"]
+        if layout is not None:
+            layout.runs["annotations"] = spans
+        event: RunFound | MemberFound | None = first
+        while isinstance(event, RunFound):
+            batch = event.decoded
+            spans.append(RunSpan(event.run.start, event.run.end, self.annotations, len(batch)))
+            self.annotations += len(batch)
+            yield batch
+            event = self._next()
+        assert isinstance(event, MemberFound)
+        self.last[event.member.key] = event.member
+
+    def _progress(self, done: int) -> None:
+        """Bytes validated: "checking" until the annotations are decoded too, then "scanning"."""
+        self.done = done
+        self.reader._report("scanning" if self.streaming else "checking", done, self.size, self.annotations)
 
 
 class _Scanning:
@@ -259,6 +420,13 @@ class _Scanning:
             self.src.close()
 
 
+_COCO_KEYS = ("categories", "images", "annotations")
+
+
+def _key(event: RunFound | MemberFound) -> str | None:
+    return event.member.key if isinstance(event, MemberFound) else event.key
+
+
 def _changed(name: str) -> InputError:
     return InputError(f"{name}: the file changed while it was being read; scan it again")
 
@@ -297,6 +465,9 @@ class WorkerPool:
                 [sys.executable, "-c", _WORKER_BOOTSTRAP, os.path.dirname(os.path.abspath(__file__))],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
+                # Workers never multiply matrices: without this, numpy's OpenBLAS starts
+                # a thread per core in each, which doubles the CPU time of importing it.
+                env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
             )
             for _ in range(count)
         ]
@@ -392,11 +563,11 @@ class _Validator:
     def ready(self) -> bool:
         return self.workers.ready()
 
-    def submit(self, start: int, end: int) -> int:
-        return self.workers.submit(valid_run_document, start, end)
+    def submit(self, start: int, end: int, check: Callable[..., Any] = validated) -> int:
+        return self.workers.submit(check, start, end)
 
-    def result(self, handle: int) -> bool:
-        return bool(self.workers.receive(handle))
+    def result(self, handle: int) -> Any:
+        return self.workers.receive(handle)
 
 
 class _Source:
