@@ -22,8 +22,8 @@ from click.core import ParameterSource
 from . import __version__
 from .atomic import atomic_write
 from .baseline import Baseline
-from .clean import DEFAULT_CLEAN_RULES, DROP_CHOICES
-from .clean import clean as clean_file
+from .cleaning import DEFAULT_CLEAN_RULES, DROP_CHOICES
+from .cleaning import clean as clean_file
 from .config import Settings, discover_config, load_config, merge
 from .contract import PRESETS, Mapping
 from .engine import scan as run_scan
@@ -31,7 +31,7 @@ from .errors import LabelcheckError
 from .findings import FAIL_ON_CHOICES
 from .progressbar import ProgressBar
 from .readers import READERS
-from .remap import remap as remap_files
+from .remapping import remap as remap_files
 from .rewrite.files import check_side_output
 from .reporters import REPORTERS
 from .reporters.base import tally_text

@@ -13,10 +13,15 @@ from labelcheck.readers.jsonsplit import (
     ByteOrderMark,
     Irregular,
     JsonSyntaxError,
+    MemberFound,
     NestingTooDeep,
     Run,
+    RunDecoding,
+    RunFound,
     Utf8Error,
+    document_events,
     index_document,
+    valid_run_document,
 )
 
 
@@ -161,3 +166,85 @@ def test_any_array_splits_into_its_elements(elements, indent, run_bytes):
     members = index(data, run_bytes).members
     assert elements_of(data, members[1]) == elements
     assert elements_of(data, members[2]) == [elements]
+
+
+# Decoding while indexing, and the speculation with a validator elsewhere.
+
+
+CHECKS = []
+
+
+def _decoded_elements(document, maybe_non_ascii=True):
+    CHECKS.append(len(document))
+    return json.loads(bytes(document)) if valid_run_document(document, maybe_non_ascii) else None
+
+
+DECODING = RunDecoding(_decoded_elements, lambda document: json.loads(bytes(document)))
+
+
+class InProcessValidator:
+    """A RunValidator checking runs right here, whose answers are always in or
+    never in (``answered``): the speculation's paths without worker timing."""
+
+    depth = 8
+
+    def __init__(self, data: bytes, answered: bool) -> None:
+        self.data = data
+        self.always_answered = answered
+        self.submitted: list[tuple[int, int]] = []
+        self.results = 0
+
+    def ready(self) -> bool:
+        return True
+
+    def submit(self, start, end, check):
+        self.submitted.append((start, end))
+        return start, end, check
+
+    def result(self, handle):
+        start, end, check = handle
+        self.results += 1
+        return check(b"[" + self.data[start:end] + b"]", True)
+
+    def answered(self, handle) -> bool:
+        return self.always_answered
+
+
+def _events(data: bytes, validator, run_bytes: int):
+    events = document_events(io.BytesIO(data), run_bytes, None, validator, lambda key: DECODING)
+    found = []
+    while True:
+        try:
+            found.append(next(events))
+        except StopIteration as done:
+            return found, done.value
+
+
+@pytest.mark.parametrize("odd", [None, 17, 95])
+def test_runs_checked_elsewhere_or_here_decode_to_every_element(odd):
+    """Answers always in: speculated runs are all checked by the validator; never in: this
+    process checks runs ahead itself meanwhile. A NaN (msgspec refuses it) stops the speculation there."""
+    elements = [{"id": k, "note": "}, {" * (k % 3), "bbox": [k, 1.5, 2, 3]} for k in range(120)]
+    if odd is not None:
+        elements[odd]["bbox"][0] = float("nan")
+    data = json.dumps({"images": [], "annotations": elements}, indent=0).encode()
+    checked_here = {}
+    for answered in (True, False):
+        validator = InProcessValidator(data, answered)
+        CHECKS.clear()
+        events, document = _events(data, validator, run_bytes=200)
+        runs = [event for event in events if isinstance(event, RunFound) and event.key == "annotations"]
+        assert [value for event in runs for value in event.decoded] == json.loads(data)["annotations"]
+        assert [event.run for event in runs] == list(document.members[1].runs)
+        assert [event.member.key for event in events if isinstance(event, MemberFound)] == ["images", "annotations"]
+        assert validator.submitted
+        checked_here[answered] = len(CHECKS) - validator.results
+    assert checked_here[False] > checked_here[True]
+
+
+def test_without_decoding_runs_carry_nothing():
+    data = json.dumps({"annotations": list(range(300))}).encode()
+    events, _ = _events(data, InProcessValidator(data, answered=False), run_bytes=50)
+    events_plain = list(document_events(io.BytesIO(data), 50))
+    assert [event.decoded for event in events_plain if isinstance(event, RunFound)] == [None] * (len(events_plain) - 1)
+    assert len(events) == len(events_plain)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import contextlib
+import io
+import subprocess
+import sys
 
+import pytest
 from pycocotools.coco import COCO
 
 import labelcheck
@@ -62,3 +65,18 @@ def test_negative_label_message_names_the_column_it_trains():
 
 def test_clean_file_passes():
     assert not labelcheck.scan(str(CLEAN)).failed()
+
+
+def test_import_labelcheck_is_light_and_names_resolve_on_use():
+    """Training code that imports labelcheck for its guard does not pay for the scanner."""
+    code = (
+        "import sys, labelcheck\n"
+        "light = not any(name in sys.modules for name in ('numpy', 'rich', 'click', 'msgspec'))\n"
+        "import labelcheck.cli, labelcheck.cleaning, labelcheck.remapping\n"
+        "print(light, callable(labelcheck.clean), callable(labelcheck.remap), labelcheck.scan.__module__,\n"
+        "      labelcheck.InputError.__name__, 'clean' in dir(labelcheck))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["True", "True", "True", "labelcheck.engine", "InputError", "True"]
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        labelcheck.nothing  # noqa: B018

@@ -30,7 +30,7 @@ def small_runs(request, monkeypatch):
     monkeypatch.setattr(StreamReader, "__init__", partialmethod(StreamReader.__init__, run_bytes=run_bytes))
     if workers:
         monkeypatch.setattr("labelcheck.readers.stream.POOL_MIN_BYTES", 0)
-        monkeypatch.setattr(sys.modules["labelcheck.clean"], "WORKERS_PAY_FROM", 0)
+        monkeypatch.setattr(sys.modules["labelcheck.cleaning"], "WORKERS_PAY_FROM", 0)
 
 
 def both(tmp_path, run):
@@ -126,7 +126,7 @@ def test_escaped_key_spelling_goes_the_slow_way(tmp_path, small_runs):
 def test_input_changed_since_the_scan_is_an_input_error(tmp_path, monkeypatch):
     import sys
 
-    clean_module = sys.modules["labelcheck.clean"]  # the package's `clean` is the function
+    clean_module = sys.modules["labelcheck.cleaning"]
     source = tmp_path / "in.json"
     source.write_bytes((FIXTURES / "openimages-mlperf-bad.json").read_bytes())
     real = clean_module.rewrite_file

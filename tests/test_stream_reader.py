@@ -352,10 +352,19 @@ def test_held_findings_past_the_memory_limit_come_back_in_order(monkeypatch):
     assert stream == outcome(BAD, "plain")
 
 
-def test_single_and_two_pass_readers_agree_with_workers(workers_for_any_size, tmp_path):
+@pytest.mark.parametrize("answered", [True, False])
+def test_single_and_two_pass_readers_agree_with_workers(workers_for_any_size, monkeypatch, answered):
+    """Whether or not the workers' answers are in when asked, so that this process does runs itself."""
+    import labelcheck.readers.stream as stream
+
+    monkeypatch.setattr(WorkerPool, "answered", lambda self, worker: answered)
+    done_here = []
+    here = stream._here
+    monkeypatch.setattr(stream, "_here", lambda *args: done_here.append(args[1]) or here(*args))
     for single_pass in (True, False):
-        reader = StreamReader(batch_size=50, run_bytes=700, workers=2, single_pass=single_pass)
+        reader = StreamReader(batch_size=50, run_bytes=700, workers=1, single_pass=single_pass)
         assert _scan_with(BAD, reader, None) == _scan_with(BAD, READERS_PLAIN(batch_size=50), None)
+    assert bool(done_here) == (not answered)  # the two-pass reader's second pass
 
 
 @pytest.mark.parametrize("document, decoded", [

@@ -60,7 +60,7 @@ from typing import Any, BinaryIO, Callable, Generator, Iterator, Protocol
 import msgspec
 import numpy as np
 
-from .base import UTF8_BOM
+from .base import UTF8_BOM, collector_paused
 
 DEFAULT_RUN_BYTES = 4 << 20
 # Values other than arrays are decoded whole; one larger than this is left to
@@ -75,8 +75,8 @@ _CUT_MARGIN = 64
 
 # How far ahead of a cut's target to look for it.
 _PEEK_BYTES = 1 << 16
-# Runs submitted to a validator ahead of the first unconfirmed one.
-_SPECULATION_DEPTH = 8
+# Runs this process checks ahead itself, at most, while the validator's answers are not in.
+_CHECKED_HERE_AHEAD = 2
 # A comma between two objects: the usual element boundary of COCO arrays.
 _CUT = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")
 _WS = re.compile(rb"[ \t\n\r]*")
@@ -183,6 +183,8 @@ class RunDecoding:
 class RunValidator(Protocol):
     """Validates runs elsewhere (worker processes), in the order they were submitted."""
 
+    depth: int  # runs to keep submitted: enough that none of its workers waits for the next
+
     def ready(self) -> bool:
         """Whether it can take runs now; until then the splitter validates them itself."""
 
@@ -191,6 +193,9 @@ class RunValidator(Protocol):
 
     def result(self, handle: Any) -> Any:
         """The check's outcome. Every handle's result is asked for, in submission order."""
+
+    def answered(self, handle: Any) -> bool:
+        """Whether ``result(handle)`` is in (may say no when it is: a hint, never waits)."""
 
 
 def index_document(
@@ -290,6 +295,7 @@ class _Window:
         # Absolute [start, end) of read blocks with non-ASCII bytes: runs outside
         # them need no UTF-8 check.
         self._non_ascii: list[tuple[int, int]] = []
+        self._run_buffer = bytearray()
 
     @property
     def end(self) -> int:
@@ -325,6 +331,23 @@ class _Window:
         self._non_ascii.clear()
         self.base = offset
         self.eof = False
+
+    def run_document(self, start: int, end: int) -> memoryview:
+        """The run document of bytes [start, end) of a seekable stream, read
+        without moving the window (short if the file was cut since), in a
+        buffer used again by the next call: release it before. One buffer
+        rather than one allocation a run keeps the heap from fragmenting."""
+        size = end - start
+        if len(self._run_buffer) < size + 2:
+            self._run_buffer = bytearray(size + 2)
+        self._stream.seek(start)
+        with memoryview(self._run_buffer) as whole:
+            filled = 0
+            while filled < size and (count := self._stream.readinto(whole[1 + filled : 1 + size])):
+                filled += count
+        self._stream.seek(self.end)
+        self._run_buffer[0], self._run_buffer[filled + 1] = ord("["), ord("]")
+        return memoryview(self._run_buffer)[: filled + 2]
 
     def peek(self, offset: int, size: int) -> bytes:
         """Bytes at ``offset`` of a seekable stream, read without moving the window."""
@@ -556,26 +579,41 @@ class _Indexer:
 
         Yields the runs confirmed in order (each starts where the previous
         one, confirmed, ends), with what ``check`` made of them, and stops at
-        the first that is not, or when no cut is found near a target.
+        the first that is not, or when no cut is found near a target. While
+        the next result is not in, this process checks a run ahead itself
+        rather than wait: it is one more worker.
         """
         assert self.validator is not None
-        pending: deque[tuple[Run, Any]] = deque()
+        pending: deque[tuple[Run, Any, bool]] = deque()  # (run, handle or what check made of it, checked here)
         upcoming: int | None = start
+        submitted = 0
         while True:
-            while upcoming is not None and len(pending) < _SPECULATION_DEPTH:
+            while upcoming is not None and submitted < self.validator.depth:
                 cut = self._peek_cut(upcoming)
                 if cut is None:
                     upcoming = None
                     break
-                pending.append((Run(upcoming, cut), self.validator.submit(upcoming, cut, check)))
-                upcoming = cut + 1
+                pending.append((Run(upcoming, cut), self.validator.submit(upcoming, cut, check), False))
+                upcoming, submitted = cut + 1, submitted + 1
             if not pending:
                 return
-            run, handle = pending.popleft()
-            decoded = self.validator.result(handle)
+            run, handle, here = pending[0]
+            if not here and upcoming is not None and len(pending) - submitted < _CHECKED_HERE_AHEAD \
+                    and not self.validator.answered(handle):
+                cut = self._peek_cut(upcoming)
+                if cut is not None:
+                    with self.window.run_document(upcoming, cut) as document, collector_paused():
+                        decoded = check(document, True)
+                    pending.append((Run(upcoming, cut), decoded, True))
+                upcoming = None if cut is None else cut + 1
+                continue
+            pending.popleft()
+            decoded = handle if here else self.validator.result(handle)
+            submitted -= not here
             if decoded is None:
-                for _, later in pending:  # results are collected in order, even unwanted ones
-                    self.validator.result(later)
+                for _, later, later_here in pending:  # results are collected in order, even unwanted ones
+                    if not later_here:
+                        self.validator.result(later)
                 return
             self.window.reached(run.end)
             yield run, decoded
@@ -630,7 +668,7 @@ class _Indexer:
         # Bracket the run in place rather than copy it.
         window.data[lo], window.data[hi] = ord("["), ord("]")
         try:
-            with memoryview(window.data) as view, view[lo : hi + 1] as document:
+            with memoryview(window.data) as view, view[lo : hi + 1] as document, collector_paused():
                 return check(document, window.maybe_non_ascii(start, cut))
         finally:
             window.data[lo], window.data[hi] = saved

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 from collections import deque
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Iterator, Sequence
 
@@ -43,6 +44,7 @@ from .base import (
     ProgressCallback,
     Reader,
     bom_error,
+    collector_paused,
     display_name,
     is_gzip,
     nesting_error,
@@ -89,6 +91,12 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
+def reader_workers() -> int:
+    """One worker process per core but one, up to three: the reader decodes runs
+    itself too, whenever the next answer is not in yet (0: it reads alone)."""
+    return max(0, min((os.cpu_count() or 1) - 1, 3))
+
+
 class StreamReader(Reader):
     name = "stream"
 
@@ -102,7 +110,7 @@ class StreamReader(Reader):
     ) -> None:
         super().__init__(batch_size, progress)
         self.run_bytes = run_bytes
-        self.workers = default_workers() if workers is None else workers
+        self.workers = reader_workers() if workers is None else workers
         self.single_pass = single_pass
 
     def read(self, source: Any) -> Dataset:
@@ -376,7 +384,7 @@ class _Scanning:
         kind = member.key
         runs = member.runs
         if self.workers is not None and len(runs) > 1:
-            results = self.workers.map([(DECODERS[kind], run.start, run.end, ()) for run in runs])
+            results = self.workers.map([(DECODERS[kind], run.start, run.end, ()) for run in runs], here=True)
         else:
             results = self._here(kind, runs)
         done = self.done
@@ -409,7 +417,9 @@ class _Scanning:
                     document = read_run_document(stream, run.start, run.end)
                 except ShortRead:
                     raise _changed(self.src.name) from None
-                yield DECODERS[kind](document)
+                with collector_paused():
+                    decoded = DECODERS[kind](document)
+                yield decoded
 
     def batches(self, member: Member) -> Iterator[AnnotationBatch]:
         try:
@@ -490,7 +500,7 @@ class WorkerPool:
     def for_(cls, src: "_Source", count: int) -> "WorkerPool | None":
         """Workers for a plain file big enough to pay for starting them."""
         path = src.plain_path()
-        if path is None or count < 2 or not sys.executable or os.name != "posix" or (src.size() or 0) < POOL_MIN_BYTES:
+        if path is None or count < 1 or not sys.executable or os.name != "posix" or (src.size() or 0) < POOL_MIN_BYTES:
             return None
         return cls(path, count, src.name)
 
@@ -527,16 +537,35 @@ class WorkerPool:
             raise _changed(self.name)
         raise result
 
-    def map(self, jobs: Sequence[tuple[Callable[..., Any], int, int, tuple]]) -> Iterator[Any]:
+    def answered(self, worker: int) -> bool:
+        """Whether an answer from ``worker`` has begun to arrive (a hint: one
+        already read ahead into the pipe's buffer is not seen); never waits."""
+        stdout = self.processes[worker].stdout
+        assert stdout is not None
+        return bool(select.select([stdout], [], [], 0)[0])
+
+    def map(self, jobs: Sequence[tuple[Callable[..., Any], int, int, tuple]], here: bool = False) -> Iterator[Any]:
         """Each job ``(task, start, end, args)`` done, results in job order, a
-        bounded number of jobs in flight."""
+        bounded number of jobs in flight. With ``here``, this process does
+        jobs too while the next answer is not in: it is one more worker."""
         ahead = len(self.processes) * _IN_FLIGHT_PER_WORKER
-        pending: deque[int] = deque(self.submit(*job) for job in jobs[:ahead])
-        for job in jobs[ahead:]:
-            yield self.receive(pending.popleft())
-            pending.append(self.submit(*job))
-        while pending:
-            yield self.receive(pending.popleft())
+        waiting = deque(jobs)
+        pending: deque[tuple[bool, Any]] = deque()  # (done here, its result or the worker answering)
+        submitted = 0
+        with open(self.path, "rb", buffering=0) if here else nullcontext() as handle:
+            while waiting or pending:
+                while waiting and submitted < ahead:
+                    pending.append((False, self.submit(*waiting.popleft())))
+                    submitted += 1
+                local, value = pending[0]
+                if here and waiting and not local and len(pending) - submitted < ahead and not self.answered(value):
+                    pending.append((True, _here(handle, *waiting.popleft(), self.name)))
+                    continue
+                pending.popleft()
+                if not local:
+                    submitted -= 1
+                    value = self.receive(value)
+                yield value
 
     def validator(self) -> "_Validator":
         """The workers as the splitter's ``RunValidator``."""
@@ -554,11 +583,22 @@ class WorkerPool:
             process.wait()
 
 
+def _here(handle: BinaryIO, task: Callable[..., Any], start: int, end: int, args: tuple, name: str) -> Any:
+    """A worker's job done in this process."""
+    try:
+        document = read_run_document(handle, start, end)
+    except ShortRead:
+        raise _changed(name) from None
+    with collector_paused():
+        return task(document, *args)
+
+
 class _Validator:
     """The splitter's first pass, run by the workers (``jsonsplit.RunValidator``)."""
 
     def __init__(self, workers: WorkerPool) -> None:
         self.workers = workers
+        self.depth = _IN_FLIGHT_PER_WORKER * len(workers.processes)
 
     def ready(self) -> bool:
         return self.workers.ready()
@@ -568,6 +608,9 @@ class _Validator:
 
     def result(self, handle: int) -> Any:
         return self.workers.receive(handle)
+
+    def answered(self, handle: int) -> bool:
+        return self.workers.answered(handle)
 
 
 class _Source:

@@ -46,18 +46,35 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
     # each would otherwise wait for the other to read its pipe.
     pending: queue.SimpleQueue = queue.SimpleQueue()
     threading.Thread(target=_read_requests, args=(requests, pending), daemon=True).start()
-    while (request := pending.get()) is not _END:
-        try:
-            if isinstance(request, BaseException):
-                raise request
-            answer: tuple = ("ok", run_task(*request))
-        except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
-            answer = ("error", exc)
-        pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
-        answers.flush()
+    # Answers are written by a thread too, so this one goes on to the next
+    # request while the parent has not yet read an answer larger than the pipe.
+    done: queue.SimpleQueue = queue.SimpleQueue()
+    writer = threading.Thread(target=_write_answers, args=(done, answers))
+    writer.start()
+    try:
+        while (request := pending.get()) is not _END:
+            try:
+                if isinstance(request, BaseException):
+                    raise request
+                answer: tuple = ("ok", run_task(*request))
+            except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
+                answer = ("error", exc)
+            done.put(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+    finally:
+        done.put(_END)
+        writer.join()
 
 
 _END = object()
+
+
+def _write_answers(done: queue.SimpleQueue, answers: BinaryIO) -> None:
+    while (answer := done.get()) is not _END:
+        try:
+            answers.write(answer)
+            answers.flush()
+        except BrokenPipeError:  # the parent stopped reading (an error, Ctrl-C): nothing to report
+            os._exit(0)
 
 
 def _read_requests(requests: BinaryIO, pending: queue.SimpleQueue) -> None:
