@@ -155,7 +155,7 @@ def _check_batches(
 
 
 # Findings held back beyond this many go to a temporary file.
-HELD_IN_MEMORY = 10_000
+HELD_IN_MEMORY = 1_000
 
 
 class _HeldFindings:

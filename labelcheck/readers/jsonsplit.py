@@ -62,7 +62,7 @@ import numpy as np
 
 from .base import UTF8_BOM, collector_paused
 
-DEFAULT_RUN_BYTES = 4 << 20
+DEFAULT_RUN_BYTES = 2 << 20
 # Values other than arrays are decoded whole; one larger than this is left to
 # a reader that loads the document (a pathological file).
 MAX_VALUE_BYTES = 64 << 20
