@@ -79,3 +79,21 @@ def test_clean_of_a_file_where_every_annotation_is_bad_stays_bounded(tmp_path):
     assert len(audit["dropped_annotations"]) == 150_000 and audit["counts"]["annotations"]["kept"] == 0
     # As objects (about 600 bytes each, and the whole report as one string) this took over 300 MB.
     assert peak_mb < 110, peak_mb
+
+
+def test_the_benchmark_counts_every_process_of_the_tree():
+    """The benchmark's memory sampler finds a process's children (labelcheck's workers)."""
+    script = ("import subprocess, sys, time\n"
+              "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+              "print(child.pid, flush=True)\n"
+              "time.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    try:
+        assert sorted(bench_scan._tree(parent.pid)) == sorted([parent.pid, child])
+        assert sorted(bench_scan._tree_by_parents(parent.pid)) == sorted([parent.pid, child])
+        assert bench_scan._rss(child) > 1 << 20
+    finally:
+        os.kill(child, 9)
+        parent.kill()
+        parent.communicate()
