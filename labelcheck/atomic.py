@@ -17,7 +17,8 @@ import secrets
 from pathlib import Path
 from typing import IO, Iterator
 
-from .errors import OutputError
+from .errors import OutputError, UsageError
+from .readers.base import STDIN
 
 
 def _temp_name(folder: Path) -> str:
@@ -114,3 +115,30 @@ def atomic_write(target: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
     with staged(target, mode) as stage:
         yield stage.handle
         stage.commit()
+
+
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """The same path, or two names of one file (a link); stdin is no file."""
+    a, b = Path(a), Path(b)
+    if STDIN in (str(a), str(b)):
+        return False
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_side_output(path: str | os.PathLike, option: str, protected: list[str], *, force: bool = True) -> None:
+    """A report or baseline path must not be an input or another output of the run."""
+    target = Path(path)
+    for other in protected:
+        if same_file(other, target):
+            raise UsageError(f"{option} {target} is also an input or output of this run; choose another path")
+    if target.is_dir():
+        raise OutputError(f"{target}: is a directory; give {option} a file path")
+    if target.exists() and not force:
+        raise OutputError(f"{target}: already exists; pass --force to overwrite it")
+    if not target.parent.is_dir():
+        raise OutputError(f"{target}: output folder {target.parent} does not exist; create it first")

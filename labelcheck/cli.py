@@ -14,29 +14,28 @@ import tempfile
 import traceback
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, Callable, Iterator, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TextIO
 
 import click
 from click.core import ParameterSource
 
 from . import __version__
-from .atomic import atomic_write
+from .atomic import atomic_write, check_side_output
 from .baseline import Baseline
-from .cleaning import DEFAULT_CLEAN_RULES, DROP_CHOICES
-from .cleaning import clean as clean_file
 from .config import Settings, discover_config, load_config, merge
 from .contract import PRESETS, Mapping
+from .droplog import DEFAULT_CLEAN_RULES, DROP_CHOICES
 from .engine import scan as run_scan
 from .errors import LabelcheckError
 from .findings import FAIL_ON_CHOICES
-from .progressbar import ProgressBar
 from .readers import READERS
-from .remapping import remap as remap_files
-from .rewrite.files import check_side_output
 from .reporters import REPORTERS
 from .reporters.base import tally_text
 from .rules import RULES
 from .text import safe
+
+if TYPE_CHECKING:
+    from .progressbar import ProgressBar
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -305,9 +304,13 @@ def rules(name: str | None) -> None:
 
 
 
-def progress_bar(quiet: bool) -> ProgressBar | None:
+def progress_bar(quiet: bool) -> "ProgressBar | None":
     """The progress bar for long work: on a terminal, unless --quiet."""
-    return ProgressBar() if not quiet and sys.stderr.isatty() else None
+    if quiet or not sys.stderr.isatty():
+        return None
+    from .progressbar import ProgressBar  # here: rich's progress display is imported only for a terminal
+
+    return ProgressBar()
 
 
 def output_options(command: Callable) -> Callable:
@@ -353,6 +356,8 @@ def clean(source, output, preset, num_classes, mapping, classes, config_file, dr
       labelcheck clean train.json -o train.clean.json
       labelcheck clean train.json -o train.clean.json --drop images --report dropped.json
     """
+    from .cleaning import clean as clean_file  # here: a scan does not pay for importing the rewriting
+
     output = _output_for(source, output, in_place)
     contract = layered_settings(click.get_current_context(), config_file).contract()
     progress = progress_bar(quiet)
@@ -415,6 +420,8 @@ def remap(sources, output, output_dir, offset, by_name, table, contiguous, start
     """
     if sum([offset is not None, by_name, table is not None, contiguous]) != 1:
         raise click.UsageError("choose exactly one of --offset, --by-name, --map, --contiguous")
+    from .remapping import remap as remap_files  # here: a scan does not pay for importing the rewriting
+
     outputs = _remap_outputs(sources, output, output_dir, in_place)
     contract = layered_settings(click.get_current_context(), config_file).contract()
     progress = progress_bar(quiet)

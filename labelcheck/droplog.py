@@ -19,6 +19,16 @@ import numpy as np
 
 from .text import json_text
 
+# The findings that crash or silently corrupt training.
+DEFAULT_CLEAN_RULES = (
+    "category-out-of-range",
+    "invalid-category-id",
+    "undefined-category",
+    "invalid-bbox",
+    "missing-image",
+)
+DROP_CHOICES = ("annotations", "images")
+
 _ID_FIELDS = ("annotation_id", "image_id", "category_id")
 _INT64 = (-(2**63), 2**63 - 1)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from .atomic import check_side_output
 from .contract import Contract, Mapping, resolve_contract
 from .dataset import USABLE_KINDS, Category, RunSpan, classify_id, usable_category_id
 from .errors import UsageError
@@ -26,7 +27,6 @@ from .readers.stream import Indexed
 from .rewrite.files import (
     backup_path,
     check_output,
-    check_side_output,
     removed_if_failed,
     rewrite_file,
     stage_report,

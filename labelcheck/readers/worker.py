@@ -35,7 +35,10 @@ def main() -> None:
     try:
         serve(sys.stdin.buffer, sys.stdout.buffer)
     except BrokenPipeError:  # the parent stopped reading (an error, Ctrl-C): nothing to report
-        os._exit(0)
+        pass
+    # Every answer is written: nothing is left to clean up, and the parent
+    # waits for this exit, so skip the interpreter's teardown.
+    os._exit(0)
 
 
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:

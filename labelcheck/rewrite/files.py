@@ -16,7 +16,7 @@ from pathlib import Path
 from queue import Queue
 from typing import IO, Callable, Iterable, Iterator
 
-from ..atomic import StagedFile, staged
+from ..atomic import StagedFile, same_file, staged
 from ..dataset import FileLayout
 from ..errors import OutputError, UsageError
 from ..readers.base import STDIN, ProgressCallback, decode_utf8, display_name, read_all_bytes
@@ -59,19 +59,6 @@ def _with_workers(
             workers.close()
 
 
-def _same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
-    """The same path, or two names of one file (a link); stdin is no file."""
-    a, b = Path(a), Path(b)
-    if STDIN in (str(a), str(b)):
-        return False
-    if a.resolve() == b.resolve():
-        return True
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 def check_output(
     source: str, output: str | os.PathLike, *, force: bool, in_place: bool, make_folders: bool = False
 ) -> Path:
@@ -85,7 +72,7 @@ def check_output(
             "which stdin or a pipe cannot be; save it to a file first"
         )
     target = Path(output)
-    if _same_file(source, target):
+    if same_file(source, target):
         if not in_place:
             raise OutputError(
                 f"{target}: the output is the input; write elsewhere, or pass --in-place (keeps {target.name}{BACKUP_SUFFIX})"
@@ -105,7 +92,7 @@ def check_output(
 
 def backup_path(source: str, target: Path) -> Path | None:
     """Where the input is kept when the output replaces it (--in-place); None otherwise."""
-    if _same_file(source, target):
+    if same_file(source, target):
         return target.with_name(target.name + BACKUP_SUFFIX)
     return None
 
@@ -119,20 +106,6 @@ def stage_report(path: str | os.PathLike, document: dict | Callable[[IO[str]], N
         else:
             stage.handle.write(json_text(document, indent=1) + "\n")
     return stage
-
-
-def check_side_output(path: str | os.PathLike, option: str, protected: list[str], *, force: bool = True) -> None:
-    """A report or baseline path must not be an input or another output of the run."""
-    target = Path(path)
-    for other in protected:
-        if _same_file(other, target):
-            raise UsageError(f"{option} {target} is also an input or output of this run; choose another path")
-    if target.is_dir():
-        raise OutputError(f"{target}: is a directory; give {option} a file path")
-    if target.exists() and not force:
-        raise OutputError(f"{target}: already exists; pass --force to overwrite it")
-    if not target.parent.is_dir():
-        raise OutputError(f"{target}: output folder {target.parent} does not exist; create it first")
 
 
 @contextmanager
