@@ -1,19 +1,29 @@
 """The streaming reader: multi-GB files in bounded memory, the plain reader's findings.
 
-Two passes over the bytes. The first (``jsonsplit.index_document``) validates
-the whole document with the grammar of Python's json and indexes its top
-level: where each member's value lies and, for arrays, runs of whole elements.
-Only then is anything decoded, so a malformed file fails before any finding is
-reported, and neither a repeated top-level key (the last one wins, as in
-``json.load``) nor annotations written before the images are a special case.
-The second pass decodes the categories, the images and then the annotations,
-run by run, into the columns the rules read (``rundecode``). On a plain file
-worker processes decode the runs, each reading its own from the file.
+One pass over the bytes, as a rule (``_SinglePass``). The splitter
+(``jsonsplit.document_events``) validates the whole document with the grammar
+of Python's json and cuts its arrays into runs of whole elements; each run is
+validated and decoded by the same parse (``rundecode.DECODINGS``) into the
+columns the rules read. On a plain file a worker process per core but one
+does that, each reading its own runs from the file, and this process does
+runs too while their next answer is not in. The categories and the images,
+which exported files write first, are gathered; the annotations go to the
+rules run by run. The dataset is provisional (``Dataset.provisional``): the
+engine holds its findings until the whole file is validated, since a syntax
+error may come after the annotations, and a repeated ``categories``,
+``images`` or ``annotations`` key after them (the last one wins, as in
+``json.load``) means reading the file again with two passes
+(``ReadAgain``). Annotations written before the images are decoded by a
+second pass over their runs.
+
+Two passes (``single_pass=False``): validate and index the whole file first
+(``jsonsplit.index_document``), then decode the categories, the images and
+the annotations.
 
 Memory holds the image table (rules look images up), a window of the file and
 a few decoded runs: never the document, never an object per annotation.
-Standard input is copied to a temporary file first, since it is read twice; a
-``.gz`` file is decompressed twice.
+Standard input is copied to a temporary file first, since it may be read
+twice.
 """
 
 from __future__ import annotations
@@ -297,7 +307,8 @@ class _SinglePass:
             return
         part = event.decoded
         spans = self.spans[event.key or ""]
-        spans.append(RunSpan(event.run.start, event.run.end, sum(span.count for span in spans), len(part)))
+        first = spans[-1].first + spans[-1].count if spans else 0
+        spans.append(RunSpan(event.run.start, event.run.end, first, len(part)))
         if event.key == "categories":
             self.category_parts.append(part)
         elif event.key == "images":
