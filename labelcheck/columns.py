@@ -186,9 +186,14 @@ class ImageTableBuilder:
         self.rows = end
 
     def _widen(self, name: str, dtype: type) -> None:
-        """A column in a wider type, from now on (rare: one copy of it)."""
-        if self.columns[name].dtype.itemsize < np.dtype(dtype).itemsize:
-            self.columns[name] = self.columns[name].astype(dtype)
+        """A column in a wider type, from now on (rare: one copy of it). Only the
+        rows filled are converted: the rest is uninitialised memory, whose bits
+        may be a signalling NaN that numpy warns about."""
+        column = self.columns[name]
+        if column.dtype.itemsize < np.dtype(dtype).itemsize:
+            wider = np.empty(len(column), dtype=dtype)
+            wider[: self.rows] = column[: self.rows]
+            self.columns[name] = wider
 
     def _add_names(self, blob: Any) -> None:
         """Append names, moving them all to a temporary file once they pass ``spill_bytes``."""

@@ -117,7 +117,8 @@ def _check_file(
     reader: Reader, source: Any, rules: list[type[Rule]], contract: Contract, policy: Policy, emit: Emit,
 ) -> tuple[FileReport, FileContext]:
     """Run the rules over one file; a reader that must read it again
-    (``ReadAgain``) has it checked again from the start."""
+    (``ReadAgain``) has it checked again from the start, and so has one whose
+    findings held back grow past ``HELD_AT_MOST``, by its ``settled`` reader."""
     while True:
         dataset = reader.read(source)
         ctx = FileContext(dataset.source, contract, dataset.categories, dataset.images)
@@ -134,6 +135,10 @@ def _check_file(
                 _check_batches(dataset, ctx, active, file_report, lambda findings: emit(findings, file_report))
         except ReadAgain as again:
             reader = again.reader
+            continue
+        except _TooManyHeld:
+            dataset.annotation_batches.close()  # type: ignore[attr-defined]
+            reader = reader.settled()
             continue
         for rule in active:
             emit(rule.finish(), file_report)
@@ -156,6 +161,13 @@ def _check_batches(
 
 # Findings held back beyond this many go to a temporary file.
 HELD_IN_MEMORY = 1_000
+# Beyond this many, holding findings back (about 4 us each to the temporary
+# file and back) costs more than validating the whole file before checking it.
+HELD_AT_MOST = 100_000
+
+
+class _TooManyHeld(Exception):
+    pass
 
 
 class _HeldFindings:
@@ -166,6 +178,7 @@ class _HeldFindings:
     def __init__(self) -> None:
         self._memory: list[Finding] = []
         self._spill: IO[bytes] | None = None
+        self._count = 0  # spilled
 
     def add(self, findings: Iterable[Finding]) -> None:
         memory = self._memory
@@ -174,6 +187,9 @@ class _HeldFindings:
             if len(memory) == HELD_IN_MEMORY:
                 self._spilled(memory)
                 memory.clear()
+                self._count += HELD_IN_MEMORY
+                if self._count > HELD_AT_MOST:
+                    raise _TooManyHeld
 
     def _spilled(self, findings: list[Finding]) -> None:
         if self._spill is None:

@@ -19,7 +19,8 @@ from .readers import Progress as ReaderProgress
 from .text import safe
 
 DELAY = 1.0
-PHASES = {"reading": "reading", "checking": "checking syntax", "scanning": "scanning", "writing": "writing"}
+PHASES = {"reading": "reading", "checking": "checking syntax", "scanning": "scanning", "decoding": "decoding",
+          "writing": "writing"}
 
 
 class AnnotationRate(ProgressColumn):

@@ -158,3 +158,19 @@ def test_image_ids_are_int32_only_when_all_fit(parts, narrow):
     table = builder.build()
     assert table.id.dtype == (np.int32 if narrow else np.int64)
     assert as_lists(table) == as_lists(image_table([{"id": image_id} for ids in parts for image_id in ids]))
+
+
+def test_widening_a_column_reads_only_the_rows_filled():
+    """The capacity past the rows is uninitialised memory: bits that are a signalling NaN
+    made numpy warn ("invalid value encountered in cast") when a column was widened."""
+    import warnings
+
+    builder = ImageTableBuilder(10, spill_bytes=0)
+    builder.add(image_table([{"id": 1, "file_name": "a.jpg", "width": 640, "height": 480}]))
+    signalling_nan = np.frombuffer(b"\x01\x00\x80\x7f" * 9, dtype=np.float32)
+    builder.columns["width"][1:] = signalling_nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        builder.add(image_table([{"id": 2, "file_name": "b.jpg", "width": 0.1, "height": 480}]))
+    table = builder.build()
+    assert table.width.tolist() == [640.0, 0.1] and table.width.dtype == np.float64

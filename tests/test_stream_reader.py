@@ -161,18 +161,31 @@ def test_stdin_is_read_once_and_matches(monkeypatch):
 
 
 @pytest.mark.parametrize("single_pass", [True, False])
-def test_progress_reports_checking_then_scanning(single_pass):
+def test_progress_reports_the_bytes_scanned(single_pass):
+    """One pass: "scanning" throughout; two passes: "checking" the file, then "scanning" it."""
     events: list[Progress] = []
     reader = StreamReader(run_bytes=1000, batch_size=50, progress=events.append, single_pass=single_pass)
     dataset = reader.read(str(FIXTURES / "openimages-mlperf-bad.json"))
     assert sum(len(batch) for batch in dataset.annotation_batches) == 376
     phases = [event.phase for event in events]
-    assert phases.index("scanning") > phases.index("checking")
-    assert set(phases[phases.index("scanning"):]) == {"scanning"}
+    first = phases.index("scanning")
+    assert set(phases[:first]) == (set() if single_pass else {"checking"}) and set(phases[first:]) == {"scanning"}
     scanned = [event.done for event in events if event.phase == "scanning"]
     assert scanned == sorted(scanned)
     last = events[-1]
     assert last.phase == "scanning" and last.done == last.total and last.annotations == 376
+
+
+def test_annotations_before_the_images_are_decoded_by_a_second_pass(tmp_path):
+    document = json.loads(BAD.read_text("utf-8"))
+    path = tmp_path / "annotations-first.json"
+    path.write_text(json.dumps({key: document[key] for key in ("annotations", "categories", "images")}), "utf-8")
+    events: list[Progress] = []
+    dataset = StreamReader(run_bytes=1000, batch_size=50, progress=events.append).read(str(path))
+    assert not dataset.provisional
+    assert sum(len(batch) for batch in dataset.annotation_batches) == 376
+    assert [phase for phase in dict.fromkeys(event.phase for event in events)] == ["scanning", "decoding"]
+    assert outcome(path, "stream") == outcome(path, "plain")
 
 
 def test_auto_reader_is_stream_for_paths():
@@ -390,3 +403,19 @@ def test_checked_annotation_batch_is_the_batch_of_a_valid_run_or_none(document, 
         assert batch.raw_category_id == expected.raw_category_id
     else:
         assert not valid_run_document(document)
+
+
+def test_too_many_findings_held_back_read_the_file_again_validated_first(workers_for_any_size, monkeypatch):
+    """Holding findings costs per finding: past HELD_AT_MOST the file is read by the settled
+    (two-pass) reader instead, with the same findings, nothing left open."""
+    import labelcheck.engine as engine
+
+    monkeypatch.setattr(engine, "HELD_IN_MEMORY", 1)
+    monkeypatch.setattr(engine, "HELD_AT_MOST", 3)
+    settled = []
+    original = StreamReader.settled
+    monkeypatch.setattr(StreamReader, "settled", lambda self: settled.append(self) or original(self))
+    reader = StreamReader(batch_size=50, run_bytes=700, workers=1)
+    findings, seen = _scan_seen(monkeypatch, reader, BAD)
+    assert settled == [reader]
+    assert findings == seen == outcome(BAD, "plain")[0]

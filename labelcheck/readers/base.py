@@ -25,8 +25,9 @@ class Progress:
     """How far a reader is through one source, for a progress display."""
 
     source: str  # display name
-    # "reading" (stdin), "checking" (validating the file), "scanning" (validating and decoding, or only
-    # decoding after "checking"), "writing" (a rewrite)
+    # "reading" (stdin); "scanning" (validating and decoding the file; with two passes, "checking" it
+    # first, then "scanning" decodes); "decoding" (annotations found before the images, read again);
+    # "writing" (a rewrite)
     phase: str
     done: int  # bytes of this phase done
     total: int | None  # bytes of this phase; None when unknown
@@ -47,6 +48,10 @@ class Reader:
 
     def read(self, source: Any) -> Dataset:
         raise NotImplementedError
+
+    def settled(self) -> "Reader":
+        """A reader of the same sources whose datasets are never provisional."""
+        return self
 
 
 class ReadAgain(Exception):

@@ -164,7 +164,8 @@ class StreamReader(Reader):
             layout=layout,
         )
 
-    def _two_pass(self) -> "StreamReader":
+    def settled(self) -> "StreamReader":
+        """The two-pass reader: the whole file is validated before anything is decoded."""
         return StreamReader(self.batch_size, self.progress, self.run_bytes, self.workers, single_pass=False)
 
     def index(self, source: Any) -> "Indexed":
@@ -273,7 +274,7 @@ class _SinglePass:
         assert self.document is not None
         _, _, annotations = _coco_members(self.document, self.src.name)
         layout = _layout(self.src, self.document)
-        scanning = _Scanning(self.reader, self.src, self.workers, (annotations,), layout)
+        scanning = _Scanning(self.reader, self.src, self.workers, (annotations,), layout, phase="decoding")
         return self._dataset_with(scanning.batches(annotations), layout, provisional=False)
 
     def _next(self) -> RunFound | MemberFound | None:
@@ -340,14 +341,14 @@ class _SinglePass:
             yield from rebatch(self._annotations(first, layout), self.reader.batch_size)
             while (event := self._next()) is not None:  # the rest of the document, validated
                 if _key(event) in _COCO_KEYS:
-                    raise ReadAgain(self.reader._two_pass(), f"a second {_key(event)!r} member")
+                    raise ReadAgain(self.reader.settled(), f"a second {_key(event)!r} member")
             assert self.document is not None
             _coco_members(self.document, self.src.name)
             self._progress(self.done)  # with every annotation counted
             if layout is not None:
                 layout.members = tuple((member.key, member.start, member.end) for member in self.document.members)
         except Irregular:
-            raise ReadAgain(self.reader._two_pass(), "a value too large to split") from None
+            raise ReadAgain(self.reader.settled(), "a value too large to split") from None
         finally:
             self._stream.__exit__()
             if self.workers is not None:
@@ -370,9 +371,8 @@ class _SinglePass:
         self.last[event.member.key] = event.member
 
     def _progress(self, done: int) -> None:
-        """Bytes validated: "checking" until the annotations are decoded too, then "scanning"."""
         self.done = done
-        self.reader._report("scanning" if self.streaming else "checking", done, self.size, self.annotations)
+        self.reader._report("scanning", done, self.size, self.annotations)
 
 
 class _Scanning:
@@ -380,9 +380,10 @@ class _Scanning:
 
     def __init__(
         self, reader: StreamReader, src: "_Source", workers: "WorkerPool | None", members: tuple,
-        layout: FileLayout | None,
+        layout: FileLayout | None, phase: str = "scanning",
     ) -> None:
         self.reader = reader
+        self.phase = phase
         self.layout = layout
         self.src = src
         self.workers = workers
@@ -407,10 +408,10 @@ class _Scanning:
             if kind == "annotations":
                 self.annotations += len(result)
             self.done = done + run.end - member.start
-            self.reader._report("scanning", self.done, self.total, self.annotations)
+            self.reader._report(self.phase, self.done, self.total, self.annotations)
             yield run, result
         self.done = done + member.end - member.start
-        self.reader._report("scanning", self.done, self.total, self.annotations)
+        self.reader._report(self.phase, self.done, self.total, self.annotations)
 
     def image_table(self, member: Member) -> ImageTable:
         builder: ImageTableBuilder | None = None
