@@ -7,7 +7,9 @@
 Generates (once, seeded) an OpenImages-MLPerf-format file in bench-data/ (git
 ignored): the keys and layout of fixtures/make_fixtures.py, about 9 boxes per
 image, 0.1% of labels out of range. Then runs, each as its own process, after
-one untimed read of the file so the page cache is warm:
+one untimed read of the file so the page cache is warm, ``--runs`` times each
+(default 3, the tools taking turns; the median wall time and the largest peaks
+are shown, each run's time on stderr):
 
 - labelcheck: ``labelcheck scan FILE --format json -o REPORT`` (all rules);
 - pycocotools: ``COCO(FILE)`` plus the range check 0 <= category_id < 264;
