@@ -12,7 +12,7 @@ import enum
 import os
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -248,10 +248,16 @@ class Dataset:
     annotation_batches: Iterator[AnnotationBatch]
     # Where the parts are in the file, when the reader streamed it (None otherwise).
     layout: "FileLayout | None" = None
-    # The file is still being validated while its batches are read: they may
-    # end in an InputError, or in ReadAgain (the reader found a reason to read
-    # the file again another way), so findings count only once they are exhausted.
-    provisional: bool = False
+    # Set while the file is still being validated as its batches are read (a
+    # single pass): they may end in an InputError, or in ReadAgain (read the
+    # file again another way), so findings count only once they are exhausted.
+    # Called to give the batches up instead, it returns a reader that reads the
+    # same source again, validated first (a standard input spool included).
+    reread: "Callable[[], Any] | None" = None
+
+    @property
+    def provisional(self) -> bool:
+        return self.reread is not None
 
 
 @dataclass(frozen=True)

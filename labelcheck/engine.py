@@ -65,7 +65,11 @@ def scan(
     ``paths``: a path, ``-`` for stdin, a loaded ``pycocotools.coco.COCO``, or a
     list of those (scanned together: their category tables are compared).
     ``contract``: defaults to the mlperf-retinanet preset. ``on_finding`` is
-    called with each finding as it is found; ``keep_findings=False`` keeps only
+    called with each finding as it is reported: a file read in one pass
+    reports its annotations' findings once the whole file is known to be
+    valid JSON, so none is reported for a file that turns out malformed
+    (they are held back meanwhile, past 1,000 in a temporary file, and past
+    ``HELD_AT_MOST`` the file is read again, validated first). ``keep_findings=False`` keeps only
     aggregates in the report, for bounded memory on huge files. Findings a
     ``baseline`` knows are left out of everything and counted in
     ``report.suppressed``. ``progress`` is called with a
@@ -116,36 +120,51 @@ Emit = Callable[[Iterable[Finding], FileReport], None]
 def _check_file(
     reader: Reader, source: Any, rules: list[type[Rule]], contract: Contract, policy: Policy, emit: Emit,
 ) -> tuple[FileReport, FileContext]:
-    """Run the rules over one file; a reader that must read it again
-    (``ReadAgain``) has it checked again from the start, and so has one whose
-    findings held back grow past ``HELD_AT_MOST``, by its ``settled`` reader."""
+    """Run the rules over one file, from the start again with another reader
+    when the first gives its reading up."""
     while True:
-        dataset = reader.read(source)
-        ctx = FileContext(dataset.source, contract, dataset.categories, dataset.images)
-        file_report = FileReport(
-            dataset.source, images=len(dataset.images), categories=len(dataset.categories), layout=dataset.layout
-        )
-        active = [rule(ctx, policy.severities.get(rule.ID)) for rule in rules]
-        try:
-            if dataset.provisional:
-                with _HeldFindings() as held:
-                    _check_batches(dataset, ctx, active, file_report, held.add)
-                    emit(held.released(), file_report)
-            else:
-                _check_batches(dataset, ctx, active, file_report, lambda findings: emit(findings, file_report))
-        except ReadAgain as again:
-            reader = again.reader
-            continue
-        except _TooManyHeld:
-            dataset.annotation_batches.close()  # type: ignore[attr-defined]
-            reader = reader.settled()
-            continue
-        for rule in active:
-            emit(rule.finish(), file_report)
-        # Files are compared by their categories only: this file's image table
-        # (its names perhaps in a temporary file) goes before the next is read.
+        checked = _check_once(reader, source, rules, contract, policy, emit)
+        if not isinstance(checked, Reader):
+            return checked
+        reader = checked  # what the first read held is gone: this is a function's return
+
+
+def _check_once(
+    reader: Reader, source: Any, rules: list[type[Rule]], contract: Contract, policy: Policy, emit: Emit,
+) -> tuple[FileReport, FileContext] | Reader:
+    """The file checked; or the reader to check it with instead: one the
+    reader named (``ReadAgain``), or, when more findings than ``HELD_AT_MOST``
+    would be held back, the dataset's reader that validates first."""
+    dataset = reader.read(source)
+    ctx = FileContext(dataset.source, contract, dataset.categories, dataset.images)
+    file_report = FileReport(
+        dataset.source, images=len(dataset.images), categories=len(dataset.categories), layout=dataset.layout
+    )
+    active = [rule(ctx, policy.severities.get(rule.ID)) for rule in rules]
+    try:
+        if dataset.reread is not None:
+            with _HeldFindings() as held:
+                _check_batches(dataset, ctx, active, file_report, held.add)
+                emit(held.released(), file_report)
+        else:
+            _check_batches(dataset, ctx, active, file_report, lambda findings: emit(findings, file_report))
+    except ReadAgain as again:
         ctx.release_images()
-        return file_report, ctx
+        return again.reader
+    except _TooManyHeld:
+        ctx.release_images()
+        assert dataset.reread is not None
+        return dataset.reread()
+    finally:
+        close = getattr(dataset.annotation_batches, "close", None)
+        if close is not None:  # what the reader holds, released even if the batches were not all read
+            close()
+    for rule in active:
+        emit(rule.finish(), file_report)
+    # Files are compared by their categories only: this file's image table
+    # (its names perhaps in a temporary file) goes before the next is read.
+    ctx.release_images()
+    return file_report, ctx
 
 
 def _check_batches(
@@ -178,23 +197,26 @@ class _HeldFindings:
     def __init__(self) -> None:
         self._memory: list[Finding] = []
         self._spill: IO[bytes] | None = None
-        self._count = 0  # spilled
+        self._count = 0  # held so far, counted at each spill
 
     def add(self, findings: Iterable[Finding]) -> None:
         memory = self._memory
         for finding in findings:
             memory.append(finding)
             if len(memory) == HELD_IN_MEMORY:
+                self._count += len(memory)
+                if self._count >= HELD_AT_MOST:
+                    raise _TooManyHeld
                 self._spilled(memory)
                 memory.clear()
-                self._count += HELD_IN_MEMORY
-                if self._count > HELD_AT_MOST:
-                    raise _TooManyHeld
 
     def _spilled(self, findings: list[Finding]) -> None:
-        if self._spill is None:
-            self._spill = tempfile.TemporaryFile(prefix="labelcheck-findings-")
-        pickle.dump(findings, self._spill, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            if self._spill is None:
+                self._spill = tempfile.TemporaryFile(prefix="labelcheck-findings-")
+            pickle.dump(findings, self._spill, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError:  # no temporary folder to write to (or it is full): read validated first instead
+            raise _TooManyHeld from None
 
     def released(self) -> Iterator[Finding]:
         """Every finding held, in the order added."""

@@ -72,7 +72,10 @@ class ProgressBar:
         if key not in self._tasks:
             description = f"{PHASES.get(event.phase, event.phase)} {safe(event.source)}"
             self._tasks[key] = self._bar.add_task(description, total=event.total, annotations=0)
-        self._bar.update(self._tasks[key], completed=event.done, total=event.total, annotations=event.annotations)
+        task = self._tasks[key]
+        if event.done < self._bar.tasks[task].completed:  # the file read again from its start: a new bar
+            self._bar.reset(task, total=event.total, completed=event.done, annotations=event.annotations)
+        self._bar.update(task, completed=event.done, total=event.total, annotations=event.annotations)
 
     def __enter__(self) -> "ProgressBar":
         return self

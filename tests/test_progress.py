@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,18 @@ def test_bar_shows_bytes_and_annotation_rate():
     assert "checking syntax" in shown and "scanning" in shown
     assert "[bold]train" in shown  # a file name is text, not markup
     assert "40.0k ann" in shown and "MB" in shown
+
+
+def test_a_file_read_again_starts_its_bar_again():
+    console, buffer = terminal()
+    with ProgressBar(console, delay=0) as bar:
+        bar(Progress("train.json", "scanning", 6_000_000, 10_000_000, annotations=40_000))
+        task = bar._bar.tasks[0]
+        started = task.start_time
+        time.sleep(0.01)
+        bar(Progress("train.json", "scanning", 1_000_000, 10_000_000, annotations=2_000))
+        assert len(bar._bar.tasks) == 1 and task.completed == 1_000_000 and task.start_time > started
+        assert task.fields["annotations"] == 2_000
 
 
 def test_short_scans_draw_nothing():

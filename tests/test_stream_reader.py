@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import sys
+import tempfile
 import time
 import weakref
 from pathlib import Path
@@ -414,8 +415,75 @@ def test_too_many_findings_held_back_read_the_file_again_validated_first(workers
     monkeypatch.setattr(engine, "HELD_AT_MOST", 3)
     settled = []
     original = StreamReader.settled
-    monkeypatch.setattr(StreamReader, "settled", lambda self: settled.append(self) or original(self))
+    monkeypatch.setattr(StreamReader, "settled", lambda self, *source: settled.append(self) or original(self, *source))
     reader = StreamReader(batch_size=50, run_bytes=700, workers=1)
     findings, seen = _scan_seen(monkeypatch, reader, BAD)
     assert settled == [reader]
     assert findings == seen == outcome(BAD, "plain")[0]
+
+
+def _stdin(monkeypatch, path: Path) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(path.read_bytes()))))
+
+
+@pytest.mark.parametrize("held_at_most", [None, 3])
+def test_standard_input_read_again_reads_its_spool(tmp_path, monkeypatch, held_at_most):
+    """A repeated key after the annotations, or too many findings held back: the file is read
+    again from the copy of standard input, which is then deleted."""
+    import labelcheck.engine as engine
+
+    path = _followed_by(tmp_path, '"images": [{"id": 1, "file_name": "x.jpg", "width": 5, "height": 5}]')
+    if held_at_most is not None:
+        path = BAD
+        monkeypatch.setattr(engine, "HELD_IN_MEMORY", 1)
+        monkeypatch.setattr(engine, "HELD_AT_MOST", held_at_most)
+    spools = set(Path(tempfile.gettempdir()).glob("labelcheck-stdin-*"))
+    _stdin(monkeypatch, path)
+    findings = [f.to_dict() for f in scan(["-"], reader="stream").findings]
+    assert findings == [dict(f, file="<stdin>") for f in outcome(path, "plain")[0]]
+    assert set(Path(tempfile.gettempdir()).glob("labelcheck-stdin-*")) == spools
+
+
+def test_batches_given_up_before_they_begin_release_workers_and_spool(workers_for_any_size, monkeypatch):
+    spools = set(Path(tempfile.gettempdir()).glob("labelcheck-stdin-*"))
+    _stdin(monkeypatch, BAD)
+    from_stdin = StreamReader(run_bytes=700).read("-")
+    assert set(Path(tempfile.gettempdir()).glob("labelcheck-stdin-*")) != spools
+    from_stdin.annotation_batches.close()
+    assert set(Path(tempfile.gettempdir()).glob("labelcheck-stdin-*")) == spools
+    dataset = StreamReader(run_bytes=700, workers=1).read(str(BAD))
+    processes = dataset.annotation_batches._release.__self__.workers.processes
+    dataset.annotation_batches.close()
+    assert all(process.poll() is not None for process in processes)
+
+
+def test_a_run_shorter_than_indexed_is_a_changed_file(workers_for_any_size, monkeypatch):
+    from labelcheck.readers import jsonsplit
+
+    def shrunk(self, start, end):
+        raise jsonsplit.ShortRead("file ended early")
+
+    monkeypatch.setattr(jsonsplit._Window, "run_document", shrunk)
+    monkeypatch.setattr(WorkerPool, "answered", lambda self, worker: False)  # this process checks runs too
+    with pytest.raises(InputError, match="the file changed while it was being read"):
+        scan_dataset(StreamReader(run_bytes=700, workers=1), BAD, None)
+
+
+def test_window_run_document_reads_exactly_or_says_short():
+    from labelcheck.readers import jsonsplit
+
+    window = jsonsplit._Window(io.BytesIO(b"0123456789"), lambda offset: None)
+    with window.run_document(2, 5) as document:
+        assert bytes(document) == b"[234]"
+    with pytest.raises(jsonsplit.ShortRead):
+        window.run_document(8, 12)
+
+
+def test_a_huge_value_after_the_annotations_reads_the_file_again(tmp_path, monkeypatch):
+    """A value the splitter will not split (over MAX_VALUE_BYTES) after the annotations:
+    the settled reader loads the file whole, with the plain reader's findings."""
+    from labelcheck.readers import jsonsplit
+
+    monkeypatch.setattr(jsonsplit, "MAX_VALUE_BYTES", 1 << 10)
+    path = _followed_by(tmp_path, '"info": "' + "x" * 5000 + '"')
+    assert outcome(path, "stream") == outcome(path, "plain")

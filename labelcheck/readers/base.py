@@ -49,10 +49,6 @@ class Reader:
     def read(self, source: Any) -> Dataset:
         raise NotImplementedError
 
-    def settled(self) -> "Reader":
-        """A reader of the same sources whose datasets are never provisional."""
-        return self
-
 
 class ReadAgain(Exception):
     """Raised by a provisional Dataset's batches: what was read so far does not

@@ -123,6 +123,20 @@ class Irregular(Exception):
     """A construct this module will not split in bounded memory."""
 
 
+class ShortRead(EOFError):
+    """The file ended before a run it was indexed with: it changed since."""
+
+
+def read_exactly(handle: Any, view: memoryview) -> None:
+    """Fill ``view`` from a binary stream; ShortRead if the stream ends first."""
+    filled = 0
+    while filled < len(view):
+        count = handle.readinto(view[filled:])
+        if not count:
+            raise ShortRead(f"file ended {len(view) - filled} bytes early; it changed while being read")
+        filled += count
+
+
 @dataclass(frozen=True)
 class Run:
     start: int
@@ -334,20 +348,20 @@ class _Window:
 
     def run_document(self, start: int, end: int) -> memoryview:
         """The run document of bytes [start, end) of a seekable stream, read
-        without moving the window (short if the file was cut since), in a
-        buffer used again by the next call: release it before. One buffer
-        rather than one allocation a run keeps the heap from fragmenting."""
+        without moving the window, in a buffer used again by the next call:
+        release it before. One buffer rather than one allocation a run keeps
+        the heap from fragmenting. ShortRead if the file is shorter now."""
         size = end - start
         if len(self._run_buffer) < size + 2:
             self._run_buffer = bytearray(size + 2)
         self._stream.seek(start)
-        with memoryview(self._run_buffer) as whole:
-            filled = 0
-            while filled < size and (count := self._stream.readinto(whole[1 + filled : 1 + size])):
-                filled += count
-        self._stream.seek(self.end)
-        self._run_buffer[0], self._run_buffer[filled + 1] = ord("["), ord("]")
-        return memoryview(self._run_buffer)[: filled + 2]
+        try:
+            with memoryview(self._run_buffer) as whole, whole[1 : size + 1] as run:
+                read_exactly(self._stream, run)
+        finally:
+            self._stream.seek(self.end)
+        self._run_buffer[0], self._run_buffer[size + 1] = ord("["), ord("]")
+        return memoryview(self._run_buffer)[: size + 2]
 
     def peek(self, offset: int, size: int) -> bytes:
         """Bytes at ``offset`` of a seekable stream, read without moving the window."""

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..columns import MISSING, annotation_batch, id_column, image_table
 from ..dataset import AnnotationBatch, BboxKind, ImageTable, StringColumn
-from .jsonsplit import RunDecoding, valid_run_document, valid_utf8
+from .jsonsplit import RunDecoding, ShortRead, read_exactly, valid_run_document, valid_utf8
 
 # Defaults that stand for an absent key. They are recognised by identity: a
 # decoded value is always a new object, and this integer is outside int64, so
@@ -83,11 +83,20 @@ def annotation_batch_of(document: bytes | bytearray | memoryview) -> AnnotationB
 def checked_annotation_batch(document: bytes | bytearray | memoryview, maybe_non_ascii: bool = True) -> AnnotationBatch | None:
     """``annotation_batch_of`` a valid run document, None for one ``valid_run_document``
     refuses; regular rows are validated and decoded by one parse."""
+    return _checked(_regular_annotation_batch, lambda rows: annotation_batch(0, rows), document, maybe_non_ascii)
+
+
+def _checked(regular: Callable[[Any], Any], irregular: Callable[[list], Any], document: Any, maybe_non_ascii: bool) -> Any:
+    """``regular(document)``, or ``irregular`` of Python's json decoding of a
+    document msgspec parses but ``regular`` refuses; None where msgspec's parse
+    fails (the splitter then walks the run exactly with Python's json)."""
     try:
-        batch = _regular_annotation_batch(document)
+        decoded = regular(document)
+    except msgspec.ValidationError:
+        return irregular(json.loads(bytes(document))) if valid_run_document(document, maybe_non_ascii) else None
     except (msgspec.DecodeError, RecursionError):
-        return annotation_batch(0, json.loads(bytes(document))) if valid_run_document(document, maybe_non_ascii) else None
-    return batch if valid_utf8(document, maybe_non_ascii) else None
+        return None
+    return decoded if valid_utf8(document, maybe_non_ascii) else None
 
 
 def _regular_annotation_batch(document: bytes | bytearray | memoryview) -> AnnotationBatch:
@@ -137,11 +146,7 @@ def image_table_of(document: bytes | bytearray | memoryview) -> ImageTable:
 
 def checked_image_table(document: bytes | bytearray | memoryview, maybe_non_ascii: bool = True) -> ImageTable | None:
     """``image_table_of`` a valid run document, None for one ``valid_run_document`` refuses."""
-    try:
-        table = _regular_image_table(document)
-    except (msgspec.DecodeError, RecursionError):
-        return image_table(json.loads(bytes(document))) if valid_run_document(document, maybe_non_ascii) else None
-    return table if valid_utf8(document, maybe_non_ascii) else None
+    return _checked(_regular_image_table, image_table, document, maybe_non_ascii)
 
 
 def _regular_image_table(document: bytes | bytearray | memoryview) -> ImageTable:
@@ -217,21 +222,11 @@ def read_run_document(handle: Any, start: int, end: int) -> bytearray:
     return read_document(handle, end - start)
 
 
-class ShortRead(EOFError):
-    """The file ended before a run it was indexed with: it changed since."""
-
-
 def read_document(handle: Any, size: int) -> bytearray:
     """The next ``size`` bytes of a binary stream as a run document (``[`` + bytes + ``]``)."""
     document = bytearray(size + 2)
-    view = memoryview(document)[1:-1]
-    filled = 0
-    while filled < size:
-        count = handle.readinto(view[filled:])
-        if not count:
-            raise ShortRead(f"file ended {size - filled} bytes early; it changed while being read")
-        filled += count
-    view.release()
+    with memoryview(document) as view:
+        read_exactly(handle, view[1:-1])
     document[0], document[-1] = ord("["), ord("]")
     return document
 

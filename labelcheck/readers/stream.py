@@ -122,10 +122,11 @@ class StreamReader(Reader):
         self.run_bytes = run_bytes
         self.workers = reader_workers() if workers is None else workers
         self.single_pass = single_pass
+        self._taken_over: _Source | None = None
 
     def read(self, source: Any) -> Dataset:
         self._name = display_name(source)
-        src = _Source.of(source, self._name, self._report)
+        src, self._taken_over = self._taken_over or _Source.of(source, self._name, self._report), None
         try:
             return self._dataset(src)
         except BaseException:
@@ -164,9 +165,12 @@ class StreamReader(Reader):
             layout=layout,
         )
 
-    def settled(self) -> "StreamReader":
-        """The two-pass reader: the whole file is validated before anything is decoded."""
-        return StreamReader(self.batch_size, self.progress, self.run_bytes, self.workers, single_pass=False)
+    def settled(self, source: "_Source | None" = None) -> "StreamReader":
+        """The two-pass reader: the whole file is validated before anything is
+        decoded. Given the ``_Source`` of a read given up, it reads that (once)."""
+        reader = StreamReader(self.batch_size, self.progress, self.run_bytes, self.workers, single_pass=False)
+        reader._taken_over = source
+        return reader
 
     def index(self, source: Any) -> "Indexed":
         """The first pass alone, and the categories: where everything is, without
@@ -214,6 +218,8 @@ class StreamReader(Reader):
                 return index_document(
                     stream, self.run_bytes, lambda done: self._report("checking", done, size), validator
                 )
+        except ShortRead:
+            raise _changed(src.name) from None
         except SplitError as exc:
             raise _diagnose(src, exc) from None
 
@@ -256,6 +262,7 @@ class _SinglePass:
         self.spans: dict[str, list[RunSpan]] = {}  # decoded runs of the member in progress, by key
         self.document: Document | None = None
         self._stream = src.stream()
+        self._handed_over = False
         validator = workers.validator() if workers is not None else None
         self.events = document_events(self._stream, reader.run_bytes, self._progress, validator, self._decoding_for)
 
@@ -275,7 +282,7 @@ class _SinglePass:
         _, _, annotations = _coco_members(self.document, self.src.name)
         layout = _layout(self.src, self.document)
         scanning = _Scanning(self.reader, self.src, self.workers, (annotations,), layout, phase="decoding")
-        return self._dataset_with(scanning.batches(annotations), layout, provisional=False)
+        return self._dataset_with(scanning.batches(annotations), layout)
 
     def _next(self) -> RunFound | MemberFound | None:
         """The splitter's next event; None once the document is whole (``self.document``)."""
@@ -286,6 +293,8 @@ class _SinglePass:
             return None
         except SplitError as exc:
             raise _diagnose(self.src, exc) from None
+        except ShortRead:
+            raise _changed(self.src.name) from None
 
     def _decoding_for(self, key: str | None) -> RunDecoding | None:
         self.spans[key or ""] = []
@@ -321,9 +330,11 @@ class _SinglePass:
         layout = None
         if not self.src.temporary:
             layout = FileLayout(self.src.path, (), stamp=file_stamp(self.src.path))
-        return self._dataset_with(self._batches(first, layout), layout, provisional=True)
+        return self._dataset_with(_Batches(self._batches(first, layout), self.release), layout, self.reread)
 
-    def _dataset_with(self, batches: Iterator[AnnotationBatch], layout: FileLayout | None, provisional: bool) -> Dataset:
+    def _dataset_with(
+        self, batches: Iterator[AnnotationBatch], layout: FileLayout | None, reread: Callable[[], Reader] | None = None,
+    ) -> Dataset:
         """The categories and images decoded (the last of each key: every one is decoded), and these batches."""
         if layout is not None:
             layout.runs |= {key: self.spans[key] for key in ("categories", "images")}
@@ -333,27 +344,39 @@ class _SinglePass:
             images=(self.images or ImageTableBuilder(0)).build(),
             annotation_batches=batches,
             layout=layout,
-            provisional=provisional,
+            reread=reread,
         )
+
+    def reread(self) -> StreamReader:
+        """The two-pass reader, to read this source again: it takes the source
+        over (a standard input spool is not deleted with these batches)."""
+        self._handed_over = True
+        return self.reader.settled(self.src)
+
+    def release(self) -> None:
+        """Close what this pass holds (any number of times)."""
+        self._stream.__exit__()
+        if self.workers is not None:
+            self.workers.close()
+            self.workers = None
+        if not self._handed_over:
+            self.src.close()
 
     def _batches(self, first: RunFound | MemberFound, layout: FileLayout | None) -> Iterator[AnnotationBatch]:
         try:
             yield from rebatch(self._annotations(first, layout), self.reader.batch_size)
             while (event := self._next()) is not None:  # the rest of the document, validated
                 if _key(event) in _COCO_KEYS:
-                    raise ReadAgain(self.reader.settled(), f"a second {_key(event)!r} member")
+                    raise ReadAgain(self.reread(), f"a second {_key(event)!r} member")
             assert self.document is not None
             _coco_members(self.document, self.src.name)
             self._progress(self.done)  # with every annotation counted
             if layout is not None:
                 layout.members = tuple((member.key, member.start, member.end) for member in self.document.members)
         except Irregular:
-            raise ReadAgain(self.reader.settled(), "a value too large to split") from None
+            raise ReadAgain(self.reread(), "a value too large to split") from None
         finally:
-            self._stream.__exit__()
-            if self.workers is not None:
-                self.workers.close()
-            self.src.close()
+            self.release()
 
     def _annotations(self, first: RunFound | MemberFound, layout: FileLayout | None) -> Iterator[AnnotationBatch]:
         """The batches of the annotations member's runs, up to its end."""
@@ -425,21 +448,47 @@ class _Scanning:
     def _here(self, kind: str, runs: tuple) -> Iterator[Any]:
         with self.src.stream() as stream:
             for run in runs:
-                try:
-                    document = read_run_document(stream, run.start, run.end)
-                except ShortRead:
-                    raise _changed(self.src.name) from None
-                with collector_paused():
-                    decoded = DECODERS[kind](document)
-                yield decoded
+                yield _here(stream, DECODERS[kind], run.start, run.end, (), self.src.name)
 
     def batches(self, member: Member) -> Iterator[AnnotationBatch]:
+        """The member's batches; the workers and the source are released when
+        they end or are closed, begun or not."""
+        return _Batches(rebatch((batch for _, batch in self.decode(member)), self.reader.batch_size), self.release)
+
+    def release(self) -> None:
+        if self.workers is not None:
+            self.workers.close()
+            self.workers = None
+        self.src.close()
+
+
+class _Batches:
+    """Annotation batches that release what their reader holds (workers, an
+    open file, a standard input spool) once exhausted, closed or dropped,
+    whether iteration began or not."""
+
+    def __init__(self, batches: Iterator[AnnotationBatch], release: Callable[[], None]) -> None:
+        self._batches = batches
+        self._release = release
+
+    def __iter__(self) -> "_Batches":
+        return self
+
+    def __next__(self) -> AnnotationBatch:
         try:
-            yield from rebatch((batch for _, batch in self.decode(member)), self.reader.batch_size)
+            return next(self._batches)
+        except StopIteration:
+            self._release()
+            raise
+
+    def close(self) -> None:
+        try:
+            self._batches.close()  # type: ignore[attr-defined]
         finally:
-            if self.workers is not None:
-                self.workers.close()
-            self.src.close()
+            self._release()
+
+    def __del__(self) -> None:
+        self.close()
 
 
 _COCO_KEYS = ("categories", "images", "annotations")
@@ -595,7 +644,7 @@ class WorkerPool:
             process.wait()
 
 
-def _here(handle: BinaryIO, task: Callable[..., Any], start: int, end: int, args: tuple, name: str) -> Any:
+def _here(handle: Any, task: Callable[..., Any], start: int, end: int, args: tuple, name: str) -> Any:
     """A worker's job done in this process."""
     try:
         document = read_run_document(handle, start, end)
@@ -606,7 +655,7 @@ def _here(handle: BinaryIO, task: Callable[..., Any], start: int, end: int, args
 
 
 class _Validator:
-    """The splitter's first pass, run by the workers (``jsonsplit.RunValidator``)."""
+    """The workers as the splitter's ``jsonsplit.RunValidator``: they check runs, and decode them."""
 
     def __init__(self, workers: WorkerPool) -> None:
         self.workers = workers

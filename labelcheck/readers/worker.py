@@ -78,6 +78,8 @@ def _write_answers(done: queue.SimpleQueue, answers: BinaryIO) -> None:
             answers.flush()
         except BrokenPipeError:  # the parent stopped reading (an error, Ctrl-C): nothing to report
             os._exit(0)
+        except BaseException:  # noqa: BLE001 - an answer lost: end, so the parent sees the worker end
+            os._exit(1)
 
 
 def _read_requests(requests: BinaryIO, pending: queue.SimpleQueue) -> None:
