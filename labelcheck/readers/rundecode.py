@@ -203,17 +203,13 @@ def _dimensions(values: list, n: int) -> np.ndarray:
         return np.array([math.nan if value is None else value for value in values], dtype=np.float64)
 
 
-DECODERS: dict[str, Callable[[bytes | bytearray], Any]] = {
-    "annotations": annotation_batch_of,
-    "images": image_table_of,
-    "categories": objects_of,
-}
-# Validating and decoding in one pass (``jsonsplit.document_events``).
+# Validating and decoding in one pass (``jsonsplit.document_events``), and decoding alone.
 DECODINGS = {
     "annotations": RunDecoding(checked_annotation_batch, annotation_batch_of),
     "images": RunDecoding(checked_image_table, image_table_of),
     "categories": RunDecoding(checked_objects, objects_of),
 }
+DECODERS: dict[str, Callable[[bytes | bytearray], Any]] = {key: decoding.decode for key, decoding in DECODINGS.items()}
 
 
 def read_run_document(handle: Any, start: int, end: int) -> bytearray:
