@@ -44,7 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench-data"
-CLASSES = (ROOT / "labelcheck" / "data" / "mlperf_264_classes.txt").read_text("utf-8").splitlines()
+CLASSES = (ROOT / "labelcheck" / "core" / "data" / "mlperf_264_classes.txt").read_text("utf-8").splitlines()
 NUM_CLASSES = len(CLASSES)
 BOXES_PER_IMAGE = 9
 OUT_OF_RANGE_RATE = 0.001

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import labelcheck
-from labelcheck import retinanet
+from labelcheck.training import retinanet
 
 DEFAULT = Path(__file__).resolve().parent.parent / "fixtures" / "openimages-mlperf-bad.json"
 CLASS_NAMES = labelcheck.resolve_contract().class_names  # mlperf-retinanet: the 264 MLPerf classes

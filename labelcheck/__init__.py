@@ -6,36 +6,36 @@
     True
 """
 
-__version__ = "0.1.0"  # before the imports: modules that write it import it from here
-
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
+
+from .core.version import __version__ as __version__
 
 # Each public name and the module that defines it, imported when first used:
 # the command line starts faster, and ``import labelcheck`` stays cheap for
 # training code that only wants ``labelcheck.guard``.
 _EXPORTS = {
-    "guard": ".guard",
-    "Baseline": ".baseline",
-    "CleanResult": ".cleaning",
-    "clean": ".cleaning",
-    "Contract": ".contract",
-    "Mapping": ".contract",
-    "resolve_contract": ".contract",
-    "Policy": ".engine",
-    "scan": ".engine",
-    "BaselineError": ".errors",
-    "ConfigError": ".errors",
-    "ContractError": ".errors",
-    "InputError": ".errors",
-    "LabelcheckError": ".errors",
-    "OutputError": ".errors",
-    "UsageError": ".errors",
-    "Finding": ".findings",
-    "Severity": ".findings",
-    "RemapResult": ".remapping",
-    "remap": ".remapping",
-    "Report": ".report",
+    "guard": ".training.guard",
+    "Baseline": ".scanning.baseline",
+    "CleanResult": ".fixing.clean",
+    "clean": ".fixing.clean",
+    "Contract": ".core.contract",
+    "Mapping": ".core.contract",
+    "resolve_contract": ".core.contract",
+    "Policy": ".scanning.engine",
+    "scan": ".scanning.engine",
+    "BaselineError": ".core.errors",
+    "ConfigError": ".core.errors",
+    "ContractError": ".core.errors",
+    "InputError": ".core.errors",
+    "LabelcheckError": ".core.errors",
+    "OutputError": ".core.errors",
+    "UsageError": ".core.errors",
+    "Finding": ".core.findings",
+    "Severity": ".core.findings",
+    "RemapResult": ".fixing.remap",
+    "remap": ".fixing.remap",
+    "Report": ".scanning.report",
     "RULES": ".rules",
 }
 
@@ -54,15 +54,15 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from . import guard
-    from .baseline import Baseline
-    from .cleaning import CleanResult, clean
-    from .contract import Contract, Mapping, resolve_contract
-    from .engine import Policy, scan
-    from .errors import BaselineError, ConfigError, ContractError, InputError, LabelcheckError, OutputError, UsageError
-    from .findings import Finding, Severity
-    from .remapping import RemapResult, remap
-    from .report import Report
+    from .training import guard
+    from .scanning.baseline import Baseline
+    from .fixing.clean import CleanResult, clean
+    from .core.contract import Contract, Mapping, resolve_contract
+    from .scanning.engine import Policy, scan
+    from .core.errors import BaselineError, ConfigError, ContractError, InputError, LabelcheckError, OutputError, UsageError
+    from .core.findings import Finding, Severity
+    from .fixing.remap import RemapResult, remap
+    from .scanning.report import Report
     from .rules import RULES
 
 __all__ = [

@@ -9,7 +9,7 @@ def run() -> None:
     # labelcheck never multiplies matrices. Without this, numpy's OpenBLAS
     # starts a thread per core on import, which costs a tenth of a CPU-second.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from .cli import main
+    from .cli.commands import main
 
     try:
         main()

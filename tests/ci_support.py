@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from labelcheck.cli import main
+from labelcheck.cli.commands import main
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = "tests/cases/ci/tiny.json"  # 3 errors, 1 warning, 1 info with --num-classes 3

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from labelcheck import retinanet
-from labelcheck.cli import main
-from labelcheck.contract import mlperf_class_names
+from labelcheck.training import retinanet
+from labelcheck.cli.commands import main
+from labelcheck.core.contract import mlperf_class_names
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

@@ -9,9 +9,9 @@ import pytest
 from ci_support import CONTRACT, TINY, ci_env, run, write_coco  # noqa: F401 (ci_env: autouse fixture)
 
 import labelcheck
-from labelcheck.baseline import Baseline, finding_key
-from labelcheck.errors import BaselineError
-from labelcheck.findings import Finding, Severity
+from labelcheck.scanning.baseline import Baseline, finding_key
+from labelcheck.core.errors import BaselineError
+from labelcheck.core.findings import Finding, Severity
 
 TINY_BASELINE = """\
 {

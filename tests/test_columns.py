@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labelcheck import columns
-from labelcheck.columns import ImageTableBuilder, annotation_batch, image_table, rebatch
-from labelcheck.dataset import USABLE_KINDS, SpilledBytes, StringColumn, ValueKind, usable
+from labelcheck.core import columns
+from labelcheck.core.columns import ImageTableBuilder, annotation_batch, image_table, rebatch
+from labelcheck.core.dataset import USABLE_KINDS, SpilledBytes, StringColumn, ValueKind, usable
 
 NAMES = st.one_of(st.none(), st.text(max_size=6), st.just("\ud800"))
 IMAGES = st.fixed_dictionaries(

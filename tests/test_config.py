@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from ci_support import ROOT, TINY, ci_env, run  # noqa: F401 (ci_env: autouse fixture)
 
-from labelcheck.config import Settings, discover_config, find_config, load_config, merge
-from labelcheck.errors import ConfigError
-from labelcheck.findings import Severity
+from labelcheck.cli.config import Settings, discover_config, find_config, load_config, merge
+from labelcheck.core.errors import ConfigError
+from labelcheck.core.findings import Severity
 
 TINY_PATH = str(ROOT / TINY)
 

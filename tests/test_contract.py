@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from labelcheck import ContractError, Mapping, resolve_contract
-from labelcheck.contract import mlperf_class_names
+from labelcheck.core.contract import mlperf_class_names
 from conftest import FIXTURES, run_cli
 
 CLEAN = FIXTURES / "openimages-mlperf-clean.json"

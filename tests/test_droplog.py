@@ -7,7 +7,7 @@ import json
 import pytest
 
 import labelcheck
-from labelcheck.droplog import DroppedAnnotations, ReasonBits, ValueColumn, write_entries
+from labelcheck.fixing.droplog import DroppedAnnotations, ReasonBits, ValueColumn, write_entries
 from conftest import FIXTURES
 
 BAD = FIXTURES / "openimages-mlperf-bad.json"

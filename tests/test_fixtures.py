@@ -81,8 +81,8 @@ def test_fixtures_are_reproducible_from_their_generator(tmp_path):
     import shutil
 
     shutil.copy(FIXTURES / "make_fixtures.py", tmp_path / "make_fixtures.py")
-    (tmp_path.parent / "labelcheck" / "data").mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "labelcheck" / "data" / "mlperf_264_classes.txt", tmp_path.parent / "labelcheck" / "data")
+    (tmp_path.parent / "labelcheck" / "core" / "data").mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "labelcheck" / "core" / "data" / "mlperf_264_classes.txt", tmp_path.parent / "labelcheck" / "core" / "data")
     subprocess.run([sys.executable, str(tmp_path / "make_fixtures.py")], check=True)
     for name in ("openimages-mlperf-bad.json", "openimages-mlperf-1based.json", "openimages-mlperf-clean.json"):
         assert (tmp_path / name).read_bytes() == (FIXTURES / name).read_bytes(), name

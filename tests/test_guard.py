@@ -21,12 +21,12 @@ def batch(*labels, first_id=100):
 
 
 def test_import_labelcheck_does_not_import_torch():
-    code = "import labelcheck, labelcheck.retinanet, sys; assert labelcheck.guard and 'torch' not in sys.modules"
+    code = "import labelcheck, labelcheck.training.retinanet, sys; assert labelcheck.guard and 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
 def test_retinanet_without_torch_says_how_to_install(monkeypatch):
-    from labelcheck import retinanet
+    from labelcheck.training import retinanet
 
     monkeypatch.setitem(sys.modules, "torch", None)  # as if torch were not installed
     with pytest.raises(ImportError, match=r"pip install 'labelcheck\[torch\]'"):
@@ -132,7 +132,7 @@ def test_guard_rejects_exactly_the_images_the_loss_cannot_train():
     """On the bad sample's real targets: skipped iff the loss crashes on the image or trains a
     column other than the label; the kept batch's loss is finite."""
     pytest.importorskip("torch")
-    from labelcheck import retinanet
+    from labelcheck.training import retinanet
 
     targets = retinanet.load_targets(BAD)
     checked = check_targets(targets, retinanet.NUM_CLASSES, mode="skip")

@@ -143,7 +143,7 @@ def test_deep_nesting():
 
 
 def test_huge_non_array_value_is_irregular(monkeypatch):
-    monkeypatch.setattr("labelcheck.readers.jsonsplit.MAX_VALUE_BYTES", 1 << 17)
+    monkeypatch.setattr("labelcheck.readers.jsonsplit.splitter.MAX_VALUE_BYTES", 1 << 17)
     with pytest.raises(Irregular):
         index(b'{"info": "' + b"x" * (1 << 19) + b'", "annotations": []}')
 

@@ -72,11 +72,11 @@ def test_import_labelcheck_is_light_and_names_resolve_on_use():
     code = (
         "import sys, labelcheck\n"
         "light = not any(name in sys.modules for name in ('numpy', 'rich', 'click', 'msgspec'))\n"
-        "import labelcheck.cli, labelcheck.cleaning, labelcheck.remapping\n"
+        "import labelcheck.cli, labelcheck.fixing.clean, labelcheck.fixing.remap\n"
         "print(light, callable(labelcheck.clean), callable(labelcheck.remap), labelcheck.scan.__module__,\n"
         "      labelcheck.InputError.__name__, 'clean' in dir(labelcheck))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["True", "True", "True", "labelcheck.engine", "InputError", "True"]
+    assert result.stdout.split() == ["True", "True", "True", "labelcheck.scanning.engine", "InputError", "True"]
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         labelcheck.nothing  # noqa: B018

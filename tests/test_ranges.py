@@ -10,7 +10,7 @@ import time
 import pytest
 
 import labelcheck
-from labelcheck.rewrite.ranges import CopyRange, PieceWriter, SharedInput
+from labelcheck.fixing.rewrite.ranges import CopyRange, PieceWriter, SharedInput
 from conftest import FIXTURES
 
 BAD = FIXTURES / "openimages-mlperf-bad.json"
@@ -79,7 +79,7 @@ def test_unchanged_bytes_of_a_rewrite_are_copied_by_the_kernel(tmp_path, monkeyp
 
 
 def test_input_replaced_while_rewritten_is_a_changed_input(tmp_path, monkeypatch):
-    from labelcheck.rewrite import streamed
+    from labelcheck.fixing.rewrite import streamed
 
     source = tmp_path / "in.json"
     source.write_bytes(BAD.read_bytes())
@@ -93,7 +93,7 @@ def test_input_replaced_while_rewritten_is_a_changed_input(tmp_path, monkeypatch
         os.replace(other, source)
         yield from pieces
 
-    monkeypatch.setattr("labelcheck.rewrite.files.rewrite_streamed", replace_midway)
+    monkeypatch.setattr("labelcheck.fixing.rewrite.files.rewrite_streamed", replace_midway)
     with pytest.raises(labelcheck.InputError, match="changed"):
         labelcheck.clean(str(source), str(tmp_path / "out.json"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.json"]
@@ -118,7 +118,7 @@ def test_plain_input_to_gzip_output(tmp_path, command):
 
 
 def test_a_failed_write_drops_queued_pieces_and_closes_the_producer(tmp_path, monkeypatch):
-    from labelcheck.rewrite import files
+    from labelcheck.fixing.rewrite import files
 
     written, closed = [], []
 
@@ -141,7 +141,7 @@ def test_a_failed_write_drops_queued_pieces_and_closes_the_producer(tmp_path, mo
 
 
 def test_a_failed_write_closes_the_producer_before_the_error_is_handled(tmp_path, monkeypatch):
-    from labelcheck.rewrite import files
+    from labelcheck.fixing.rewrite import files
 
     closed = []
 

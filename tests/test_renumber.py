@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from labelcheck.rewrite.renumber import renumber_run
+from labelcheck.fixing.rewrite.renumber import renumber_run
 
 
 def rewritten(data: bytes, mapping: dict) -> bytes | None:

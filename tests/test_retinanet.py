@@ -1,6 +1,6 @@
 """The RetinaNet classification loss on the shipped samples, and labelcheck's verdict on each.
 
-labelcheck.retinanet reproduces the MLPerf loader and RetinaNetClassificationHead.compute_loss;
+labelcheck.training.retinanet reproduces the MLPerf loader and RetinaNetClassificationHead.compute_loss;
 these tests show where that loss crashes or trains the wrong column, and that `labelcheck scan`
 fails on exactly those files.
 """
@@ -12,8 +12,8 @@ import math
 
 import pytest
 
-from labelcheck import retinanet
-from labelcheck.contract import mlperf_class_names
+from labelcheck.training import retinanet
+from labelcheck.core.contract import mlperf_class_names
 from conftest import FIXTURES, outcome, run_cli, variant
 
 torch = pytest.importorskip("torch")

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 import labelcheck
-from labelcheck import retinanet
+from labelcheck.training import retinanet
 from conftest import FIXTURES, ROOT, outcome, run_cli, variant
 
 pytest.importorskip("torch")

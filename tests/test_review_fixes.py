@@ -221,7 +221,7 @@ def test_report_is_committed_with_the_output(data, monkeypatch):
     def fail(path, document):
         raise labelcheck.OutputError(f"{path}: write failed: No space left on device; nothing was written")
 
-    monkeypatch.setattr(sys.modules["labelcheck.cleaning"], "stage_report", fail)
+    monkeypatch.setattr(sys.modules["labelcheck.fixing.clean"], "stage_report", fail)
     result = run_cli("clean", data, "-o", data.parent / "c.json", "--report", data.parent / "r.json")
     assert result.exit_code == 2
     assert sorted(p.name for p in data.parent.iterdir()) == ["t.json"]

@@ -29,8 +29,8 @@ def small_runs(request, monkeypatch):
     run_bytes, workers = request.param
     monkeypatch.setattr(StreamReader, "__init__", partialmethod(StreamReader.__init__, run_bytes=run_bytes))
     if workers:
-        monkeypatch.setattr("labelcheck.readers.stream.POOL_MIN_BYTES", 0)
-        monkeypatch.setattr(sys.modules["labelcheck.cleaning"], "WORKERS_PAY_FROM", 0)
+        monkeypatch.setattr("labelcheck.readers.pool.POOL_MIN_BYTES", 0)
+        monkeypatch.setattr(sys.modules["labelcheck.fixing.clean"], "WORKERS_PAY_FROM", 0)
 
 
 def both(tmp_path, run):
@@ -126,7 +126,7 @@ def test_escaped_key_spelling_goes_the_slow_way(tmp_path, small_runs):
 def test_input_changed_since_the_scan_is_an_input_error(tmp_path, monkeypatch):
     import sys
 
-    clean_module = sys.modules["labelcheck.cleaning"]
+    clean_module = sys.modules["labelcheck.fixing.clean"]
     source = tmp_path / "in.json"
     source.write_bytes((FIXTURES / "openimages-mlperf-bad.json").read_bytes())
     real = clean_module.rewrite_file

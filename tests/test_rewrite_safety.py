@@ -92,7 +92,7 @@ def _run_with_failing_write(folder, source, command, failure):
     script = textwrap.dedent(
         f"""
         import errno, os, signal, sys
-        import labelcheck.rewrite.files as files
+        import labelcheck.fixing.rewrite.files as files
 
         def failing(pieces, handle):
             piece = next(iter(pieces))
@@ -101,7 +101,7 @@ def _run_with_failing_write(folder, source, command, failure):
             {failure}
 
         files._write = failing
-        from labelcheck.cli import main
+        from labelcheck.cli.commands import main
         sys.argv = ["labelcheck", *sys.argv[1:]]
         main()
         """

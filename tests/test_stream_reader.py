@@ -17,11 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from labelcheck import InputError, columns, resolve_contract, scan
-from labelcheck.dataset import SpilledBytes
+from labelcheck import InputError, resolve_contract, scan
+from labelcheck.core import columns
+from labelcheck.core.dataset import SpilledBytes
 from labelcheck.readers import READERS, StreamReader, reader_for
 from labelcheck.readers.base import Progress, ReadAgain
-from labelcheck.readers.stream import WorkerPool
+from labelcheck.readers.pool import WorkerPool
 
 from cocodocs import LAYOUTS, Layout, Obj, coco_members, write
 
@@ -92,7 +93,7 @@ def _scan_with(path, reader, contract):
 
 
 def scan_dataset(reader, path, contract):
-    import labelcheck.engine as engine
+    import labelcheck.scanning.engine as engine
 
     original = engine.reader_for
     engine.reader_for = lambda source, name="auto", progress=None: reader
@@ -197,7 +198,7 @@ def test_auto_reader_is_stream_for_paths():
 @pytest.fixture
 def workers_for_any_size(monkeypatch):
     """Worker processes even for small files, waited for, so tests reach the parallel first pass."""
-    monkeypatch.setattr("labelcheck.readers.stream.POOL_MIN_BYTES", 0)
+    monkeypatch.setattr("labelcheck.readers.pool.POOL_MIN_BYTES", 0)
     ready = WorkerPool.ready
 
     def wait_until_ready(workers):
@@ -309,7 +310,7 @@ def _followed_by(tmp_path, member: str) -> Path:
 
 def _scan_seen(monkeypatch, reader, path):
     """The engine's report with ``reader``, and the findings as on_finding saw them."""
-    import labelcheck.engine as engine
+    import labelcheck.scanning.engine as engine
 
     monkeypatch.setattr(engine, "reader_for", lambda source, name="auto", progress=None: reader)
     seen = []
@@ -354,7 +355,7 @@ def test_no_finding_is_delivered_before_a_syntax_error_past_the_annotations(tmp_
 
 
 def test_held_findings_past_the_memory_limit_come_back_in_order(monkeypatch):
-    import labelcheck.engine as engine
+    import labelcheck.scanning.engine as engine
 
     monkeypatch.setattr(engine, "HELD_IN_MEMORY", 2)
     spilled = []
@@ -369,12 +370,14 @@ def test_held_findings_past_the_memory_limit_come_back_in_order(monkeypatch):
 @pytest.mark.parametrize("answered", [True, False])
 def test_single_and_two_pass_readers_agree_with_workers(workers_for_any_size, monkeypatch, answered):
     """Whether or not the workers' answers are in when asked, so that this process does runs itself."""
+    import labelcheck.readers.pool as pool
     import labelcheck.readers.stream as stream
 
     monkeypatch.setattr(WorkerPool, "answered", lambda self, worker: answered)
     done_here = []
-    here = stream._here
-    monkeypatch.setattr(stream, "_here", lambda *args: done_here.append(args[1]) or here(*args))
+    here = pool.run_here
+    for module in (pool, stream):
+        monkeypatch.setattr(module, "run_here", lambda *args: done_here.append(args[1]) or here(*args))
     for single_pass in (True, False):
         reader = StreamReader(batch_size=50, run_bytes=700, workers=1, single_pass=single_pass)
         assert _scan_with(BAD, reader, None) == _scan_with(BAD, READERS_PLAIN(batch_size=50), None)
@@ -409,7 +412,7 @@ def test_checked_annotation_batch_is_the_batch_of_a_valid_run_or_none(document, 
 def test_too_many_findings_held_back_read_the_file_again_validated_first(workers_for_any_size, monkeypatch):
     """Holding findings costs per finding: past HELD_AT_MOST the file is read by the settled
     (two-pass) reader instead, with the same findings, nothing left open."""
-    import labelcheck.engine as engine
+    import labelcheck.scanning.engine as engine
 
     monkeypatch.setattr(engine, "HELD_IN_MEMORY", 1)
     monkeypatch.setattr(engine, "HELD_AT_MOST", 3)
@@ -430,7 +433,7 @@ def _stdin(monkeypatch, path: Path) -> None:
 def test_standard_input_read_again_reads_its_spool(tmp_path, monkeypatch, held_at_most):
     """A repeated key after the annotations, or too many findings held back: the file is read
     again from the copy of standard input, which is then deleted."""
-    import labelcheck.engine as engine
+    import labelcheck.scanning.engine as engine
 
     path = _followed_by(tmp_path, '"images": [{"id": 1, "file_name": "x.jpg", "width": 5, "height": 5}]')
     if held_at_most is not None:
@@ -459,11 +462,12 @@ def test_batches_given_up_before_they_begin_release_workers_and_spool(workers_fo
 
 def test_a_run_shorter_than_indexed_is_a_changed_file(workers_for_any_size, monkeypatch):
     from labelcheck.readers import jsonsplit
+    from labelcheck.readers.jsonsplit.window import Window
 
     def shrunk(self, start, end):
         raise jsonsplit.ShortRead("file ended early")
 
-    monkeypatch.setattr(jsonsplit._Window, "run_document", shrunk)
+    monkeypatch.setattr(Window, "run_document", shrunk)
     monkeypatch.setattr(WorkerPool, "answered", lambda self, worker: False)  # this process checks runs too
     with pytest.raises(InputError, match="the file changed while it was being read"):
         scan_dataset(StreamReader(run_bytes=700, workers=1), BAD, None)
@@ -471,8 +475,9 @@ def test_a_run_shorter_than_indexed_is_a_changed_file(workers_for_any_size, monk
 
 def test_window_run_document_reads_exactly_or_says_short():
     from labelcheck.readers import jsonsplit
+    from labelcheck.readers.jsonsplit.window import Window
 
-    window = jsonsplit._Window(io.BytesIO(b"0123456789"), lambda offset: None)
+    window = Window(io.BytesIO(b"0123456789"), lambda offset: None)
     with window.run_document(2, 5) as document:
         assert bytes(document) == b"[234]"
     with pytest.raises(jsonsplit.ShortRead):

@@ -1,4 +1,13 @@
-"""Readers, chosen by name. Each turns a source into a columnar Dataset."""
+"""Readers, chosen by name (``READERS``): each turns a source into a columnar Dataset.
+
+Owns: the reader interface and opening a source (``base``), the reference
+reader on Python's json (``plain``), the streaming reader (``stream``) with its
+input source (``source``), its worker processes (``pool``, ``worker``), the run
+decoders (``rundecode``), the JSON splitter (``jsonsplit/``) and the wording of
+its errors (``diagnosis``).
+
+May import: ``core``.
+"""
 
 from __future__ import annotations
 

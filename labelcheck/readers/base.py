@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, ClassVar, Iterator
 
-from ..dataset import Dataset
-from ..errors import InputError
+from ..core.dataset import STDIN, Dataset
+from ..core.errors import InputError
 
 UTF8_BOM = b"\xef\xbb\xbf"
-STDIN = "-"
 DEFAULT_BATCH_SIZE = 65536
 
 

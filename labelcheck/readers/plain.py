@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..columns import annotation_batches, category_list, image_table
-from ..dataset import Dataset
+from ..core.columns import annotation_batches, category_list, image_table
+from ..core.dataset import Dataset
 from .base import (
     Reader,
     byte_offset,

@@ -25,8 +25,8 @@ from typing import Any, Callable, Optional
 import msgspec
 import numpy as np
 
-from ..columns import MISSING, annotation_batch, id_column, image_table
-from ..dataset import AnnotationBatch, BboxKind, ImageTable, StringColumn
+from ..core.columns import MISSING, annotation_batch, id_column, image_table
+from ..core.dataset import AnnotationBatch, BboxKind, ImageTable, StringColumn
 from .jsonsplit import RunDecoding, ShortRead, read_exactly, valid_run_document, valid_utf8
 
 # Defaults that stand for an absent key. They are recognised by identity: a

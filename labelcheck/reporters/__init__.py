@@ -1,4 +1,7 @@
-"""Report formats, chosen by name (``--format``)."""
+"""Report formats, chosen by name (``--format``): one class each behind ``Reporter``.
+
+May import: ``core``, ``rules``, ``scanning``.
+"""
 
 from __future__ import annotations
 

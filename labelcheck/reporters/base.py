@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import ClassVar, TextIO
 
-from ..contract import Contract
-from ..findings import Finding
-from ..report import Report
+from ..core.contract import Contract
+from ..core.findings import Finding
+from ..scanning.report import Report
 from ..rules.base import describe
-from ..text import safe
+from ..core.text import safe
 
 
 class Reporter:

@@ -20,10 +20,10 @@ import os
 import re
 from collections import Counter
 
-from ..contract import Contract
-from ..findings import Finding, Severity
-from ..report import FileReport, Report
-from ..text import safe
+from ..core.contract import Contract
+from ..core.findings import Finding, Severity
+from ..scanning.report import FileReport, Report
+from ..core.text import safe
 from .base import Reporter, counts_text, finding_text, tally_text
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ..findings import Severity, fail_threshold
-from ..report import FileReport, Report
-from ..text import safe
+from ..core.findings import Severity, fail_threshold
+from ..scanning.report import FileReport, Report
+from ..core.text import safe
 from .base import Reporter, finding_text
 
 

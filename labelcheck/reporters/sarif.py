@@ -26,11 +26,11 @@ from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
 
-from .. import __version__
-from ..baseline import finding_key
-from ..contract import Contract
-from ..findings import Finding, Severity
-from ..report import Report
+from ..core.version import __version__
+from ..scanning.baseline import finding_key
+from ..core.contract import Contract
+from ..core.findings import Finding, Severity
+from ..scanning.report import Report
 from ..rules import RULES, Rule
 from .base import Reporter, counts_text, finding_text
 

@@ -13,9 +13,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from ..findings import Severity
-from ..report import FileReport, Report
-from ..text import json_text, safe
+from ..core.findings import Severity
+from ..scanning.report import FileReport, Report
+from ..core.text import json_text, safe
 from .base import Reporter, tally_text
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}

@@ -2,6 +2,8 @@
 
 Each rule lives in its own module whose docstring is its user documentation.
 Rule names are stable: configuration, baselines and CI integrations key on them.
+
+May import: ``core``.
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ from typing import Iterator
 
 import numpy as np
 
-from ..dataset import BboxKind
-from ..findings import Finding, Severity
+from ..core.dataset import BboxKind
+from ..core.findings import Finding, Severity
 from .base import BatchView, Rule, rows
 
 TOLERANCE = 1e-6

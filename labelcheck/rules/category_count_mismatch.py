@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..findings import Finding, Severity
+from ..core.findings import Finding, Severity
 from .base import Rule
 
 

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..contract import Mapping
-from ..dataset import ValueKind
-from ..findings import Finding, Severity
+from ..core.contract import Mapping
+from ..core.dataset import ValueKind
+from ..core.findings import Finding, Severity
 from .base import BatchView, Rule, describe, rows
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Sequence
 
-from ..findings import Finding, Severity
+from ..core.findings import Finding, Severity
 from .base import FileContext, Rule, describe
 
 MAX_LISTED = 5

@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterator
 
-from ..contract import Mapping
-from ..dataset import Category
-from ..findings import Finding, Severity
+from ..core.contract import Mapping
+from ..core.dataset import Category
+from ..core.findings import Finding, Severity
 from .base import Rule, describe
 
 # A shift is called out as such only when it explains this many categories.

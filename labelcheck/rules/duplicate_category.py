@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..findings import Finding, Severity
+from ..core.findings import Finding, Severity
 from .base import Rule, describe, usable_category_id
 
 

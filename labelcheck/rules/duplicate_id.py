@@ -21,7 +21,7 @@ from typing import Iterator
 
 import numpy as np
 
-from ..findings import Finding, Severity
+from ..core.findings import Finding, Severity
 from .base import BatchView, FileContext, Rule, describe, rows, usable
 
 # Ids in [0, BITMAP_LIMIT) are tracked in a bitmap (one bit each, grown to the

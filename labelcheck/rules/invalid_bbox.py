@@ -24,8 +24,8 @@ from typing import Iterator
 
 import numpy as np
 
-from ..dataset import BboxKind
-from ..findings import Finding, Severity
+from ..core.dataset import BboxKind
+from ..core.findings import Finding, Severity
 from .base import BatchView, Rule, rows
 
 

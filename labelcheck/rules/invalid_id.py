@@ -23,8 +23,8 @@ from typing import Iterator
 
 import numpy as np
 
-from ..dataset import ValueKind, classify_id
-from ..findings import Finding, Severity
+from ..core.dataset import ValueKind, classify_id
+from ..core.findings import Finding, Severity
 from .base import BatchView, Rule, describe, rows
 
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..dataset import ValueKind
-from ..findings import Finding, Severity
+from ..core.dataset import ValueKind
+from ..core.findings import Finding, Severity
 from .base import BatchView, Rule, describe, rows
 
 

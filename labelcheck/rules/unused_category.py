@@ -17,7 +17,7 @@ from typing import Iterator
 
 import numpy as np
 
-from ..findings import Finding, Severity
+from ..core.findings import Finding, Severity
 from .base import BatchView, FileContext, Rule, describe
 
 

@@ -16,6 +16,9 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+# The source name that means standard input, for readers and for the output guards.
+STDIN = "-"
+
 
 class ValueKind(enum.IntEnum):
     """How a JSON value that should be an integer id actually looked."""

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
 from .baseline import Baseline
-from .contract import Contract, resolve_contract
-from .findings import Finding, Severity
-from .errors import UsageError
-from .dataset import Dataset
-from .readers import STDIN, ProgressCallback, ReadAgain, Reader, reader_for
+from ..core.contract import Contract, resolve_contract
+from ..core.findings import Finding, Severity
+from ..core.errors import UsageError
+from ..core.dataset import Dataset
+from ..readers import STDIN, ProgressCallback, ReadAgain, Reader, reader_for
 from .report import FileReport, Report
-from .rules import RULES, BatchView, FileContext, Rule
+from ..rules import RULES, BatchView, FileContext, Rule
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from .errors import OutputError, UsageError
-from .readers.base import STDIN
+from .dataset import STDIN
 
 
 def _temp_name(folder: Path) -> str:

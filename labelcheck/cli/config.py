@@ -29,12 +29,12 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from .contract import PRESETS, Contract, Mapping, resolve_contract
-from .engine import Policy
-from .errors import ConfigError
-from .findings import FAIL_ON_CHOICES, Severity
-from .reporters import REPORTERS
-from .rules import RULES
+from ..core.contract import PRESETS, Contract, Mapping, resolve_contract
+from ..scanning.engine import Policy
+from ..core.errors import ConfigError
+from ..core.findings import FAIL_ON_CHOICES, Severity
+from ..reporters import REPORTERS
+from ..rules import RULES
 
 if sys.version_info >= (3, 11):
     import tomllib

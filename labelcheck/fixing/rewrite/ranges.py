@@ -18,7 +18,7 @@ import stat
 from dataclasses import dataclass
 from typing import IO
 
-from ..errors import InputError
+from ...core.errors import InputError
 
 _BLOCK = 4 << 20
 # The kernel cannot copy between these two files: fall back to reading.

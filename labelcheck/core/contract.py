@@ -47,7 +47,7 @@ class Contract:
 
 
 def mlperf_class_names() -> tuple[str, ...]:
-    text = resources.files("labelcheck").joinpath("data/mlperf_264_classes.txt").read_text("utf-8")
+    text = resources.files(__package__).joinpath("data/mlperf_264_classes.txt").read_text("utf-8")
     return tuple(text.splitlines())
 
 

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from .atomic import check_side_output
-from .contract import Contract, Mapping, resolve_contract
-from .dataset import USABLE_KINDS, Category, RunSpan, classify_id, usable_category_id
-from .errors import UsageError
-from .readers import ProgressCallback, StreamReader, reader_for
-from .readers.stream import Indexed
+from ..core.atomic import check_side_output
+from ..core.contract import Contract, Mapping, resolve_contract
+from ..core.dataset import USABLE_KINDS, Category, RunSpan, classify_id, usable_category_id
+from ..core.errors import UsageError
+from ..readers import ProgressCallback, StreamReader, reader_for
+from ..readers.stream import Indexed
 from .rewrite.files import (
     backup_path,
     check_output,
@@ -36,7 +36,7 @@ from .rewrite.files import (
 from .rewrite.renumber import Renumbered, renumber_run
 from .rewrite.streamed import EditedRun
 from .rewrite.writer import replace_members
-from .text import safe
+from ..core.text import safe
 
 DROP = None  # the mapping value of an id that is removed
 

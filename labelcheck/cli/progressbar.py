@@ -15,8 +15,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, ProgressColumn, T
 from rich.table import Column
 from rich.text import Text
 
-from .readers import Progress as ReaderProgress
-from .text import safe
+from ..readers import Progress as ReaderProgress
+from ..core.text import safe
 
 DELAY = 1.0
 PHASES = {"reading": "reading", "checking": "checking syntax", "scanning": "scanning", "decoding": "decoding",

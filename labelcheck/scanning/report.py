@@ -11,10 +11,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from .contract import Contract
-from .dataset import FileLayout
-from .findings import Finding, Severity, fail_threshold
-from .rules import CATEGORY_RULES
+from ..core.contract import Contract
+from ..core.dataset import FileLayout
+from ..core.findings import Finding, Severity, fail_threshold
+from ..rules import CATEGORY_RULES
 
 # Distinct offending category ids tracked per rule before the rest are lumped.
 MAX_CATEGORY_GROUPS = 200

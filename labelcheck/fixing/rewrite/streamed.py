@@ -24,9 +24,9 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator, Protocol
 import msgspec
 import numpy as np
 
-from ..dataset import FileLayout, RunSpan, file_stamp
-from ..readers.base import READ_ERRORS, Progress, ProgressCallback, open_binary, read_error
-from ..readers.rundecode import ShortRead, read_document
+from ...core.dataset import FileLayout, RunSpan, file_stamp
+from ...readers.base import READ_ERRORS, Progress, ProgressCallback, open_binary, read_error
+from ...readers.rundecode import ShortRead, read_document
 from .layout import array_elements
 from .ranges import CopyRange, SharedInput, changed_error
 

@@ -19,20 +19,20 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, TextIO
 import click
 from click.core import ParameterSource
 
-from . import __version__
-from .atomic import atomic_write, check_side_output
-from .baseline import Baseline
+from ..core.version import __version__
+from ..core.atomic import atomic_write, check_side_output
+from ..scanning.baseline import Baseline
 from .config import Settings, discover_config, load_config, merge
-from .contract import PRESETS, Mapping
-from .droplog import DEFAULT_CLEAN_RULES, DROP_CHOICES
-from .engine import scan as run_scan
-from .errors import LabelcheckError
-from .findings import FAIL_ON_CHOICES
-from .readers import READERS
-from .reporters import REPORTERS
-from .reporters.base import tally_text
-from .rules import RULES
-from .text import safe
+from ..core.contract import PRESETS, Mapping
+from ..fixing.droplog import DEFAULT_CLEAN_RULES, DROP_CHOICES
+from ..scanning.engine import scan as run_scan
+from ..core.errors import LabelcheckError
+from ..core.findings import FAIL_ON_CHOICES
+from ..readers import READERS
+from ..reporters import REPORTERS
+from ..reporters.base import tally_text
+from ..rules import RULES
+from ..core.text import safe
 
 if TYPE_CHECKING:
     from .progressbar import ProgressBar
@@ -356,7 +356,7 @@ def clean(source, output, preset, num_classes, mapping, classes, config_file, dr
       labelcheck clean train.json -o train.clean.json
       labelcheck clean train.json -o train.clean.json --drop images --report dropped.json
     """
-    from .cleaning import clean as clean_file  # here: a scan does not pay for importing the rewriting
+    from ..fixing.clean import clean as clean_file  # here: a scan does not pay for importing the rewriting
 
     output = _output_for(source, output, in_place)
     contract = layered_settings(click.get_current_context(), config_file).contract()
@@ -420,7 +420,7 @@ def remap(sources, output, output_dir, offset, by_name, table, contiguous, start
     """
     if sum([offset is not None, by_name, table is not None, contiguous]) != 1:
         raise click.UsageError("choose exactly one of --offset, --by-name, --map, --contiguous")
-    from .remapping import remap as remap_files  # here: a scan does not pay for importing the rewriting
+    from ..fixing.remap import remap as remap_files  # here: a scan does not pay for importing the rewriting
 
     outputs = _remap_outputs(sources, output, output_dir, in_place)
     contract = layered_settings(click.get_current_context(), config_file).contract()

@@ -17,7 +17,7 @@ from typing import IO, Any, Iterator
 
 import numpy as np
 
-from .text import json_text
+from ..core.text import json_text
 
 # The findings that crash or silently corrupt training.
 DEFAULT_CLEAN_RULES = (

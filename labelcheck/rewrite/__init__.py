@@ -1,1 +1,0 @@
-"""Byte-faithful rewriting of COCO files: the machinery behind clean and remap."""
