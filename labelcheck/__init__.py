@@ -54,16 +54,24 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .training import guard
-    from .scanning.baseline import Baseline
-    from .fixing.clean import CleanResult, clean
     from .core.contract import Contract, Mapping, resolve_contract
-    from .scanning.engine import Policy, scan
-    from .core.errors import BaselineError, ConfigError, ContractError, InputError, LabelcheckError, OutputError, UsageError
+    from .core.errors import (
+        BaselineError,
+        ConfigError,
+        ContractError,
+        InputError,
+        LabelcheckError,
+        OutputError,
+        UsageError,
+    )
     from .core.findings import Finding, Severity
+    from .fixing.clean import CleanResult, clean
     from .fixing.remap import RemapResult, remap
-    from .scanning.report import Report
     from .rules import RULES
+    from .scanning.baseline import Baseline
+    from .scanning.engine import Policy, scan
+    from .scanning.report import Report
+    from .training import guard
 
 __all__ = [
     "RULES",

@@ -37,6 +37,18 @@ def json_report(result) -> dict:
     return json.loads(result.stdout)
 
 
+def coco_document(categories, used) -> dict:
+    """A one-image COCO document: ``categories`` as (id, name) pairs, one annotation per id in ``used``."""
+    return {
+        "categories": [{"id": i, "name": n} for i, n in categories],
+        "images": [{"id": 1, "file_name": "x.jpg"}],
+        "annotations": [
+            {"id": k, "image_id": 1, "category_id": c, "bbox": [1, 1, 2, 2], "area": 4, "iscrowd": 0}
+            for k, c in enumerate(used, start=1)
+        ],
+    }
+
+
 @pytest.fixture
 def write_json(tmp_path):
     """Write a document (dict or raw text) to a temp file and return its path."""

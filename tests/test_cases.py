@@ -13,7 +13,8 @@ from collections import Counter
 import pytest
 
 import labelcheck
-from conftest import CASES, contract_args, json_report, run_cli
+from labelcheck.readers.plain import PlainReader
+from conftest import CASES, coco_document, contract_args, json_report, run_cli
 
 CASE_FILES = sorted(path for path in CASES.glob("*.json") if not path.name.endswith(".expect.json"))
 
@@ -49,3 +50,22 @@ def test_cli_json_report_matches(case, tmp_path):
     assert result.exit_code == expected["exit"], result.stderr
     found = Counter((f["rule"], f["path"], f["severity"]) for f in json_report(result)["findings"])
     assert found == Counter(tuple(f) for f in expected["findings"])
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 7])
+@pytest.mark.parametrize("case", ["invalid-duplicate-ids", "invalid-bbox", "invalid-missing-field"])
+def test_findings_do_not_depend_on_batch_boundaries(case, batch_size, monkeypatch):
+    path = str(CASES / f"{case}.json")
+    contract = labelcheck.resolve_contract(num_classes=3)
+    expected = sorted(labelcheck.scan(path, contract).findings)
+    monkeypatch.setattr(PlainReader, "__init__", lambda self, batch_size=batch_size: setattr(self, "batch_size", batch_size))
+    assert sorted(labelcheck.scan(path, contract).findings) == expected
+
+
+def test_unhashable_category_name_under_names_mapping(write_json, tmp_path):
+    classes = tmp_path / "classes.txt"
+    classes.write_text("a\n")
+    path = write_json(coco_document([(0, ["a"])], [0]))
+    result = run_cli("scan", path, "--mapping", "names", "--classes", classes, "--format", "json")
+    assert result.exit_code == 1
+    assert "class-name-mismatch" in {f["rule"] for f in json.loads(result.stdout)["findings"]}

@@ -154,3 +154,17 @@ def test_a_rule_given_twice_is_one_reason(tmp_path):
     audit = json.loads(report.read_text())
     assert audit["rules"] == ["category-out-of-range"]
     assert {tuple(a["reasons"]) for a in audit["dropped_annotations"]} == {("category-out-of-range",)}
+
+
+def test_audit_of_dropped_images_with_nan_ids(tmp_path):
+    document = json.loads(BAD.read_text())
+    victim = next(a for a in document["annotations"] if a["id"] == 17)
+    document["annotations"].append({**victim, "id": 9999, "category_id": float("nan")})
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(document))
+    audit = tmp_path / "audit.json"
+    result = run_cli("clean", path, "-o", tmp_path / "c.json", "--drop", "images", "--rule",
+                     "category-out-of-range", "--report", audit)
+    assert result.exit_code == 0, result.stderr
+    categories = {a["annotation_id"]: a["category_id"] for a in json.loads(audit.read_text())["dropped_annotations"]}
+    assert categories[9999] == "nan"

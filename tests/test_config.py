@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from ci_support import ROOT, TINY, ci_env, run  # noqa: F401 (ci_env: autouse fixture)
+from conftest import run_cli
 
 from labelcheck.cli.config import Settings, discover_config, find_config, load_config, merge
 from labelcheck.core.errors import ConfigError
@@ -257,3 +258,22 @@ def test_pyproject_without_a_labelcheck_table_as_config(repo: Path):
     result = run("scan", TINY_PATH, "--config", "pyproject.toml")
     assert result.exit_code == 2
     assert result.stderr == "labelcheck: error: pyproject.toml: no [tool.labelcheck] table; put the settings there\n"
+
+
+def test_clean_and_remap_read_the_config_file(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text("[tool.labelcheck]\nnum-classes = 2\n")
+    document = {
+        "categories": [{"id": 0, "name": "a"}, {"id": 1, "name": "b"}, {"id": 5, "name": "c"}],
+        "images": [{"id": 1, "file_name": "x.jpg"}],
+        "annotations": [
+            {"id": i, "image_id": 1, "category_id": c, "bbox": [1, 1, 2, 2], "area": 4, "iscrowd": 0}
+            for i, c in ((1, 0), (2, 1), (3, 5))
+        ],
+    }
+    (tmp_path / "d.json").write_text(json.dumps(document))
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("clean", "d.json", "-o", "c.json").exit_code == 0
+    assert [a["id"] for a in json.loads((tmp_path / "c.json").read_text())["annotations"]] == [1, 2]
+    monkeypatch.setenv("LABELCHECK_PRESET", "mlperf-retinanet")
+    assert run_cli("clean", "d.json", "-o", "c2.json", "--num-classes", "2").exit_code == 0

@@ -7,9 +7,11 @@ import shutil
 from pathlib import Path
 
 from ci_support import CLEAN, CONTRACT, TINY, ci_env, run, write_coco  # noqa: F401 (ci_env: autouse fixture)
+from conftest import FIXTURES, run_cli
 
 from labelcheck.reporters.github import escape_data, escape_markdown, escape_property
 
+BAD = FIXTURES / "openimages-mlperf-bad.json"
 TINY_LINES = [
     "::error file=tests/cases/ci/tiny.json,title=category-out-of-range::$.annotations[1].category_id "
     "(annotation 2, image 1, img|1%25\\x0a.jpg): category_id 5 >= num_classes 3: training crashes with "
@@ -159,3 +161,18 @@ def test_default_format_under_github_actions():
     table = run("scan", TINY, *CONTRACT, "--format", "table", env={"GITHUB_ACTIONS": "true"})
     assert table.stdout.startswith("Contract: ")
     assert run("scan", TINY, *CONTRACT).stdout.startswith("Contract: ")
+
+
+def test_github_properties_carry_no_control_characters(tmp_path):
+    path = tmp_path / "evil\x1b[31m.json"
+    path.write_bytes(BAD.read_bytes())
+    result = run_cli("scan", path, "--format", "github")
+    assert "\x1b" not in result.stdout and "evil\\x1b[31m.json" in result.stdout
+
+
+def test_unwritable_step_summary_still_annotates(monkeypatch, tmp_path):
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "missing" / "summary.md"))
+    result = run_cli("scan", BAD, "--format", "github")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("::error")
+    assert "::warning title=labelcheck::" in result.stdout and "cannot append the job summary" in result.stdout

@@ -1,4 +1,4 @@
-"""Unreadable or malformed input: exit 2, one line on stderr naming the file, no traceback."""
+"""Unreadable or malformed input, and options that cannot work: exit 2, one line on stderr, no traceback."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 import labelcheck
 from conftest import FIXTURES, run_cli
 
+CLEAN = FIXTURES / "openimages-mlperf-clean.json"
 GOOD = '{"categories": [], "images": [], "annotations": []}'
 
 
@@ -136,3 +137,14 @@ def test_unknown_rule_is_a_usage_error():
     result = run_cli("scan", FIXTURES / "openimages-mlperf-clean.json", "--select", "no-such-rule")
     assert result.exit_code == 2
     assert "no-such-rule" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["--select", ","], ["--select", "unused-category", "--ignore", "unused-category"]])
+def test_no_active_rule_is_a_usage_error(args):
+    result = run_cli("scan", CLEAN, *args)
+    assert result.exit_code == 2 and "no rule is left to run" in result.stderr
+
+
+def test_stdin_twice_is_a_usage_error():
+    result = run_cli("scan", "-", "-", input=CLEAN.read_bytes())
+    assert result.exit_code == 2 and "read only once" in result.stderr

@@ -157,3 +157,4 @@ def test_closed_pipe_is_quiet(write_json):
         stderr = proc.stderr.read().decode()
     assert proc.wait() == 2
     assert "Traceback" not in stderr and "internal error" not in stderr
+

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import labelcheck
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, coco_document, run_cli
 
 ONE_BASED = FIXTURES / "openimages-mlperf-1based.json"
 CLEAN = FIXTURES / "openimages-mlperf-clean.json"
@@ -202,3 +202,44 @@ def test_annotations_that_are_not_objects_need_drop_unknown(write_json, tmp_path
     assert result.exit_code == 0, result.stderr
     assert [a["category_id"] for a in json.loads(out.read_text())["annotations"]] == [0, 0]
     assert "dropped 1 annotations" in result.stderr
+
+
+def test_remap_refuses_ids_outside_the_head(tmp_path):
+    result = run_cli("remap", CLEAN, "-o", tmp_path / "x.json", "--offset", "-1")
+    assert result.exit_code == 2
+    assert "category 0 would become -1, outside the model's columns 0..263" in result.stderr
+    assert not (tmp_path / "x.json").exists()
+
+
+
+def test_remap_cannot_merge_an_undeclared_id_into_a_class(write_json, tmp_path):
+    path = write_json(coco_document([(1, "a"), (2, "b")], [1, 2, 7]))
+    table = tmp_path / "map.json"
+    table.write_text('{"1": 0, "2": 1, "7": 0}')
+    result = run_cli("remap", path, "-o", tmp_path / "x.json", "--map", table)
+    assert result.exit_code == 2 and "would both become 0" in result.stderr
+
+
+def test_offset_refuses_undeclared_ids(write_json, tmp_path):
+    path = write_json(coco_document([(1, "a"), (2, "b")], [1, 2, 7]))
+    result = run_cli("remap", path, "-o", tmp_path / "x.json", "--offset", "-1")
+    assert result.exit_code == 2 and "category 7 is used by annotations but not declared" in result.stderr
+    assert run_cli("remap", path, "-o", tmp_path / "x.json", "--offset", "-1", "--drop-unknown").exit_code == 0
+    assert [a["category_id"] for a in json.loads((tmp_path / "x.json").read_text())["annotations"]] == [0, 1]
+
+
+def test_constant_shift_of_sparse_ids_is_described_honestly(write_json, tmp_path):
+    result = labelcheck.remap(str(write_json(coco_document([(1, "a"), (7, "b")], [1, 7]))), str(tmp_path / "x.json"), offset=-1)
+    assert result.describe() == "every id -1 (2 ids)"
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(b"\xff\xfe1,0\n", "not UTF-8"), (b"[1, 2]", "must be a JSON object"), (b"1,0\n--2,0\n", "line 2")],
+)
+def test_bad_map_files_are_one_line_errors(write_json, tmp_path, content, message):
+    table = tmp_path / "map.txt"
+    table.write_bytes(content)
+    result = run_cli("remap", write_json(coco_document([(1, "a")], [1])), "-o", tmp_path / "x.json", "--map", table)
+    assert result.exit_code == 2 and message in result.stderr
+    assert "internal error" not in result.stderr

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
 import subprocess
 import sys
 import textwrap
 
 import pytest
+
+import labelcheck
 
 from conftest import FIXTURES, ROOT, run_cli
 
@@ -142,3 +145,115 @@ def test_stdin_input_is_refused(tmp_path, command):
     result = run_cli(command, "-", "-o", tmp_path / "out.json", *COMMANDS[command], input=BAD.read_bytes())
     assert result.exit_code == 2 and "regular file" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def data(tmp_path):
+    path = tmp_path / "t.json"
+    path.write_bytes(BAD.read_bytes())
+    return path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["scan", "{t}", "--format", "json", "-o", "{t}"],
+        ["scan", "{t}", "--write-baseline", "{t}"],
+        ["scan", "{t}", "--format", "json", "-o", "{d}/r.json", "--write-baseline", "{d}/r.json"],
+        ["clean", "{t}", "-o", "{d}/c.json", "--report", "{t}"],
+        ["clean", "{t}", "-o", "{d}/c.json", "--report", "{d}/c.json", "--force"],
+        ["remap", "{t}", "-o", "{d}/c.json", "--offset", "0", "--report", "{t}"],
+    ],
+    ids=["scan-output", "scan-baseline", "output-is-baseline", "clean-report-input", "clean-report-output",
+         "remap-report-input"],
+)
+def test_reports_never_overwrite_inputs_or_outputs(data, args):
+    before = data.read_bytes()
+    result = run_cli(*[a.format(t=data, d=data.parent) for a in args])
+    assert result.exit_code == 2
+    assert "also an input or output" in result.stderr
+    assert data.read_bytes() == before
+    assert [p.name for p in data.parent.iterdir()] == ["t.json"]
+
+
+def test_existing_report_needs_force(data):
+    report = data.parent / "r.json"
+    report.write_text("keep")
+    result = run_cli("clean", data, "-o", data.parent / "c.json", "--report", report)
+    assert result.exit_code == 2 and "already exists" in result.stderr
+    assert report.read_text() == "keep" and not (data.parent / "c.json").exists()
+
+
+def test_unwritable_report_is_found_before_the_output_is_written(data):
+    result = run_cli("clean", data, "-o", data.parent / "c.json", "--report", data.parent / "no" / "r.json")
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+    assert not (data.parent / "c.json").exists()
+
+
+def test_remap_of_several_inputs_writes_all_or_nothing(tmp_path):
+    for split in ("train", "validation"):
+        (tmp_path / split).mkdir()
+        (tmp_path / split / "x.json").write_bytes((FIXTURES / "openimages-mlperf-1based.json").read_bytes())
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "validation").write_text("a file where a folder must go")
+    result = run_cli("remap", tmp_path / "train/x.json", tmp_path / "validation/x.json",
+                     "--output-dir", out, "--offset", "-1")
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not (out / "train" / "x.json").exists()
+
+
+def test_in_place_report_cannot_be_the_backup(data):
+    before = data.read_bytes()
+    result = run_cli("clean", data, "--in-place", "--report", f"{data}.bak")
+    assert result.exit_code == 2 and "also an input or output" in result.stderr
+    assert data.read_bytes() == before and not (data.parent / "t.json.bak").exists()
+
+
+def test_in_place_with_another_output_makes_no_backup(data):
+    (data.parent / "y.json.bak").write_text("precious")
+    assert run_cli("clean", data, "-o", data.parent / "y.json", "--in-place").exit_code == 0
+    assert (data.parent / "y.json.bak").read_text() == "precious"
+
+
+def test_report_is_committed_with_the_output(data, monkeypatch):
+    """A report that cannot be written leaves no output either."""
+    import sys
+
+    def fail(path, document):
+        raise labelcheck.OutputError(f"{path}: write failed: No space left on device; nothing was written")
+
+    monkeypatch.setattr(sys.modules["labelcheck.fixing.clean"], "stage_report", fail)
+    result = run_cli("clean", data, "-o", data.parent / "c.json", "--report", data.parent / "r.json")
+    assert result.exit_code == 2
+    assert sorted(p.name for p in data.parent.iterdir()) == ["t.json"]
+
+
+def test_late_write_error_names_no_output(tmp_path, monkeypatch):
+    import os as os_module
+
+    for split in ("train", "validation"):
+        (tmp_path / split).mkdir()
+        (tmp_path / split / "x.json").write_bytes((FIXTURES / "openimages-mlperf-1based.json").read_bytes())
+    calls, real = [], os_module.fsync
+
+    def flaky(fd):
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(5, "Input/output error")
+        return real(fd)
+
+    monkeypatch.setattr(os_module, "fsync", flaky)
+    out = tmp_path / "out"
+    with pytest.raises(labelcheck.OutputError):
+        labelcheck.remap([str(tmp_path / "train/x.json"), str(tmp_path / "validation/x.json")],
+                         [str(out / "train.json"), str(out / "validation.json")], offset=-1, make_folders=True)
+    assert not (out / "train.json").exists() and not (out / "validation.json").exists()
+
+
+def test_pipe_input_to_clean_is_refused(tmp_path):
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    result = run_cli("clean", fifo, "-o", tmp_path / "out.json")
+    assert result.exit_code == 2 and "regular file" in result.stderr

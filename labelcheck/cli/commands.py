@@ -19,20 +19,20 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, TextIO
 import click
 from click.core import ParameterSource
 
-from ..core.version import __version__
 from ..core.atomic import atomic_write, check_side_output
-from ..scanning.baseline import Baseline
-from .config import Settings, discover_config, load_config, merge
 from ..core.contract import PRESETS, Mapping
-from ..fixing.droplog import DEFAULT_CLEAN_RULES, DROP_CHOICES
-from ..scanning.engine import scan as run_scan
 from ..core.errors import LabelcheckError
 from ..core.findings import FAIL_ON_CHOICES
+from ..core.text import safe
+from ..core.version import __version__
+from ..fixing.droplog import DEFAULT_CLEAN_RULES, DROP_CHOICES
 from ..readers import READERS
 from ..reporters import REPORTERS
 from ..reporters.base import tally_text
 from ..rules import RULES
-from ..core.text import safe
+from ..scanning.baseline import Baseline
+from ..scanning.engine import scan as run_scan
+from .config import Settings, discover_config, load_config, merge
 
 if TYPE_CHECKING:
     from .progressbar import ProgressBar
@@ -308,7 +308,9 @@ def progress_bar(quiet: bool) -> "ProgressBar | None":
     """The progress bar for long work: on a terminal, unless --quiet."""
     if quiet or not sys.stderr.isatty():
         return None
-    from .progressbar import ProgressBar  # here: rich's progress display is imported only for a terminal
+    from .progressbar import (
+        ProgressBar,  # here: rich's progress display is imported only for a terminal
+    )
 
     return ProgressBar()
 
@@ -356,7 +358,9 @@ def clean(source, output, preset, num_classes, mapping, classes, config_file, dr
       labelcheck clean train.json -o train.clean.json
       labelcheck clean train.json -o train.clean.json --drop images --report dropped.json
     """
-    from ..fixing.clean import clean as clean_file  # here: a scan does not pay for importing the rewriting
+    from ..fixing.clean import (
+        clean as clean_file,  # here: a scan does not pay for importing the rewriting
+    )
 
     output = _output_for(source, output, in_place)
     contract = layered_settings(click.get_current_context(), config_file).contract()
@@ -420,7 +424,9 @@ def remap(sources, output, output_dir, offset, by_name, table, contiguous, start
     """
     if sum([offset is not None, by_name, table is not None, contiguous]) != 1:
         raise click.UsageError("choose exactly one of --offset, --by-name, --map, --contiguous")
-    from ..fixing.remap import remap as remap_files  # here: a scan does not pay for importing the rewriting
+    from ..fixing.remap import (
+        remap as remap_files,  # here: a scan does not pay for importing the rewriting
+    )
 
     outputs = _remap_outputs(sources, output, output_dir, in_place)
     contract = layered_settings(click.get_current_context(), config_file).contract()

@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..core.contract import PRESETS, Contract, Mapping, resolve_contract
-from ..scanning.engine import Policy
 from ..core.errors import ConfigError
 from ..core.findings import FAIL_ON_CHOICES, Severity
 from ..reporters import REPORTERS
 from ..rules import RULES
+from ..scanning.engine import Policy
 
 if sys.version_info >= (3, 11):
     import tomllib

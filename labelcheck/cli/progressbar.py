@@ -11,12 +11,20 @@ import time
 from types import TracebackType
 
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, ProgressColumn, Task, TextColumn, TransferSpeedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Column
 from rich.text import Text
 
-from ..readers import Progress as ReaderProgress
 from ..core.text import safe
+from ..readers import Progress as ReaderProgress
 
 DELAY = 1.0
 PHASES = {"reading": "reading", "checking": "checking syntax", "scanning": "scanning", "decoding": "decoding",

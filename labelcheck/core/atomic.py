@@ -17,8 +17,8 @@ import secrets
 from pathlib import Path
 from typing import IO, Iterator
 
-from .errors import OutputError, UsageError
 from .dataset import STDIN
+from .errors import OutputError, UsageError
 
 
 def _temp_name(folder: Path) -> str:

@@ -20,8 +20,15 @@ from typing import Any, Sequence
 
 from ..core.atomic import check_side_output
 from ..core.contract import Contract, Mapping, resolve_contract
-from ..core.dataset import USABLE_KINDS, Category, RunSpan, classify_id, usable_category_id
+from ..core.dataset import (
+    USABLE_KINDS,
+    Category,
+    RunSpan,
+    classify_id,
+    usable_category_id,
+)
 from ..core.errors import UsageError
+from ..core.text import safe
 from ..readers import ProgressCallback, StreamReader, reader_for
 from ..readers.stream import Indexed
 from .rewrite.files import (
@@ -36,7 +43,6 @@ from .rewrite.files import (
 from .rewrite.renumber import Renumbered, renumber_run
 from .rewrite.streamed import EditedRun
 from .rewrite.writer import replace_members
-from ..core.text import safe
 
 DROP = None  # the mapping value of an id that is removed
 

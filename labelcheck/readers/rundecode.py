@@ -7,7 +7,7 @@ integer ids within int64, a bbox of four numbers, any area and iscrowd; the
 first also requires every field to be there (most files), the second allows
 absent ones. A run with anything else in those fields (a string or float id,
 a 40-digit integer, NaN, a bbox of three numbers, a non-object element) is
-decoded by Python's json and classified by ``labelcheck.columns``, the plain
+decoded by Python's json and classified by ``labelcheck.core.columns``, the plain
 reader's own code, so both readers agree to the value on every row.
 
 Functions here run in worker processes too, so they take and return only
@@ -27,7 +27,13 @@ import numpy as np
 
 from ..core.columns import MISSING, annotation_batch, id_column, image_table
 from ..core.dataset import AnnotationBatch, BboxKind, ImageTable, StringColumn
-from .jsonsplit import RunDecoding, ShortRead, read_exactly, valid_run_document, valid_utf8
+from .jsonsplit import (
+    RunDecoding,
+    ShortRead,
+    read_exactly,
+    valid_run_document,
+    valid_utf8,
+)
 
 # Defaults that stand for an absent key. They are recognised by identity: a
 # decoded value is always a new object, and this integer is outside int64, so

@@ -32,12 +32,20 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from ..core.columns import ImageTableBuilder, category_list, rebatch
-from ..core.dataset import AnnotationBatch, Category, Dataset, FileLayout, ImageTable, RunSpan, file_stamp
+from ..core.dataset import (
+    AnnotationBatch,
+    Category,
+    Dataset,
+    FileLayout,
+    ImageTable,
+    RunSpan,
+    file_stamp,
+)
 from .base import (
     DEFAULT_BATCH_SIZE,
-    ReadAgain,
     Progress,
     ProgressCallback,
+    ReadAgain,
     Reader,
     display_name,
     require_document_shape,

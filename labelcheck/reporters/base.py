@@ -11,9 +11,9 @@ from typing import ClassVar, TextIO
 
 from ..core.contract import Contract
 from ..core.findings import Finding
-from ..scanning.report import Report
-from ..rules.base import describe
 from ..core.text import safe
+from ..rules.base import describe
+from ..scanning.report import Report
 
 
 class Reporter:

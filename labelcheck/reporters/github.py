@@ -22,8 +22,8 @@ from collections import Counter
 
 from ..core.contract import Contract
 from ..core.findings import Finding, Severity
-from ..scanning.report import FileReport, Report
 from ..core.text import safe
+from ..scanning.report import FileReport, Report
 from .base import Reporter, counts_text, finding_text, tally_text
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}

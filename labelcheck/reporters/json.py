@@ -17,11 +17,11 @@ Schema (version 1)::
 
 from __future__ import annotations
 
-from ..core.version import __version__
 from ..core.contract import Contract
 from ..core.findings import Finding
-from ..scanning.report import Report
 from ..core.text import json_text
+from ..core.version import __version__
+from ..scanning.report import Report
 from .base import Reporter
 
 SCHEMA_VERSION = 1

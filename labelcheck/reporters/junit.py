@@ -16,8 +16,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from ..core.findings import Severity, fail_threshold
-from ..scanning.report import FileReport, Report
 from ..core.text import safe
+from ..scanning.report import FileReport, Report
 from .base import Reporter, finding_text
 
 

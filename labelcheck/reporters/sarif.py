@@ -26,12 +26,12 @@ from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
 
-from ..core.version import __version__
-from ..scanning.baseline import finding_key
 from ..core.contract import Contract
 from ..core.findings import Finding, Severity
-from ..scanning.report import Report
+from ..core.version import __version__
 from ..rules import RULES, Rule
+from ..scanning.baseline import finding_key
+from ..scanning.report import Report
 from .base import Reporter, counts_text, finding_text
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

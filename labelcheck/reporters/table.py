@@ -14,8 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..core.findings import Severity
-from ..scanning.report import FileReport, Report
 from ..core.text import json_text, safe
+from ..scanning.report import FileReport, Report
 from .base import Reporter, tally_text
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}

@@ -14,10 +14,16 @@ from typing import Any, ClassVar, Iterable, Iterator, Sequence
 import numpy as np
 
 from ..core.contract import Contract, Mapping
-from ..core.dataset import AnnotationBatch, Category, ImageTable, ValueKind, usable, usable_category_id
+from ..core.dataset import (
+    AnnotationBatch,
+    Category,
+    ImageTable,
+    ValueKind,
+    usable,
+    usable_category_id,
+)
 from ..core.findings import Finding, Severity, jsonable
 from ..core.text import safe
-
 
 # Rows per step where a whole-column operation would make full-size temporaries.
 _CHUNK = 1 << 16

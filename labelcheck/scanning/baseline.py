@@ -23,10 +23,10 @@ import os
 from collections import Counter
 from typing import Any
 
-from ..core.version import __version__
 from ..core.atomic import atomic_write
 from ..core.errors import BaselineError
 from ..core.findings import Finding
+from ..core.version import __version__
 
 BASELINE_VERSION = 1
 KEY_FIELDS = ("file", "rule", "annotation_id", "image_id", "category_id")

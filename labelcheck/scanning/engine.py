@@ -11,14 +11,14 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
-from .baseline import Baseline
 from ..core.contract import Contract, resolve_contract
-from ..core.findings import Finding, Severity
-from ..core.errors import UsageError
 from ..core.dataset import Dataset
+from ..core.errors import UsageError
+from ..core.findings import Finding, Severity
 from ..readers import STDIN, ProgressCallback, ReadAgain, Reader, reader_for
-from .report import FileReport, Report
 from ..rules import RULES, BatchView, FileContext, Rule
+from .baseline import Baseline
+from .report import FileReport, Report
 
 
 @dataclass(frozen=True)

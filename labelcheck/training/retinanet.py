@@ -48,7 +48,7 @@ def _torch():
     try:
         import torch
     except ImportError:
-        raise ImportError("labelcheck.retinanet needs PyTorch: pip install 'labelcheck[torch]'") from None
+        raise ImportError("labelcheck.training.retinanet needs PyTorch: pip install 'labelcheck[torch]'") from None
     return torch
 
 

@@ -19,9 +19,15 @@ from typing import IO, Callable, Iterable, Iterator
 from ...core.atomic import StagedFile, same_file, staged
 from ...core.dataset import FileLayout
 from ...core.errors import OutputError, UsageError
-from ...readers.base import STDIN, ProgressCallback, decode_utf8, display_name, read_all_bytes
-from ...readers.stream import WorkerPool
 from ...core.text import json_text
+from ...readers.base import (
+    STDIN,
+    ProgressCallback,
+    decode_utf8,
+    display_name,
+    read_all_bytes,
+)
+from ...readers.pool import WorkerPool
 from .ranges import CopyRange, PieceWriter
 from .streamed import ArrayEdit, rewrite_streamed
 from .writer import rewrite

@@ -25,7 +25,13 @@ import msgspec
 import numpy as np
 
 from ...core.dataset import FileLayout, RunSpan, file_stamp
-from ...readers.base import READ_ERRORS, Progress, ProgressCallback, open_binary, read_error
+from ...readers.base import (
+    READ_ERRORS,
+    Progress,
+    ProgressCallback,
+    open_binary,
+    read_error,
+)
 from ...readers.rundecode import ShortRead, read_document
 from .layout import array_elements
 from .ranges import CopyRange, SharedInput, changed_error
@@ -275,7 +281,7 @@ def rewrite_streamed(
     workers: Any = None,
     progress: ProgressCallback | None = None,
 ) -> Iterator[bytes | CopyRange]:
-    """Yield the edited file's bytes, in order. ``workers`` (``readers.stream.WorkerPool``)
+    """Yield the edited file's bytes, in order. ``workers`` (``readers.pool.WorkerPool``)
     edit the runs of a ``ParallelEdit``; this process then reads only between runs.
     ``progress`` hears how far through the input the rewrite is ("writing")."""
     if file_stamp(layout.path) != layout.stamp:

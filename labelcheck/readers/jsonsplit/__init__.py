@@ -54,9 +54,31 @@ Modules: ``splitter`` (the state machine), ``window`` (the bytes read so far),
 
 from __future__ import annotations
 
-from .errors import ByteOrderMark, Irregular, JsonSyntaxError, NestingTooDeep, ShortRead, SplitError, Utf8Error
-from .spans import Document, Member, MemberFound, Run, RunCheck, RunDecoding, RunFound, RunValidator
-from .splitter import DEFAULT_RUN_BYTES, MAX_VALUE_BYTES, document_events, index_document
+from .errors import (
+    ByteOrderMark,
+    Irregular,
+    JsonSyntaxError,
+    NestingTooDeep,
+    ShortRead,
+    SplitError,
+    Utf8Error,
+)
+from .spans import (
+    Document,
+    Member,
+    MemberFound,
+    Run,
+    RunCheck,
+    RunDecoding,
+    RunFound,
+    RunValidator,
+)
+from .splitter import (
+    DEFAULT_RUN_BYTES,
+    MAX_VALUE_BYTES,
+    document_events,
+    index_document,
+)
 from .validation import valid_run_document, valid_utf8, validated
 from .window import read_exactly
 

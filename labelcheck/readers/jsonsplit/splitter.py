@@ -17,7 +17,16 @@ from typing import Any, BinaryIO, Callable, Generator, Iterator
 
 from ..base import UTF8_BOM, collector_paused
 from .errors import ByteOrderMark, Irregular, JsonSyntaxError, NestingTooDeep
-from .spans import Document, Member, MemberFound, Run, RunCheck, RunDecoding, RunFound, RunValidator
+from .spans import (
+    Document,
+    Member,
+    MemberFound,
+    Run,
+    RunCheck,
+    RunDecoding,
+    RunFound,
+    RunValidator,
+)
 from .validation import validated
 from .window import Reached, Text, Window
 
