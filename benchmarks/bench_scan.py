@@ -23,7 +23,10 @@ on the same file, against the scan's time:
 - remap: ``labelcheck remap FILE -o OUT --offset 0 --drop-unknown`` (rewrites
   every annotation's category_id, drops the undeclared ones);
 
-and checks that each dropped exactly the out-of-range annotations. Peak memory is measured two ways:
+and checks that each dropped exactly the out-of-range annotations. With
+``--tree DIR`` (another checkout, such as the main branch before a change),
+that checkout's scan, clean and remap run in the same turns, each from its own
+tree, and are printed beside this tree's. Peak memory is measured two ways:
 the largest single process (getrusage of the waited child and its
 descendants) and the whole process tree (labelcheck runs worker processes):
 the sum of VmRSS over the tree, sampled every 20 ms.
@@ -127,11 +130,13 @@ class Measured:
     returncode: int
 
 
-def measure(command: list[str]) -> Measured:
+def measure(command: list[str], tree: Path = ROOT) -> Measured:
     """Run ``command``; wall time and peak memory of it and its descendants."""
     os.sync()  # the disk writes of an earlier run (a 2 GB output) are not this run's to wait for
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    # The tree's labelcheck: first on the path (python -m puts the working folder first), whatever is installed.
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env, cwd=tree)
     sampler = _TreeSampler(process.pid)
     sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
@@ -217,6 +222,7 @@ def _rss(pid: int) -> int:
         return 0
 
 
+LABELCHECK_COMMANDS = ("labelcheck", "clean", "remap")
 REWRITES = {
     "clean": ["clean", "{path}", "-o", "{data}/clean.json", "--force", "--report", "{data}/clean-audit.json"],
     "remap": ["remap", "{path}", "-o", "{data}/remap.json", "--offset", "0", "--drop-unknown", "--force",
@@ -224,11 +230,11 @@ REWRITES = {
 }
 
 
-def command(name: str, path: Path) -> list[str]:
+def command(name: str, path: Path, data: Path = DATA) -> list[str]:
     if name in REWRITES:
-        return [sys.executable, "-m", "labelcheck", *(a.format(path=path, data=DATA) for a in REWRITES[name])]
+        return [sys.executable, "-m", "labelcheck", *(a.format(path=path, data=data) for a in REWRITES[name])]
     if name == "labelcheck":
-        report = DATA / "report.json"
+        report = data / "report.json"
         return [sys.executable, "-m", "labelcheck", "scan", str(path), "--format", "json", "-o", str(report), "--quiet"]
     return [sys.executable, "-c", CONTENDERS[name], str(path), str(DATA / f"found-{name}.json")]
 
@@ -249,6 +255,9 @@ def main() -> None:
     parser.add_argument("--only", choices=["labelcheck", *CONTENDERS, *REWRITES], action="append")
     parser.add_argument("--runs", type=int, default=3,
                         help="runs of each tool, taken in turns; the median wall time and the largest peaks are shown")
+    parser.add_argument("--tree", type=Path,
+                        help="another checkout of labelcheck: its scan, clean and remap run in the same turns "
+                             "(from TREE, first on the path) and are compared with this tree's, side by side")
     args = parser.parse_args()
     path = data_file(args.annotations)
     with open(path, "rb") as warm:
@@ -261,11 +270,19 @@ def main() -> None:
     # Every run first: a child's peak counts the memory of this process when it
     # started, so nothing is loaded here until all have run. The tools take
     # turns, so a slow spell of the machine does not fall on one of them.
+    other_tree = {name: [] for name in names if name in LABELCHECK_COMMANDS} if args.tree else {}
+    (DATA / "other-tree").mkdir(exist_ok=True)
     for _ in range(max(args.runs, 1)):
         for name in names:
             runs[name].append(measure(command(name, path)))
             print(f"  {name}: {runs[name][-1].wall:.2f} s, exit {runs[name][-1].returncode}", file=sys.stderr)
+            if name in other_tree:
+                other_tree[name].append(measure(command(name, path, DATA / "other-tree"), args.tree.resolve()))
+                print(f"  {name} ({args.tree}): {other_tree[name][-1].wall:.2f} s", file=sys.stderr)
     measured_runs = {name: summary(taken) for name, taken in runs.items()}
+    if other_tree:
+        print_trees({name: summary(runs[name]) for name in other_tree},
+                    {name: summary(taken) for name, taken in other_tree.items()}, args.tree)
     print(f"{max(args.runs, 1)} runs of each: median wall time, largest peaks")
     rewrites = {name: measured_runs.pop(name) for name in REWRITES if name in measured_runs}
     results = {name: (measured, out_of_range_found(name)) for name, measured in measured_runs.items()}
@@ -293,6 +310,17 @@ def main() -> None:
         print_rewrites(rewrites, results, size)
     if not agree:
         sys.exit(1)
+
+
+def print_trees(here: dict[str, Measured], there: dict[str, Measured], tree: Path) -> None:
+    """This tree's labelcheck commands beside another checkout's, from the same turns."""
+    print(f"\n| command | this tree: wall time, peak RSS (tree) | {tree}: wall time, peak RSS (tree) | ratio |")
+    print("|---|---:|---:|---:|")
+    for name, mine in here.items():
+        theirs = there[name]
+        print(f"| {name} | {mine.wall:.2f} s, {mine.tree_mb:,.0f} MB | {theirs.wall:.2f} s, {theirs.tree_mb:,.0f} MB "
+              f"| {mine.wall / theirs.wall:.2f} |")
+    print()
 
 
 def print_rewrites(rewrites: dict[str, Measured], results: dict, size: int) -> None:
