@@ -184,3 +184,31 @@ def test_results_are_columns_not_objects(dataset):
     assert results.digest.shape == (len(table), 16)
     assert results.status[image_row("absent.jpg")] == Status.MISSING
     assert results.depth == Depth.DECODE
+
+
+def test_the_shipped_fixture_folder_is_what_the_generator_writes(tmp_path):
+    from conftest import FIXTURES
+
+    root, train, val = make.build(tmp_path)
+    shipped = FIXTURES / "images"
+    assert sorted(p.name for p in shipped.iterdir()) == sorted(p.name for p in root.iterdir())
+    for path in root.iterdir():
+        assert (shipped / path.name).read_bytes() == path.read_bytes(), path.name
+    assert (FIXTURES / train.name).read_text() == train.read_text()
+    assert (FIXTURES / val.name).read_text() == val.read_text()
+
+
+def test_the_readme_command_scans_the_fixture_folder_and_finds_each_problem():
+    import re
+    import shlex
+
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    command = re.search(r"^    labelcheck (scan fixtures/images-train\.json .*)$", readme, flags=re.M).group(1)
+    args = [str(ROOT / a) if a.startswith("fixtures/") else a for a in shlex.split(command)]
+    result = run_cli(*args, "--format", "json")
+    assert result.exit_code == 1
+    rules = {f["rule"] for f in json_report(result)["findings"]}
+    assert rules >= {"image-missing", "image-unreadable", "image-size-mismatch", "image-exif-rotated",
+                     "image-duplicate", "split-leakage"}

@@ -110,8 +110,11 @@ class ImageCheck:
         names_column = table.file_name
         for start in range(0, len(table), self.options.batch_size):
             names = [names_column[row] for row in range(start, min(start + self.options.batch_size, len(table)))]
-            keys = [storage.key(name) if name is not None else None for name in names]
-            cached = self.cache.lookup(keys) if self.cache is not None else [None] * len(names)
+            if self.cache is not None:
+                keys = [storage.key(name) if name is not None else None for name in names]
+                cached = self.cache.lookup(keys)
+            else:
+                keys, cached = names, [None] * len(names)
             sent.append((start, keys, cached))
             yield spec, names, [entry[:2] if entry is not None else None for entry in cached]
 

@@ -28,6 +28,7 @@ import numpy as np
 from ..core.errors import UsageError
 from .exif import ORIENTATION_TAG
 from .results import (
+    DIGEST_BYTES,
     NOTES_PER_BATCH,
     BatchAnswer,
     Columns,
@@ -97,40 +98,51 @@ def check_batch(spec: ProbeSpec, names: Sequence[str | None], expected: Sequence
     """Check each ``names[i]`` under ``spec.root``; ``expected[i]``: the (size, mtime) the
     cache holds a result for, whose row is then left for the cache to fill."""
     storage = _storage(spec.root)
-    count = len(names)
-    columns = Columns.empty(count, spec.depth >= Depth.DECODE)
-    size = np.full(count, -1, dtype=np.int64)
-    mtime = np.full(count, -1, dtype=np.int64)
-    unchanged = np.zeros(count, dtype=bool)
+    outcomes: list[Probed] = []
+    stamps: list[tuple[int, int]] = []
+    unchanged: list[bool] = []
+    hints = 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Pillow's DecompressionBombWarning, EXIF warnings: the result says it
         for row, name in enumerate(names):
-            if name is None:
-                continue
-            path = storage.resolve(name)
-            stamp, probed = probe(storage, path, spec.depth, expected[row])
-            if stamp is not None:
-                size[row], mtime[row] = stamp.size, stamp.mtime
-            if probed is None:  # the cache's result stands
-                unchanged[row] = True
-                continue
-            if probed.status == Status.MISSING and len(columns.notes) < NOTES_PER_BATCH:
-                probed = probed._replace(note=missing_hint(storage, name, path))
-            _fill(columns, row, probed)
-    return BatchAnswer(columns, size, mtime, unchanged)
+            stamp, probed = probe(storage, storage.resolve(name), spec.depth, expected[row]) if name is not None \
+                else (None, UNCHECKED)
+            if probed is not None and probed.status == Status.MISSING and hints < NOTES_PER_BATCH:
+                hints += 1
+                probed = probed._replace(note=missing_hint(storage, name, storage.resolve(name)))  # type: ignore[arg-type]
+            stamps.append((stamp.size, stamp.mtime) if stamp is not None else (-1, -1))
+            unchanged.append(probed is None)
+            outcomes.append(UNCHECKED if probed is None else probed)
+    return BatchAnswer(_columns(outcomes, spec.depth), np.array([s for s, _ in stamps], dtype=np.int64),
+                       np.array([m for _, m in stamps], dtype=np.int64), np.array(unchanged, dtype=bool))
 
 
-def _fill(columns: Columns, row: int, probed: Probed) -> None:
-    columns.status[row] = probed.status
-    columns.reason[row] = probed.reason
-    columns.width[row] = min(probed.width, 2**31 - 1)
-    columns.height[row] = min(probed.height, 2**31 - 1)
-    columns.orientation[row] = probed.orientation if 0 <= probed.orientation <= 255 else 0
-    columns.format[row] = format_code(probed.format)
-    if probed.digest is not None and columns.digest is not None:
-        columns.digest[row] = np.frombuffer(probed.digest, dtype=np.uint8)
-    if probed.note and len(columns.notes) < NOTES_PER_BATCH:
-        columns.notes[row] = probed.note
+UNCHECKED = Probed(Status.UNCHECKED)
+
+
+def _columns(outcomes: list[Probed], depth: Depth) -> Columns:
+    """The batch's outcomes as columns, built once per batch (not item by item: numpy's setitem is slow)."""
+    def column(values: Any, dtype: type) -> np.ndarray:
+        return np.fromiter(values, dtype=dtype, count=len(outcomes))
+
+    digest = None
+    if depth >= Depth.DECODE:
+        digest = np.frombuffer(b"".join(o.digest or bytes(DIGEST_BYTES) for o in outcomes), dtype=np.uint8)
+        digest = digest.reshape(len(outcomes), DIGEST_BYTES).copy()
+    notes: dict[int, str] = {}
+    for row, outcome in enumerate(outcomes):
+        if outcome.note and len(notes) < NOTES_PER_BATCH:
+            notes[row] = outcome.note
+    return Columns(
+        status=column((o.status for o in outcomes), np.uint8),
+        reason=column((o.reason for o in outcomes), np.uint8),
+        width=column((min(o.width, 2**31 - 1) for o in outcomes), np.int32),
+        height=column((min(o.height, 2**31 - 1) for o in outcomes), np.int32),
+        orientation=column((o.orientation if 0 <= o.orientation <= 255 else 0 for o in outcomes), np.uint8),
+        format=column((format_code(o.format) for o in outcomes), np.uint8),
+        digest=digest,
+        notes=notes,
+    )
 
 
 def probe(storage: Storage, path: str, depth: Depth, expected: tuple[int, int] | None) -> tuple[Stamp | None, Probed | None]:
