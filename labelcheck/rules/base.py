@@ -138,8 +138,10 @@ class FileContext:
         # annotations are read, what the check found.
         self.image_depth: Depth | None = None
         self.image_results: ImageResults | None = None
-        # What rules keep of this file, by rule id, to compare files (across_files) once it is released.
+        # What rules keep of this file, by rule id, to compare files once it is released, and the
+        # files scanned before this one (their tables released: what they kept is in their ``kept``).
         self.kept: dict[str, Any] = {}
+        self.earlier: Sequence[FileContext] = ()
 
     def release_images(self) -> None:
         """Forget the image table (and the index over it) once the file's batches and finish() are done."""
@@ -262,10 +264,9 @@ class Rule:
             image_file=self.ctx.image_file(int(view.image_row[row])),
         )
 
-    def image_finding(self, row: int, message: str, key: str = "file_name", severity: Severity | None = None,
-                      images: ImageTable | None = None) -> Finding:
-        """A finding about image ``row`` of the file's table (``images``: the table, kept, once it is released)."""
-        images = self.ctx.images if images is None else images
+    def image_finding(self, row: int, message: str, key: str = "file_name", severity: Severity | None = None) -> Finding:
+        """A finding about image ``row`` of the file's table."""
+        images = self.ctx.images
         raw_id = images.raw_id[row] if row in images.raw_id else int(images.id[row])
         return Finding(
             file=self.ctx.file,

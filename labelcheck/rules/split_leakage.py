@@ -16,20 +16,22 @@ Fails:
 
     '0a1b2c.jpg' is also image 7 of train.json: ...
 
+(A file given twice is compared with no one: it is not two splits.)
+
 Passes: no file name (and, at decode depth, no content) in two files.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Iterator
 
 import numpy as np
 
-from ..core.dataset import ImageTable, StringColumn
+from ..core.dataset import StringColumn
 from ..core.findings import Finding, Severity
 from ..images.results import ImageResults
-from .base import FileContext, Rule, describe
+from .base import Rule, describe
 from .image_duplicate import digest_keys, read_rows
 
 # Bytes of file names read at a time (the names may be in a temporary file).
@@ -38,15 +40,25 @@ _CHUNK = 1 << 20
 
 @dataclass
 class _Kept:
-    """What is kept of a file to compare later files with: its ids and names, and its digests."""
+    """What is kept of a file to compare the files after it with (its table is released): ids, name keys, digests."""
 
-    images: ImageTable
+    ids: np.ndarray
+    raw_ids: dict
+    keys: np.ndarray  # name_keys of its file names
     digest_rows: np.ndarray | None = None
     digests: np.ndarray | None = None  # (rows, 2) uint64
 
+    def id_of(self, row: int) -> str:
+        return describe(self.raw_ids.get(row, int(self.ids[row])))
+
 
 def name_keys(column: StringColumn) -> np.ndarray:
-    """A 64-bit hash of each name (0 where there is none), in this process: equal names, equal keys."""
+    """A 64-bit hash of each name (0 where there is none), in this process: equal names, equal keys.
+
+    Names are matched by these keys alone (the earlier file's names are gone
+    by then): two different names share a key about once in 10^7 scans of
+    two million images each.
+    """
     ends = column.ends.astype(np.int64)
     keys = np.zeros(len(ends), dtype=np.int64)
     row = 0
@@ -68,54 +80,34 @@ class SplitLeakage(Rule):
     SEVERITY = Severity.ERROR
 
     def finish(self) -> Iterator[Finding]:
+        """This file against the files scanned before it; then what the files after it need of this one."""
         images = self.ctx.images
-        empty = np.empty(0, dtype=np.float32)
-        kept = _Kept(ImageTable(images.id, images.id_kind, empty, empty, images.file_name, images.raw_id))
+        kept = _Kept(images.id, images.raw_id, name_keys(images.file_name))
         results: ImageResults | None = self.ctx.image_results
         if results is not None and results.digest is not None:
             kept.digest_rows = read_rows(results)
             kept.digests = digest_keys(results, kept.digest_rows)
-        self.ctx.kept[self.ID] = kept
-        return iter(())
-
-    @classmethod
-    def across_files(cls, contexts: Sequence[FileContext], severity: Severity | None) -> Iterator[Finding]:
-        kept = [ctx.kept.get(cls.ID) for ctx in contexts]
-        keys = [name_keys(k.images.file_name) if k is not None else None for k in kept]
-        for later in range(1, len(contexts)):
-            if kept[later] is None:
+        found: dict[int, str] = {}
+        for other in self.ctx.earlier:
+            earlier = other.kept.get(self.ID)
+            if earlier is None or other.file == self.ctx.file:  # a file given twice is not two splits
                 continue
-            rule = cls(contexts[later], severity)
-            found: dict[int, Finding] = {}
-            for earlier in range(later):
-                if kept[earlier] is not None:
-                    rule._by_name(found, keys[later], keys[earlier], kept[later], kept[earlier], contexts[earlier])
-                    rule._by_content(found, kept[later], kept[earlier], contexts[earlier])
-            yield from (found[row] for row in sorted(found))
-
-    def _by_name(self, found: dict[int, Finding], keys: np.ndarray, other_keys: np.ndarray, kept: _Kept,
-                 other: _Kept, other_ctx: FileContext) -> None:
-        rows, other_rows = _matches(keys, other_keys, keys != 0)
-        for row, other_row in zip(rows.tolist(), other_rows.tolist()):
-            name = kept.images.file_name[row]
-            if row not in found and name == other.images.file_name[other_row]:
-                found[row] = self._finding(row, kept, f"{describe(name)} is also image "
-                                           f"{_id(other.images, other_row)} of {other_ctx.file}")
-
-    def _by_content(self, found: dict[int, Finding], kept: _Kept, other: _Kept, other_ctx: FileContext) -> None:
-        if kept.digests is None or other.digests is None:
-            return
-        fresh = ~np.isin(kept.digest_rows, np.fromiter(found, dtype=np.int64, count=len(found)))
-        positions, other_positions = _matches(kept.digests[:, 0], other.digests[:, 0], fresh)
-        for position, other_position in zip(positions.tolist(), other_positions.tolist()):
-            row, other_row = int(kept.digest_rows[position]), int(other.digest_rows[other_position])
-            if row not in found and (kept.digests[position] == other.digests[other_position]).all():
-                found[row] = self._finding(row, kept, f"same content as {describe(other.images.file_name[other_row])} "
-                                           f"(image {_id(other.images, other_row)}) of {other_ctx.file}")
-
-    def _finding(self, row: int, kept: _Kept, message: str) -> Finding:
-        return self.image_finding(row, message + ": the model is evaluated on an image it was trained on; "
-                                  "drop it from one of the files", images=kept.images)
+            rows, other_rows = _matches(kept.keys, earlier.keys, kept.keys != 0)
+            for row, other_row in zip(rows.tolist(), other_rows.tolist()):
+                found.setdefault(row, f"{describe(images.file_name[row])} is also image {earlier.id_of(other_row)} "
+                                      f"of {other.file}")
+            if kept.digests is not None and earlier.digests is not None:
+                fresh = ~np.isin(kept.digest_rows, np.fromiter(found, dtype=np.int64, count=len(found)))
+                positions, others = _matches(kept.digests[:, 0], earlier.digests[:, 0], fresh)
+                for position, other_position in zip(positions.tolist(), others.tolist()):
+                    if (kept.digests[position] == earlier.digests[other_position]).all():
+                        other_row = int(earlier.digest_rows[other_position])
+                        found.setdefault(int(kept.digest_rows[position]),
+                                         f"same content as image {earlier.id_of(other_row)} of {other.file}")
+        self.ctx.kept[self.ID] = kept
+        for row in sorted(found):
+            yield self.image_finding(row, found[row] + ": the model is evaluated on an image it was trained on; "
+                                     "drop it from one of the files")
 
 
 def _matches(keys: np.ndarray, other_keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -128,6 +120,3 @@ def _matches(keys: np.ndarray, other_keys: np.ndarray, wanted: np.ndarray) -> tu
     hit = wanted & (ordered[where] == keys)
     return np.flatnonzero(hit), order[where[hit]]
 
-
-def _id(images: ImageTable, row: int) -> str:
-    return describe(images.raw_id.get(row, int(images.id[row])))

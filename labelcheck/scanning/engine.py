@@ -114,7 +114,7 @@ def scan(
         for index, source in enumerate(sources):
             probe = ImageProbe(checker, index, progress) if checker is not None else None
             file_report, ctx = _check_file(
-                reader_for(source, reader, progress), source, rules, contract, policy, emit, probe
+                reader_for(source, reader, progress), source, rules, contract, policy, emit, probe, tuple(contexts)
             )
             report.files.append(file_report)
             contexts.append(ctx)
@@ -155,12 +155,12 @@ Emit = Callable[[Iterable[Finding], FileReport], None]
 
 def _check_file(
     reader: Reader, source: Any, rules: list[type[Rule]], contract: Contract, policy: Policy, emit: Emit,
-    probe: ImageProbe | None = None,
+    probe: ImageProbe | None = None, earlier: Sequence[FileContext] = (),
 ) -> tuple[FileReport, FileContext]:
     """Run the rules over one file, from the start again with another reader
-    when the first gives its reading up."""
+    when the first gives its reading up. ``earlier``: the files checked before it."""
     while True:
-        checked = _check_once(reader, source, rules, contract, policy, emit, probe)
+        checked = _check_once(reader, source, rules, contract, policy, emit, probe, earlier)
         if not isinstance(checked, Reader):
             return checked
         reader = checked  # what the first read held is gone: this is a function's return
@@ -168,7 +168,7 @@ def _check_file(
 
 def _check_once(
     reader: Reader, source: Any, rules: list[type[Rule]], contract: Contract, policy: Policy, emit: Emit,
-    probe: ImageProbe | None,
+    probe: ImageProbe | None, earlier: Sequence[FileContext],
 ) -> tuple[FileReport, FileContext] | Reader:
     """The file checked; or the reader to check it with instead: one the
     reader named (``ReadAgain``), or, when more findings than ``HELD_AT_MOST``
@@ -177,6 +177,7 @@ def _check_once(
     whole, and no reading again can change its image table."""
     dataset = reader.read(source)
     ctx = FileContext(dataset.source, contract, dataset.categories, dataset.images)
+    ctx.earlier = earlier
     if probe is not None:
         ctx.image_depth = probe.depth
     file_report = FileReport(
