@@ -32,6 +32,7 @@ _EXPORTS = {
     "OutputError": ".core.errors",
     "UsageError": ".core.errors",
     "Finding": ".core.findings",
+    "ImageOptions": ".images.check",
     "Severity": ".core.findings",
     "RemapResult": ".fixing.remap",
     "remap": ".fixing.remap",
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
         UsageError,
     )
     from .core.findings import Finding, Severity
+    from .images.check import ImageOptions
     from .fixing.clean import CleanResult, clean
     from .fixing.remap import RemapResult, remap
     from .rules import RULES
@@ -83,6 +85,7 @@ __all__ = [
     "Contract",
     "ContractError",
     "Finding",
+    "ImageOptions",
     "InputError",
     "LabelcheckError",
     "Mapping",

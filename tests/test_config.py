@@ -277,3 +277,18 @@ def test_clean_and_remap_read_the_config_file(tmp_path, monkeypatch):
     assert [a["id"] for a in json.loads((tmp_path / "c.json").read_text())["annotations"]] == [1, 2]
     monkeypatch.setenv("LABELCHECK_PRESET", "mlperf-retinanet")
     assert run_cli("clean", "d.json", "-o", "c2.json", "--num-classes", "2").exit_code == 0
+
+
+def test_image_settings_from_the_configuration(tmp_path, monkeypatch):
+    from labelcheck.images.results import Depth
+
+    config = tmp_path / "labelcheck.toml"
+    config.write_text('images = ["train/data", "s3://bucket/val"]\nimage-check = "decode"\nimage-cache = "c.db"\n'
+                      'executor = "local:2"\n')
+    options = load_config(config).image_options()
+    assert options.roots == (str(tmp_path / "train/data"), "s3://bucket/val")  # local folders relative to the file
+    assert (options.depth, options.cache, options.executor) == (Depth.DECODE, str(tmp_path / "c.db"), "local:2")
+    assert Settings(images=("x",)).image_options("host:8786").executor == "dask://host:8786"
+    config.write_text('image-check = "deep"\n')
+    with pytest.raises(ConfigError, match="image-check"):
+        load_config(config)

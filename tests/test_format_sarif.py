@@ -86,7 +86,9 @@ def test_one_rule_entry_per_rule_with_docs_and_default_level():
         "class-name-mismatch": "error", "duplicate-category": "error", "category-count-mismatch": "warning",
         "unused-category": "note", "missing-image": "error", "duplicate-id": "error", "invalid-id": "error",
         "invalid-bbox": "error", "bbox-outside-image": "warning", "missing-field": "error", "empty-image": "note",
-        "category-table-mismatch": "error",
+        "image-missing": "error", "image-unreadable": "error", "image-size-mismatch": "error",
+        "image-exif-rotated": "warning", "image-duplicate": "warning", "category-table-mismatch": "error",
+        "split-leakage": "error",
     }
     first = rules[0]
     assert first["name"] == "CategoryOutOfRange"

@@ -102,3 +102,14 @@ def test_writing_progress_of_a_gz_input_has_no_total(tmp_path):
     writing = [event for event in events if event.phase == "writing"]
     assert writing and all(event.total is None for event in writing)
     assert writing[-1].done == Path(BAD).stat().st_size  # bytes of what the file holds
+
+
+def test_the_image_check_shows_images_and_images_per_second():
+    console, buffer = terminal()
+    with ProgressBar(console, delay=0) as bar:
+        bar(Progress("train.json", "images", 0, 20_000))
+        time.sleep(0.01)
+        bar(Progress("train.json", "images", 12_000, 20_000))
+    shown = buffer.getvalue()
+    assert "images of train.json" in shown and "12.0k/20.0k images" in shown and "/s" in shown
+    assert "MB" not in shown  # counted, not bytes

@@ -26,6 +26,7 @@ from ..core.findings import FAIL_ON_CHOICES
 from ..core.text import safe
 from ..core.version import __version__
 from ..fixing.droplog import DEFAULT_CLEAN_RULES, DROP_CHOICES
+from ..images.results import Depth
 from ..readers import READERS
 from ..reporters import REPORTERS
 from ..reporters.base import tally_text
@@ -35,6 +36,7 @@ from ..scanning.engine import scan as run_scan
 from .config import Settings, discover_config, load_config, merge
 
 if TYPE_CHECKING:
+    from ..images.check import ImageOptions
     from .progressbar import ProgressBar
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -140,6 +142,27 @@ config_options = bundle(
         **env("CONFIG"),
     ),
 )
+# Checking the image files, shared by scan and clean.
+image_options = bundle(
+    click.option(
+        "--images", multiple=True, metavar="ROOT",
+        help="Check the image files too: the folder (or fsspec URL: s3://, gs://, ...) each file_name is relative "
+        "to. Once for every file, or once per file in the files' order.", **env("IMAGES"),
+    ),
+    click.option(
+        "--image-check", type=click.Choice([depth.label for depth in Depth]),
+        help="How far each image is opened: exists (stat), header (size, format, EXIF orientation; the default), "
+        "decode (every pixel, and a content hash for duplicates).", **env("IMAGE_CHECK"),
+    ),
+    click.option("--image-cache", type=click.Path(dir_okay=False),
+                 help="Remember each image's result in FILE (by path, size, mtime): a re-run opens only what "
+                 "changed.", **env("IMAGE_CACHE")),
+    click.option(
+        "--executor", metavar="SPEC",
+        help="Where the image checks run: local (this machine, the default), local:N (N workers), "
+        "dask://HOST:PORT (a Dask cluster; also LABELCHECK_DASK_SCHEDULER=HOST:PORT).", **env("EXECUTOR"),
+    ),
+)
 baseline_options = bundle(
     click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
                  help="Report and fail only on findings not recorded in this baseline file."),
@@ -151,7 +174,8 @@ baseline_options = bundle(
 CONFIGURABLE = {
     "preset": "preset", "num_classes": "num_classes", "mapping": "mapping", "classes": "classes",
     "select": "select", "ignore": "ignore", "fail_on": "fail_on", "format_name": "format",
-    "max_examples": "max_examples",
+    "max_examples": "max_examples", "images": "images", "image_check": "image_check", "image_cache": "image_cache",
+    "executor": "executor",
 }
 
 
@@ -178,7 +202,12 @@ def layered_settings(ctx: click.Context, config_file: str | None) -> Settings:
 
 def _option_settings(values: dict[str, Any]) -> Settings:
     lists = {key: _rule_list(values[key]) for key in ("select", "ignore") if key in values}
-    return Settings(**{**values, **lists})
+    roots = {"images": tuple(values["images"]) or None} if "images" in values else {}
+    return Settings(**{**values, **lists, **roots})
+
+
+def image_checks(settings: Settings) -> "ImageOptions | None":
+    return settings.image_options(os.environ.get("LABELCHECK_DASK_SCHEDULER"))
 
 
 def _tee(*callbacks: Callable[[Any], None]) -> Callable[[Any], None]:
@@ -222,6 +251,7 @@ def main() -> None:
               help="Example annotations and images shown per rule and per category id.", **env("MAX_EXAMPLES"))
 @click.option("--reader", type=click.Choice(["auto", *READERS]), default="auto", show_default=True,
               help="How files are read.", hidden=True)
+@image_options
 @config_options
 @baseline_options
 @QUIET
@@ -240,6 +270,7 @@ def scan(paths, output, reader, config_file, baseline_file, write_baseline, quie
       labelcheck scan train.json --num-classes 80 --mapping sorted
       labelcheck scan train.json --format json -o report.json
       labelcheck scan train.json --format sarif -o labelcheck.sarif --baseline labelcheck-baseline.json
+      labelcheck scan train.json val.json --images data/train --images data/val --image-check decode
     """
     if baseline_file and write_baseline:
         raise click.UsageError("--baseline and --write-baseline exclude each other; give one of them")
@@ -256,6 +287,9 @@ def scan(paths, output, reader, config_file, baseline_file, write_baseline, quie
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--select/--ignore") from None
     fail_on, max_examples = settings.fail_on, settings.max_examples
+    images = image_checks(settings)
+    if images is not None and images.cache:
+        check_side_output(images.cache, "--image-cache", [*paths, *(path for path, _ in side_outputs if path)])
     baseline = Baseline.load(baseline_file) if baseline_file else None
     recorded = Baseline() if write_baseline else None
     color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -266,7 +300,7 @@ def scan(paths, output, reader, config_file, baseline_file, write_baseline, quie
         with progress or nullcontext():
             report = run_scan(
                 list(paths), contract, policy=policy, reader=reader, max_examples=max_examples,
-                keep_findings=False, baseline=baseline, progress=progress,
+                keep_findings=False, baseline=baseline, progress=progress, images=images,
                 on_finding=reporter.finding if recorded is None else _tee(reporter.finding, recorded.add),
             )
         reporter.finish(report)
@@ -342,10 +376,11 @@ def echo_err(message: str) -> None:
               help="Drop only the offending annotations, or every image that has one (with all its annotations).")
 @click.option("--rule", "rules", multiple=True, metavar="NAME",
               help=f"Drop annotations with findings of this rule (repeatable). Default: {', '.join(DEFAULT_CLEAN_RULES)}.")
+@image_options
 @output_options
 @handles_errors
-def clean(source, output, preset, num_classes, mapping, classes, config_file, drop, rules, force, in_place,
-          report_path, quiet) -> None:
+def clean(source, output, preset, num_classes, mapping, classes, config_file, drop, rules, images, image_check,
+          image_cache, executor, force, in_place, report_path, quiet) -> None:
     """Write a copy of IN without the annotations that would crash or corrupt training.
 
     Everything else is kept exactly: the kept annotations, images and
@@ -357,17 +392,18 @@ def clean(source, output, preset, num_classes, mapping, classes, config_file, dr
     Examples:
       labelcheck clean train.json -o train.clean.json
       labelcheck clean train.json -o train.clean.json --drop images --report dropped.json
+      labelcheck clean train.json -o train.clean.json --images data/train --rule image-missing --drop images
     """
     from ..fixing.clean import (
         clean as clean_file,  # here: a scan does not pay for importing the rewriting
     )
 
     output = _output_for(source, output, in_place)
-    contract = layered_settings(click.get_current_context(), config_file).contract()
+    settings = layered_settings(click.get_current_context(), config_file)
     progress = progress_bar(quiet)
     with progress or nullcontext():
-        result = clean_file(source, output, contract, drop=drop, rules=rules or None, force=force,
-                            in_place=in_place, report=report_path, progress=progress)
+        result = clean_file(source, output, settings.contract(), drop=drop, rules=rules or None, force=force,
+                            in_place=in_place, report=report_path, progress=progress, images=image_checks(settings))
     echo_err(
         f"labelcheck clean: kept {result.kept_annotations} of {result.annotations} annotations "
         f"({result.dropped_annotations} dropped), {result.kept_images} of {result.images} images "
@@ -375,6 +411,8 @@ def clean(source, output, preset, num_classes, mapping, classes, config_file, dr
     )
     for rule, count in sorted(result.by_rule().items()):
         echo_err(f"  {rule}: {count} annotations")
+    for rule, count in sorted(result.images_by_rule().items()):
+        echo_err(f"  {rule}: {count} images")
     for rule, count in sorted(result.remaining.items()):
         echo_err(f"  found but not fixed by clean: {rule} ({count}): {result.remaining_example[rule]}")
     by_category = result.by_category()

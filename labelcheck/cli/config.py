@@ -8,8 +8,11 @@ and no further than the repository root (the first folder holding ``.git``).
 Keys: ``preset``, ``num-classes``, ``mapping``, ``classes`` (a path relative to
 the configuration file), ``select`` and ``ignore`` (lists of rule names),
 ``severity`` (a table: rule name = "error" | "warning" | "info"), ``fail-on``,
-``format``, ``max-examples``. An unknown key or a bad value is a ConfigError
-naming the file and the key.
+``format``, ``max-examples``, and for the image checks ``images`` (a folder or
+URL, or a list of them, one per file; local folders relative to the
+configuration file), ``image-check``, ``image-cache`` (relative to the file)
+and ``executor``. An unknown key or a bad value is a ConfigError naming the
+file and the key.
 
 Precedence, lowest first: defaults, the configuration file, ``LABELCHECK_*``
 environment variables, command-line options; ``merge`` takes the layers in
@@ -32,6 +35,8 @@ from typing import Any, Callable
 from ..core.contract import PRESETS, Contract, Mapping, resolve_contract
 from ..core.errors import ConfigError
 from ..core.findings import FAIL_ON_CHOICES, Severity
+from ..images.check import ImageOptions
+from ..images.results import Depth
 from ..reporters import REPORTERS
 from ..rules import RULES
 from ..scanning.engine import Policy
@@ -58,9 +63,24 @@ class Settings:
     fail_on: str | None = None
     format: str | None = None
     max_examples: int | None = None
+    images: tuple[str, ...] | None = None
+    image_check: str | None = None
+    image_cache: str | None = None
+    executor: str | None = None
 
     def contract(self) -> Contract:
         return resolve_contract(self.preset, self.num_classes, self.mapping, self.classes)
+
+    def image_options(self, dask_scheduler: str | None = None) -> ImageOptions | None:
+        """The image checks asked for, None without ``images``; ``dask_scheduler``
+        (LABELCHECK_DASK_SCHEDULER) is the executor when none is set."""
+        if not self.images:
+            given = [name for name in ("image_check", "image_cache", "executor") if getattr(self, name)]
+            if given:
+                raise ConfigError(f"--{given[0].replace('_', '-')} needs --images ROOT: the images to check")
+            return None
+        executor = self.executor or (f"dask://{dask_scheduler}" if dask_scheduler else "local")
+        return ImageOptions(self.images, Depth.parse(self.image_check or "header"), self.image_cache, executor)
 
     def policy(self) -> Policy:
         """Raises ValueError for an unknown rule name (the file's names are checked on load)."""
@@ -111,6 +131,13 @@ def _text(value: Any) -> str:
     return value
 
 
+def _roots(value: Any) -> tuple[str, ...]:
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) and v for v in values):
+        raise ValueError(f"{value!r} is not a folder (or URL), or a list of them, one per file")
+    return tuple(values)
+
+
 def _rules(value: Any) -> frozenset[str]:
     if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
         raise ValueError(f"{value!r} is not a list of rule names, e.g. [\"unused-category\"]")
@@ -147,6 +174,10 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "fail-on": ("fail_on", _choice(FAIL_ON_CHOICES)),
     "format": ("format", _choice(list(REPORTERS))),
     "max-examples": ("max_examples", _whole(0)),
+    "images": ("images", _roots),
+    "image-check": ("image_check", _choice([depth.label for depth in Depth])),
+    "image-cache": ("image_cache", _text),
+    "executor": ("executor", _text),
 }
 
 
@@ -209,6 +240,9 @@ def _settings(table: dict[str, Any], path: Path, section: str) -> Settings:
             values[name] = check(raw)
         except ValueError as exc:
             raise ConfigError(f"{path}: {section}{key}: {exc}") from None
-    if "classes" in values:
-        values["classes"] = str(path.parent / values["classes"])
+    for key in ("classes", "image_cache"):
+        if key in values:
+            values[key] = str(path.parent / values[key])
+    if "images" in values:
+        values["images"] = tuple(root if "://" in root else str(path.parent / root) for root in values["images"])
     return Settings(**values)

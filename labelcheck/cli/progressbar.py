@@ -28,7 +28,9 @@ from ..readers import Progress as ReaderProgress
 
 DELAY = 1.0
 PHASES = {"reading": "reading", "checking": "checking syntax", "scanning": "scanning", "decoding": "decoding",
-          "writing": "writing"}
+          "writing": "writing", "images": "images of"}
+# Phases that count items, not bytes.
+COUNTED = {"images": "images"}
 
 
 class AnnotationRate(ProgressColumn):
@@ -41,6 +43,23 @@ class AnnotationRate(ProgressColumn):
         elapsed = task.elapsed or 0.0
         rate = f" {_short(count / elapsed)}/s" if elapsed > 0 else ""
         return Text(f"{_short(count)} ann{rate}")
+
+
+class Amount(ProgressColumn):
+    """Bytes done of all and bytes per second; for a counted phase (images), items and items per second."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._bytes, self._speed = DownloadColumn(), TransferSpeedColumn()
+
+    def render(self, task: Task) -> Text:
+        unit = task.fields.get("unit")
+        if unit is None:
+            return Text.assemble(self._bytes.render(task), " ", self._speed.render(task))
+        elapsed = task.elapsed or 0.0
+        rate = f" {_short(task.completed / elapsed)}/s" if elapsed > 0 else ""
+        total = f"/{_short(task.total)}" if task.total else ""
+        return Text(f"{_short(task.completed)}{total} {unit}{rate}")
 
 
 def _short(number: float) -> str:
@@ -67,8 +86,7 @@ class ProgressBar:
             self._bar = Progress(
                 TextColumn("{task.description}", markup=False, table_column=Column(max_width=22, no_wrap=True)),
                 BarColumn(bar_width=16),
-                DownloadColumn(),
-                TransferSpeedColumn(),
+                Amount(),
                 AnnotationRate(),
                 console=self.console,
                 transient=True,
@@ -79,7 +97,8 @@ class ProgressBar:
         key = (event.source, event.phase)
         if key not in self._tasks:
             description = f"{PHASES.get(event.phase, event.phase)} {safe(event.source)}"
-            self._tasks[key] = self._bar.add_task(description, total=event.total, annotations=0)
+            self._tasks[key] = self._bar.add_task(description, total=event.total, annotations=0,
+                                                  unit=COUNTED.get(event.phase))
         task = self._tasks[key]
         if event.done < self._bar.tasks[task].completed:  # the file read again from its start: a new bar
             self._bar.reset(task, total=event.total, completed=event.done, annotations=event.annotations)

@@ -28,3 +28,7 @@ class BaselineError(LabelcheckError):
 
 class ConfigError(LabelcheckError):
     """A configuration file cannot be read, or has an unknown key or a bad value."""
+
+
+class ExecutorError(LabelcheckError):
+    """The executor checking images failed: a worker died, a cluster lost its workers."""

@@ -2,8 +2,10 @@
 crash or corrupt training, and an audit of every one dropped.
 
 The input is scanned with the chosen rules; annotations with a finding are
-dropped (or, with ``drop="images"``, their whole images). Everything else is
-copied through unchanged, byte for byte.
+dropped (or, with ``drop="images"``, their whole images). Image rules
+(``image-missing``, ...; they need ``images=``) find images: their
+annotations are dropped, or with ``drop="images"`` the images with them.
+Everything else is copied through unchanged, byte for byte.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ..core.dataset import RunSpan
 from ..core.errors import UsageError
 from ..core.findings import Finding, Severity, jsonable
 from ..core.text import json_text
+from ..images.check import ImageOptions
 from ..readers import ProgressCallback
 from ..rules import RULES
 from ..scanning.engine import scan
@@ -58,6 +61,7 @@ class CleanResult:
     dropped: DroppedAnnotations = field(default_factory=DroppedAnnotations)  # those with findings
     dropped_with_image: DroppedAnnotations = field(default_factory=DroppedAnnotations)  # without, image dropped
     dropped_images: dict[int, dict[str, Any]] = field(default_factory=dict)  # by position
+    image_reasons: dict[Any, set[str]] = field(default_factory=dict)  # image id -> image rules that found it
     # Error-level findings of other rules: what the output still gets wrong.
     remaining: Counter = field(default_factory=Counter)
     remaining_example: dict[str, str] = field(default_factory=dict)  # rule -> one message
@@ -80,11 +84,18 @@ class CleanResult:
     def by_rule(self) -> Counter:
         return Counter({rule: count for rule, count in self.reasons.counts().items() if count})
 
+    def images_by_rule(self) -> Counter:
+        return Counter(rule for image in self.dropped_images.values() for rule in image["reasons"])
+
     def by_category(self) -> Counter:
         return self.dropped.category_counts()
 
     def record(self, finding: Finding) -> None:
         """Take in a finding of the scan: a reason to drop its annotation, or something left unfixed."""
+        if finding.rule in self.rules and RULES[finding.rule].CLEANABLE_IMAGES:
+            if _hashable(finding.image_id):
+                self.image_reasons.setdefault(finding.image_id, set()).add(finding.rule)
+            return
         if finding.rule not in self.rules or finding.position < 0:
             if finding.severity >= Severity.ERROR and finding.rule not in self.rules:
                 self.remaining[finding.rule] += 1
@@ -106,6 +117,7 @@ class CleanResult:
                 "images": {"kept": self.kept_images, "dropped": len(self.dropped_images)},
             },
             "dropped_by_rule": dict(sorted(self.by_rule().items())),
+            "dropped_images_by_rule": dict(sorted(self.images_by_rule().items())),
             "remaining_errors_by_rule": dict(sorted(self.remaining.items())),
         }
 
@@ -134,15 +146,18 @@ class CleanResult:
         out.write("\n}\n")
 
 
-def _check_rules(rules: tuple[str, ...]) -> None:
+def _check_rules(rules: tuple[str, ...], images: Any) -> None:
     unknown = [rule for rule in rules if rule not in RULES]
     if unknown:
         raise UsageError(f"unknown rule {unknown[0]!r}; see 'labelcheck rules'")
-    file_level = [rule for rule in rules if not RULES[rule].CLEANABLE]
+    file_level = [rule for rule in rules if not (RULES[rule].CLEANABLE or RULES[rule].CLEANABLE_IMAGES)]
     if file_level:
         raise UsageError(
-            f"rule {file_level[0]!r} does not point at annotations, so clean cannot drop anything for it"
+            f"rule {file_level[0]!r} does not point at annotations or images, so clean cannot drop anything for it"
         )
+    unchecked = [rule for rule in rules if RULES[rule].CLEANABLE_IMAGES and images is None]
+    if unchecked:
+        raise UsageError(f"rule {unchecked[0]!r} needs --images ROOT: clean drops what the image check finds")
 
 
 def clean(
@@ -157,6 +172,7 @@ def clean(
     reader: str = "auto",
     report: str | None = None,
     progress: ProgressCallback | None = None,
+    images: "ImageOptions | str | None" = None,
 ) -> CleanResult:
     """Write ``output``: ``source`` without the annotations (or images) that have findings.
 
@@ -164,13 +180,14 @@ def clean(
     bounded memory, otherwise from its whole text; both give the same bytes.
     ``report``: a path for the JSON audit (``result.audit()``), committed
     together with the output. ``progress`` as for ``scan``, then "writing".
+    ``images`` as for ``scan``: the image check, for the image rules.
 
     Raises InputError, OutputError or ContractError; never leaves a partial output.
     """
     if drop not in DROP_CHOICES:
         raise UsageError(f"drop must be one of {', '.join(DROP_CHOICES)}, not {drop!r}")
     rules = tuple(dict.fromkeys(rules)) if rules else DEFAULT_CLEAN_RULES  # a rule given twice is one reason
-    _check_rules(rules)
+    _check_rules(rules, images)
     target = check_output(source, output, force=force, in_place=in_place)
     backup = backup_path(source, target)
     if report:
@@ -178,13 +195,15 @@ def clean(
     result = CleanResult(source=str(source), output=str(target), drop=drop, rules=rules)
     # Every rule runs, so the result can say what dropping annotations does not fix.
     scanned = scan(str(source), contract or resolve_contract(), reader=reader, keep_findings=False,
-                   on_finding=result.record, progress=progress)
+                   on_finding=result.record, progress=progress, images=images)
     result.annotations = scanned.files[0].annotations
     result.images = scanned.files[0].images
-    doomed = _doomed_images(result) if drop == "images" else set()
+    doomed = set(result.image_reasons)  # images whose annotations go, and with --drop images the images
+    if drop == "images":
+        doomed |= _doomed_images(result)
     layout = scanned.files[0].layout
     edits: dict[str, Any] = {"annotations": _AnnotationDrops(result, doomed, layout.stamp[0] if layout else 0)}
-    if doomed:
+    if doomed and drop == "images":
         edits["images"] = _ImageDrops(result, doomed)
     pieces = rewrite_file(str(source), layout, edits, progress)
     with staging() as stages:
@@ -259,7 +278,15 @@ class _AnnotationDrops:
         return element
 
     def _with_image(self, index: int, annotation_id: Any, image_id: Any, category_id: Any) -> None:
-        self.result.dropped_with_image.add(index, jsonable(annotation_id), jsonable(image_id), jsonable(category_id))
+        """An annotation of a doomed image: dropped for the image rules that found the image, or with the image."""
+        ids = (jsonable(annotation_id), jsonable(image_id), jsonable(category_id))
+        result = self.result
+        if result.drop == "images" or image_id not in result.image_reasons:
+            result.dropped_with_image.add(index, *ids)
+            return
+        for rule in sorted(result.image_reasons[image_id]):
+            if result.reasons.add(index, rule):
+                result.dropped.add(index, *ids)
 
 
 class _ImageDrops:
@@ -273,6 +300,8 @@ class _ImageDrops:
         for row, position in enumerate(result.dropped.positions):
             if _hashable(image_ids[row]):
                 self.reasons.setdefault(image_ids[row], set()).update(result.reasons.of(position))
+        for image_id, rules in result.image_reasons.items():
+            self.reasons.setdefault(image_id, set()).update(rules)
 
     def run(self, span: RunSpan, document: bytearray) -> EditedRun | None:
         doomed = self._drops(span, document)

@@ -26,7 +26,7 @@ class Progress:
     source: str  # display name
     # "reading" (stdin); "scanning" (validating and decoding the file; with two passes, "checking" it
     # first, then "scanning" decodes); "decoding" (annotations found before the images, read again);
-    # "writing" (a rewrite)
+    # "writing" (a rewrite); "images" (the image files checked: done and total count images, not bytes)
     phase: str
     done: int  # bytes of this phase done
     total: int | None  # bytes of this phase; None when unknown

@@ -62,12 +62,11 @@ class TableReporter(Reporter):
 
     def _file(self, console: Console, file_report: FileReport) -> None:
         console.print(_text(file_report.file), style="bold")
-        console.print(
-            Text(
-                f"{file_report.images} images, {file_report.annotations} annotations, "
-                f"{file_report.categories} categories"
-            )
-        )
+        counts = f"{file_report.images} images, {file_report.annotations} annotations, {file_report.categories} categories"
+        if file_report.images_checked is not None:
+            cached = f", {file_report.images_from_cache} from the image cache" if file_report.images_from_cache else ""
+            counts += f"; {file_report.images_checked} image files checked{cached}"
+        console.print(Text(counts))
         if not file_report.rule_counts:
             console.print(Text("No findings."))
             return

@@ -3,7 +3,7 @@
 Each rule lives in its own module whose docstring is its user documentation.
 Rule names are stable: configuration, baselines and CI integrations key on them.
 
-May import: ``core``.
+May import: ``core``, ``images`` (the image rules read the per-image results).
 """
 
 from __future__ import annotations
@@ -17,11 +17,17 @@ from .class_name_mismatch import ClassNameMismatch
 from .duplicate_category import DuplicateCategory
 from .duplicate_id import DuplicateId
 from .empty_image import EmptyImage
+from .image_duplicate import ImageDuplicate
+from .image_exif_rotated import ImageExifRotated
+from .image_missing import ImageMissing
+from .image_size_mismatch import ImageSizeMismatch
+from .image_unreadable import ImageUnreadable
 from .invalid_bbox import InvalidBbox
 from .invalid_category_id import InvalidCategoryId
 from .invalid_id import InvalidId
 from .missing_field import MissingField
 from .missing_image import MissingImage
+from .split_leakage import SplitLeakage
 from .undefined_category import UndefinedCategory
 from .unused_category import UnusedCategory
 
@@ -42,7 +48,13 @@ RULES: dict[str, type[Rule]] = {
         BboxOutsideImage,
         MissingField,
         EmptyImage,
+        ImageMissing,
+        ImageUnreadable,
+        ImageSizeMismatch,
+        ImageExifRotated,
+        ImageDuplicate,
         CategoryTableMismatch,
+        SplitLeakage,
     )
 }
 

@@ -24,6 +24,7 @@ from ..core.dataset import (
 )
 from ..core.findings import Finding, Severity, jsonable
 from ..core.text import safe
+from ..images.results import Depth, ImageResults
 
 # Rows per step where a whole-column operation would make full-size temporaries.
 _CHUNK = 1 << 16
@@ -133,6 +134,14 @@ class FileContext:
         self._declared = IdIndex(declared_ids, np.array([-1 if c is None else c for c in columns], dtype=np.int64))
         # A repeated image id resolves to its last row, the one pycocotools keeps.
         self._images = IdIndex.last_rows(images.id, usable(images.id_kind))
+        # The depth images are checked at (None: not checked), and, once the
+        # annotations are read, what the check found.
+        self.image_depth: Depth | None = None
+        self.image_results: ImageResults | None = None
+        # What rules keep of this file, by rule id, to compare files once it is released, and the
+        # files scanned before this one (their tables released: what they kept is in their ``kept``).
+        self.kept: dict[str, Any] = {}
+        self.earlier: Sequence[FileContext] = ()
 
     def release_images(self) -> None:
         """Forget the image table (and the index over it) once the file's batches and finish() are done."""
@@ -204,6 +213,8 @@ class Rule:
     NEEDS_CLASS_NAMES: ClassVar[bool] = False
     # Its findings point at annotations, so `clean` can drop them.
     CLEANABLE: ClassVar[bool] = False
+    # Its findings point at images, so `clean` can drop their annotations, or the images.
+    CLEANABLE_IMAGES: ClassVar[bool] = False
 
     def __init__(self, ctx: FileContext, severity: Severity | None = None) -> None:
         self.ctx = ctx
@@ -251,6 +262,21 @@ class Rule:
             image_id=jsonable(batch.raw_image(row)),
             category_id=jsonable(batch.raw_category(row)),
             image_file=self.ctx.image_file(int(view.image_row[row])),
+        )
+
+    def image_finding(self, row: int, message: str, key: str = "file_name", severity: Severity | None = None) -> Finding:
+        """A finding about image ``row`` of the file's table."""
+        images = self.ctx.images
+        raw_id = images.raw_id[row] if row in images.raw_id else int(images.id[row])
+        return Finding(
+            file=self.ctx.file,
+            position=-1,
+            rule=self.ID,
+            severity=self.severity(severity),
+            message=message,
+            path=f"$.images[{row}]" + (f".{key}" if key else ""),
+            image_id=jsonable(raw_id),
+            image_file=images.file_name[row],
         )
 
     def file_finding(self, message: str, path: str = "$", severity: Severity | None = None, **ids: Any) -> Finding:

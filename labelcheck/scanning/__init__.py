@@ -1,8 +1,9 @@
 """The scan: read each file, run the rules over it, gather the report.
 
-Owns: ``engine.scan`` (readers in, findings out; never prints, never exits),
+Owns: ``engine.scan`` (readers in, findings out; never prints, never exits;
+with ``images=`` it runs the image checks on each file's table),
 ``report`` (bounded aggregates of the findings) and ``baseline`` (known findings
 by a stable key).
 
-May import: ``core``, ``readers``, ``rules``.
+May import: ``core``, ``readers``, ``images``, ``rules``.
 """

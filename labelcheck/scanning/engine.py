@@ -15,7 +15,9 @@ from ..core.contract import Contract, resolve_contract
 from ..core.dataset import Dataset
 from ..core.errors import UsageError
 from ..core.findings import Finding, Severity
-from ..readers import STDIN, ProgressCallback, ReadAgain, Reader, reader_for
+from ..images.check import ImageCheck, ImageOptions
+from ..images.results import ImageResults
+from ..readers import STDIN, Progress, ProgressCallback, ReadAgain, Reader, reader_for
 from ..rules import RULES, BatchView, FileContext, Rule
 from .baseline import Baseline
 from .report import FileReport, Report
@@ -59,6 +61,7 @@ def scan(
     on_finding: FindingCallback | None = None,
     baseline: Baseline | None = None,
     progress: ProgressCallback | None = None,
+    images: "ImageOptions | str | Sequence[str] | None" = None,
 ) -> Report:
     """Check annotation files against a model contract.
 
@@ -73,9 +76,13 @@ def scan(
     aggregates in the report, for bounded memory on huge files. Findings a
     ``baseline`` knows are left out of everything and counted in
     ``report.suppressed``. ``progress`` is called with a
-    ``labelcheck.readers.Progress`` as readers that report go.
+    ``labelcheck.readers.Progress`` as readers that report go (and, phase
+    "images", as images are checked). ``images``: check each image's file
+    too (a ROOT, one ROOT per file, or ``labelcheck.ImageOptions``), once the
+    file's annotations are read; the image rules need it.
 
-    Raises ``InputError`` for unreadable or malformed input.
+    Raises ``InputError`` for unreadable or malformed input, ``UsageError``
+    for a ROOT that is not a folder or an executor that cannot start.
     """
     sources = [paths] if isinstance(paths, (str, bytes)) or not isinstance(paths, Sequence) else list(paths)
     if sum(1 for source in sources if source == STDIN) > 1:
@@ -102,16 +109,45 @@ def scan(
             if on_finding is not None:
                 on_finding(finding)
 
-    for source in sources:
-        file_report, ctx = _check_file(reader_for(source, reader, progress), source, rules, contract, policy, emit)
-        report.files.append(file_report)
-        contexts.append(ctx)
+    checker = ImageCheck(ImageOptions.of(images), len(sources)) if images is not None else None
+    try:
+        for index, source in enumerate(sources):
+            probe = ImageProbe(checker, index, progress) if checker is not None else None
+            file_report, ctx = _check_file(
+                reader_for(source, reader, progress), source, rules, contract, policy, emit, probe, tuple(contexts)
+            )
+            report.files.append(file_report)
+            contexts.append(ctx)
 
-    by_file = {file_report.file: file_report for file_report in report.files}
-    for rule in rules:
-        for finding in rule.across_files(contexts, policy.severities.get(rule.ID)):
-            emit([finding], by_file[finding.file])
+        by_file = {file_report.file: file_report for file_report in report.files}
+        for rule in rules:
+            for finding in rule.across_files(contexts, policy.severities.get(rule.ID)):
+                emit([finding], by_file[finding.file])
+        if checker is not None:
+            checker.commit()
+    finally:
+        if checker is not None:
+            checker.close()
     return report
+
+
+class ImageProbe:
+    """Checks one file's images, reporting "images" progress (images done of all)."""
+
+    def __init__(self, checker: ImageCheck, index: int, progress: ProgressCallback | None) -> None:
+        self.checker = checker
+        self.index = index
+        self.progress = progress
+        self.depth = checker.depth
+
+    def __call__(self, ctx: FileContext) -> ImageResults:
+        progress = self.progress
+
+        def report(done: int, total: int) -> None:
+            assert progress is not None
+            progress(Progress(ctx.file, "images", done, total))
+
+        return self.checker.run(self.index, ctx.images, report if progress is not None else None)
 
 
 Emit = Callable[[Iterable[Finding], FileReport], None]
@@ -119,11 +155,12 @@ Emit = Callable[[Iterable[Finding], FileReport], None]
 
 def _check_file(
     reader: Reader, source: Any, rules: list[type[Rule]], contract: Contract, policy: Policy, emit: Emit,
+    probe: ImageProbe | None = None, earlier: Sequence[FileContext] = (),
 ) -> tuple[FileReport, FileContext]:
     """Run the rules over one file, from the start again with another reader
-    when the first gives its reading up."""
+    when the first gives its reading up. ``earlier``: the files checked before it."""
     while True:
-        checked = _check_once(reader, source, rules, contract, policy, emit)
+        checked = _check_once(reader, source, rules, contract, policy, emit, probe, earlier)
         if not isinstance(checked, Reader):
             return checked
         reader = checked  # what the first read held is gone: this is a function's return
@@ -131,12 +168,18 @@ def _check_file(
 
 def _check_once(
     reader: Reader, source: Any, rules: list[type[Rule]], contract: Contract, policy: Policy, emit: Emit,
+    probe: ImageProbe | None, earlier: Sequence[FileContext],
 ) -> tuple[FileReport, FileContext] | Reader:
     """The file checked; or the reader to check it with instead: one the
     reader named (``ReadAgain``), or, when more findings than ``HELD_AT_MOST``
-    would be held back, the dataset's reader that validates first."""
+    would be held back, the dataset's reader that validates first. The
+    images are checked once the annotations are read: the file is then
+    whole, and no reading again can change its image table."""
     dataset = reader.read(source)
     ctx = FileContext(dataset.source, contract, dataset.categories, dataset.images)
+    ctx.earlier = earlier
+    if probe is not None:
+        ctx.image_depth = probe.depth
     file_report = FileReport(
         dataset.source, images=len(dataset.images), categories=len(dataset.categories), layout=dataset.layout
     )
@@ -159,6 +202,10 @@ def _check_once(
         close = getattr(dataset.annotation_batches, "close", None)
         if close is not None:  # what the reader holds, released even if the batches were not all read
             close()
+    if probe is not None:
+        ctx.image_results = probe(ctx)
+        file_report.images_checked = ctx.image_results.checked
+        file_report.images_from_cache = ctx.image_results.from_cache
     for rule in active:
         emit(rule.finish(), file_report)
     # Files are compared by their categories only: this file's image table

@@ -41,6 +41,8 @@ class FileReport:
     category_groups: dict[str, dict[str, CategoryGroup]] = field(default_factory=dict)
     ungrouped: Counter = field(default_factory=Counter)  # rule -> findings past MAX_CATEGORY_GROUPS
     layout: FileLayout | None = field(default=None, repr=False)  # for rewriting a streamed file
+    images_checked: int | None = None  # image files checked (None: images were not checked)
+    images_from_cache: int = 0  # of which the image cache answered
 
     def add(self, finding: Finding, max_examples: int) -> None:
         self.rule_counts[finding.rule, finding.severity] += 1
@@ -75,9 +77,12 @@ class FileReport:
         by_rule: dict[str, int] = Counter()
         for (rule, _), count in self.rule_counts.items():
             by_rule[rule] += count
+        counts = {"images": self.images, "annotations": self.annotations, "categories": self.categories}
+        if self.images_checked is not None:
+            counts["image_files_checked"] = self.images_checked
         return {
             "file": self.file,
-            "counts": {"images": self.images, "annotations": self.annotations, "categories": self.categories},
+            "counts": counts,
             "findings_by_rule": dict(sorted(by_rule.items())),
             "findings_by_severity": _by_severity(self.severity_counts()),
         }
