@@ -21,7 +21,9 @@ _EXPORTS = {
     "clean": ".fixing.clean",
     "Contract": ".core.contract",
     "Mapping": ".core.contract",
-    "resolve_contract": ".core.contract",
+    "resolve_contract": ".loaders",
+    "LOADERS": ".loaders",
+    "PRESETS": ".loaders",
     "Policy": ".scanning.engine",
     "scan": ".scanning.engine",
     "BaselineError": ".core.errors",
@@ -54,7 +56,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .core.contract import Contract, Mapping, resolve_contract
+    from .core.contract import Contract, Mapping
     from .core.errors import (
         BaselineError,
         ConfigError,
@@ -67,6 +69,7 @@ if TYPE_CHECKING:
     from .core.findings import Finding, Severity
     from .fixing.clean import CleanResult, clean
     from .fixing.remap import RemapResult, remap
+    from .loaders import LOADERS, PRESETS, resolve_contract
     from .rules import RULES
     from .scanning.baseline import Baseline
     from .scanning.engine import Policy, scan
@@ -74,6 +77,8 @@ if TYPE_CHECKING:
     from .training import guard
 
 __all__ = [
+    "LOADERS",
+    "PRESETS",
     "RULES",
     "Baseline",
     "BaselineError",

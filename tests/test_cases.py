@@ -66,6 +66,6 @@ def test_unhashable_category_name_under_names_mapping(write_json, tmp_path):
     classes = tmp_path / "classes.txt"
     classes.write_text("a\n")
     path = write_json(coco_document([(0, ["a"])], [0]))
-    result = run_cli("scan", path, "--mapping", "names", "--classes", classes, "--format", "json")
+    result = run_cli("scan", path, "--mapping", "class-list", "--classes", classes, "--format", "json")
     assert result.exit_code == 1
     assert "class-name-mismatch" in {f["rule"] for f in json.loads(result.stdout)["findings"]}

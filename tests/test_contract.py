@@ -29,7 +29,7 @@ def test_explicit_options_replace_the_default():
 def test_class_file_sets_the_count(tmp_path):
     path = tmp_path / "classes.txt"
     path.write_text("cat\ndog\n\n", encoding="utf-8")
-    contract = resolve_contract(classes=path, mapping="names")
+    contract = resolve_contract(classes=path, mapping="class-list")
     assert contract.num_classes == 2 and contract.class_names == ("cat", "dog")
 
 
@@ -43,7 +43,8 @@ def test_preset_with_agreeing_options_is_fine():
         ({"preset": "mlperf-retinanet", "num_classes": 91}, "contradicts --num-classes 91"),
         ({"preset": "mlperf-retinanet", "mapping": "sorted"}, "contradicts --mapping sorted"),
         ({"mapping": "sorted"}, "give --num-classes"),
-        ({"mapping": "names", "num_classes": 3}, "--mapping names needs the class names"),
+        ({"mapping": "class-list", "num_classes": 3}, "--mapping class-list needs the class names"),
+        ({"mapping": "names", "classes": ("a",)}, "--mapping names was renamed: 'class-list'"),
         ({"preset": "no-such"}, "unknown preset"),
     ],
 )
@@ -72,6 +73,7 @@ def test_bad_class_files(tmp_path, text, message):
     [
         ["--preset", "mlperf-retinanet", "--num-classes", "91"],
         ["--classes", "/nonexistent/classes.txt"],
+        ["--mapping", "class-list", "--num-classes", "3"],
         ["--mapping", "names", "--num-classes", "3"],
         ["--num-classes", "0"],
     ],

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from ci_support import CLEAN, CONTRACT, ROOT, TINY, ci_env, run, write_coco  # noqa: F401 (ci_env: autouse fixture)
 
-from labelcheck.core.contract import resolve_contract
+from labelcheck.loaders import resolve_contract
 from labelcheck.core.findings import Finding, Severity
 from labelcheck.scanning.report import FileReport, Report
 from labelcheck.reporters.sarif import SarifReporter, artifact_uri

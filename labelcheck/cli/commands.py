@@ -20,12 +20,13 @@ import click
 from click.core import ParameterSource
 
 from ..core.atomic import atomic_write, check_side_output
-from ..core.contract import PRESETS, Mapping
+from ..core.contract import Mapping
 from ..core.errors import LabelcheckError
 from ..core.findings import FAIL_ON_CHOICES
 from ..core.text import safe
 from ..core.version import __version__
 from ..fixing.droplog import DEFAULT_CLEAN_RULES, DROP_CHOICES
+from ..loaders import LOADERS, PRESETS
 from ..readers import READERS
 from ..reporters import REPORTERS
 from ..reporters.base import tally_text
@@ -110,17 +111,26 @@ contract_options = bundle(
     click.option(
         "--preset",
         type=click.Choice(sorted(PRESETS)),
-        help="A named contract. Default when no contract option is given: mlperf-retinanet "
-        "(264 classes, raw mapping, the MLPerf class names).",
+        help="A named contract: a loader plus a head (labelcheck loaders lists them). Default when no contract "
+        "option is given: mlperf-retinanet (264 classes, raw mapping, the MLPerf class names).",
         **env("PRESET"),
+    ),
+    click.option(
+        "--loader",
+        type=click.Choice(list(LOADERS)),
+        help="The framework that will load the file: its mapping, drops, crashes and required fields "
+        "(labelcheck loaders lists them). With --num-classes or --classes (else its default head).",
+        **env("LOADER"),
     ),
     click.option("--num-classes", type=click.IntRange(min=1), help="Columns of the classification head.",
                  **env("NUM_CLASSES")),
     click.option(
         "--mapping",
         type=click.Choice([m.value for m in Mapping]),
-        help="How a category id becomes a column: raw (index = id; MLPerf, torchvision), sorted "
-        "(rank among declared ids; detectron2), names (position of the name in --classes; MMDetection).",
+        help="How a category id becomes a column, for a contract no --loader describes: raw (index = id; MLPerf, "
+        "torchvision, DETR), sorted (rank among the declared ids; detectron2, YOLOX), file-order (rank in the "
+        "file's categories order among the --classes names; MMDetection 3.x), file-position (1 + position in "
+        "categories; DALI), coco91to80 (Ultralytics convert_coco), class-list (position of the name in --classes).",
         **env("MAPPING"),
     ),
     click.option(
@@ -149,7 +159,7 @@ baseline_options = bundle(
 
 # Scan options that configuration may set: parameter name -> Settings field.
 CONFIGURABLE = {
-    "preset": "preset", "num_classes": "num_classes", "mapping": "mapping", "classes": "classes",
+    "preset": "preset", "loader": "loader", "num_classes": "num_classes", "mapping": "mapping", "classes": "classes",
     "select": "select", "ignore": "ignore", "fail_on": "fail_on", "format_name": "format",
     "max_examples": "max_examples",
 }
@@ -344,7 +354,7 @@ def echo_err(message: str) -> None:
               help=f"Drop annotations with findings of this rule (repeatable). Default: {', '.join(DEFAULT_CLEAN_RULES)}.")
 @output_options
 @handles_errors
-def clean(source, output, preset, num_classes, mapping, classes, config_file, drop, rules, force, in_place,
+def clean(source, output, preset, loader, num_classes, mapping, classes, config_file, drop, rules, force, in_place,
           report_path, quiet) -> None:
     """Write a copy of IN without the annotations that would crash or corrupt training.
 
@@ -409,7 +419,7 @@ def _output_for(source: str, output: str | None, in_place: bool) -> str:
 @output_options
 @handles_errors
 def remap(sources, output, output_dir, offset, by_name, table, contiguous, start, drop_unknown,
-          preset, num_classes, mapping, classes, config_file, force, in_place, report_path, quiet) -> None:
+          preset, loader, num_classes, mapping, classes, config_file, force, in_place, report_path, quiet) -> None:
     """Renumber category ids in categories and every annotation of IN.
 
     Several inputs (train and validation) are remapped with one mapping into

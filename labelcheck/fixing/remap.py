@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..core.atomic import check_side_output
-from ..core.contract import Contract, Mapping, resolve_contract
+from ..core.contract import Contract, Mapping
 from ..core.dataset import (
     USABLE_KINDS,
     Category,
@@ -29,6 +29,7 @@ from ..core.dataset import (
 )
 from ..core.errors import UsageError
 from ..core.text import safe
+from ..loaders import resolve_contract
 from ..readers import ProgressCallback, StreamReader, reader_for
 from ..readers.stream import Indexed
 from .rewrite.files import (

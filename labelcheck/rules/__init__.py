@@ -3,18 +3,20 @@
 Each rule lives in its own module whose docstring is its user documentation.
 Rule names are stable: configuration, baselines and CI integrations key on them.
 
-May import: ``core``.
+May import: ``core``, ``loaders``.
 """
 
 from __future__ import annotations
 
-from .base import BatchView, FileContext, Rule
+from .base import BatchView, FileContext, MaskRule, Rule
 from .bbox_outside_image import BboxOutsideImage
 from .category_count_mismatch import CategoryCountMismatch
 from .category_out_of_range import CategoryOutOfRange
 from .category_table_mismatch import CategoryTableMismatch
 from .class_name_mismatch import ClassNameMismatch
+from .crashes_loader import CrashesLoader
 from .duplicate_category import DuplicateCategory
+from .dropped_by_loader import DroppedByLoader
 from .duplicate_id import DuplicateId
 from .empty_image import EmptyImage
 from .invalid_bbox import InvalidBbox
@@ -22,6 +24,7 @@ from .invalid_category_id import InvalidCategoryId
 from .invalid_id import InvalidId
 from .missing_field import MissingField
 from .missing_image import MissingImage
+from .relabelled_by_loader import RelabelledByLoader
 from .undefined_category import UndefinedCategory
 from .unused_category import UnusedCategory
 
@@ -43,6 +46,9 @@ RULES: dict[str, type[Rule]] = {
         MissingField,
         EmptyImage,
         CategoryTableMismatch,
+        CrashesLoader,
+        RelabelledByLoader,
+        DroppedByLoader,
     )
 }
 
@@ -50,4 +56,7 @@ RULES: dict[str, type[Rule]] = {
 # groups them by the offending category id.
 CATEGORY_RULES = frozenset({CategoryOutOfRange.ID, InvalidCategoryId.ID, UndefinedCategory.ID})
 
-__all__ = ["CATEGORY_RULES", "RULES", "BatchView", "FileContext", "Rule"]
+# Rules that say what one loader does with the file: what `labelcheck loaders` counts per profile.
+LOADER_RULES = (MissingField, CrashesLoader, CategoryOutOfRange, RelabelledByLoader, DroppedByLoader, ClassNameMismatch)
+
+__all__ = ["CATEGORY_RULES", "LOADER_RULES", "RULES", "BatchView", "FileContext", "MaskRule", "Rule"]

@@ -4,7 +4,12 @@ Checked when the contract has class names (the mlperf-retinanet preset does).
 The file may train without any crash and still teach the model the wrong
 classes. When the whole table is shifted by a constant, typically a 1-based
 export where every name sits at its model index + 1, this is one finding that
-names the shift and the command that repairs it, not one per category.
+names the shift and the command that repairs it, not one per category. A name
+that is not a model class comes with the closest one (case and spelling:
+``motorbike`` for ``motorcycle``, ``bus`` for ``Bus``) and the ``remap
+--rename`` that fixes it. Under a loader that numbers categories in file order
+(MMDetection, DALI), a model class written in another position is
+relabelled-by-loader's finding.
 
 Default severity: error.
 
@@ -19,12 +24,14 @@ Passes:
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from typing import Iterator
 
 from ..core.contract import Mapping
 from ..core.dataset import Category
 from ..core.findings import Finding, Severity
+from ..core.text import json_text, safe
 from .base import Rule, describe
 
 # A shift is called out as such only when it explains this many categories.
@@ -55,6 +62,8 @@ class ClassNameMismatch(Rule):
         for number, category, column in mismatched:
             if shift is not None and shift_of[number] == shift:
                 continue
+            if self.ctx.contract.mapping in _BY_FILE_ORDER and column is not None and category.name in position_of:
+                continue  # relabelled-by-loader's
             yield self._one_finding(number, category, column, names, position_of)
 
     def _shift_finding(self, shift: int, count: int, total: int) -> Finding:
@@ -81,16 +90,36 @@ class ClassNameMismatch(Rule):
         if column is None:
             message = (
                 f"category {number} {name} is not a model class: loaders that map by name silently skip "
-                "its annotations; rename it to a model class or remove it"
+                f"its annotations; rename it to a model class or remove it{self._closest(category.name, position_of)}"
             )
         elif not 0 <= column < len(names):
             message = f"category {number} {name} maps to column {column}, outside the model's {len(names)} classes"
         else:
             expected = describe(names[column])
             where = position_of.get(category.name) if isinstance(category.name, str) else None
-            elsewhere = f"; {name} is model class {where}" if where is not None else ""
+            elsewhere = f"; {name} is model class {where}" if where is not None else \
+                self._closest(category.name, position_of)
             message = f"category {number} is {name} but model column {column} is {expected}{elsewhere}"
         return self.file_finding(message, path=path, category_id=category.id)
+
+
+    def _closest(self, name: object, position_of: dict[str, int]) -> str:
+        """'; closest model class: 'Motorcycle' (column 4): labelcheck remap ... --rename ...', or ''."""
+        if not isinstance(name, str) or not position_of:
+            return ""
+        by_folded = {}
+        for model_name in position_of:
+            by_folded.setdefault(model_name.casefold(), model_name)
+        close = difflib.get_close_matches(name.casefold(), list(by_folded), n=1, cutoff=0.6)
+        if not close or by_folded[close[0]] == name:
+            return ""
+        closest = by_folded[close[0]]
+        rename = json_text(f"{name}={closest}")
+        return (f"; closest model class: {describe(closest)} (column {position_of[closest]}): "
+                f"labelcheck remap {self.ctx.file} -o FIXED.json --rename {safe(rename)} keeps its annotations")
+
+
+_BY_FILE_ORDER = frozenset({Mapping.FILE_ORDER, Mapping.FILE_POSITION})
 
 
 def _shift(category: Category, column: int | None, position_of: dict[str, int]) -> int | None:

@@ -4,5 +4,5 @@ Owns: ``engine.scan`` (readers in, findings out; never prints, never exits),
 ``report`` (bounded aggregates of the findings) and ``baseline`` (known findings
 by a stable key).
 
-May import: ``core``, ``readers``, ``rules``.
+May import: ``core``, ``loaders``, ``readers``, ``rules``.
 """

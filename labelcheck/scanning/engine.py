@@ -11,10 +11,11 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
-from ..core.contract import Contract, resolve_contract
+from ..core.contract import Contract
 from ..core.dataset import Dataset
 from ..core.errors import UsageError
 from ..core.findings import Finding, Severity
+from ..loaders import resolve_contract
 from ..readers import STDIN, ProgressCallback, ReadAgain, Reader, reader_for
 from ..rules import RULES, BatchView, FileContext, Rule
 from .baseline import Baseline
@@ -83,8 +84,7 @@ def scan(
     contract = contract or resolve_contract()
     policy = policy or Policy()
     rules = policy.active()
-    if contract.class_names is None:
-        rules = [rule for rule in rules if not rule.NEEDS_CLASS_NAMES]
+    rules = applicable(rules, contract)
     report = Report(
         contract=contract, findings=[] if keep_findings else None, suppressed=None if baseline is None else 0
     )
@@ -112,6 +112,12 @@ def scan(
         for finding in rule.across_files(contexts, policy.severities.get(rule.ID)):
             emit([finding], by_file[finding.file])
     return report
+
+
+def applicable(rules: list[type[Rule]], contract: Contract) -> list[type[Rule]]:
+    """The rules the contract gives something to check."""
+    return [rule for rule in rules if (contract.class_names is not None or not rule.NEEDS_CLASS_NAMES)
+            and (contract.loader is not None or not rule.NEEDS_LOADER)]
 
 
 Emit = Callable[[Iterable[Finding], FileReport], None]
