@@ -1,4 +1,4 @@
-"""An annotation's category maps to a column outside the classification head, or to none.
+"""An annotation's category maps to a column outside the classification head.
 
 The column index comes from the contract's mapping (raw: the category_id
 itself). It must lie in [0, num_classes). A label >= num_classes kills training
