@@ -280,6 +280,13 @@ def scan(paths, output, reader, config_file, baseline_file, write_baseline, quie
                 on_finding=reporter.finding if recorded is None else _tee(reporter.finding, recorded.add),
             )
         reporter.finish(report)
+    if not settings.contract_given():  # the default contract: say which presets or options fit a file it does not
+        from ..scanning.verdicts import contract_hint
+
+        for file_report in report.files:
+            hint = contract_hint(file_report.file, file_report.category_table, contract)
+            if hint is not None:
+                echo_err(f"labelcheck: hint: {hint}")
     if recorded is not None:
         recorded.write(write_baseline)
         click.echo(f"labelcheck: wrote baseline {safe(write_baseline)}: {tally_text(report)}; scans with "
@@ -289,6 +296,47 @@ def scan(paths, output, reader, config_file, baseline_file, write_baseline, quie
         verdict = "failed" if report.failed(fail_on) else "passed"
         click.echo(f"labelcheck: {verdict}: {tally_text(report)} (--fail-on {fail_on})", err=True)
     sys.exit(EXIT_FINDINGS if report.failed(fail_on) else EXIT_CLEAN)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, metavar="[FILE...]")
+@click.option("--format", "format_name", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table: one row per preset and loader with its verdict and counts; json: every count and "
+              "an example of each reason.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the output to FILE (atomically).")
+@click.option("--reader", type=click.Choice(["auto", *READERS]), default="auto", show_default=True,
+              help="How files are read.", hidden=True)
+@QUIET
+@handles_errors
+def loaders(paths, format_name, output, reader, quiet) -> None:
+    """List the loader profiles, or show what every loader and preset would do with FILE.
+
+    For each file, in one pass: which loaders crash on it, which labels fall
+    outside their head, which they silently relabel or drop, and where the
+    class names differ from a preset's. Use it to pick --preset or --loader
+    for scan, clean and remap. Exit 0 when the files were read (it reports,
+    it does not gate); 2 for unreadable input.
+
+    \b
+    Examples:
+      labelcheck loaders
+      labelcheck loaders train.json
+      labelcheck loaders train.json val.json --format json -o loaders.json
+    """
+    from ..reporters.verdicts import write_json, write_profiles, write_table
+    from ..scanning.verdicts import evaluate
+
+    if output:
+        check_side_output(output, "--output", list(paths))
+    color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    with atomic_write(output) if output else deferred_stdout() as out:
+        if not paths:
+            write_profiles(out, color) if format_name == "table" else write_json([], out)
+            return
+        progress = progress_bar(quiet)
+        with progress or nullcontext():
+            results = evaluate(list(paths), reader=reader, progress=progress)
+        write_table(results, out, color) if format_name == "table" else write_json(results, out)
 
 
 @main.command(context_settings=CONTEXT)

@@ -66,6 +66,10 @@ class Settings:
     format: str | None = None
     max_examples: int | None = None
 
+    def contract_given(self) -> bool:
+        """Whether any layer names a contract (else it is the default preset)."""
+        return any(getattr(self, name) is not None for name in CONTRACT_FIELDS)
+
     def contract(self) -> Contract:
         return resolve_contract(self.preset, self.num_classes, self.mapping, self.classes, self.loader)
 

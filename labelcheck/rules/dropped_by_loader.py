@@ -99,7 +99,7 @@ class DroppedByLoader(MaskRule):
                 continue
             name = self.ctx.class_name(column)
             named = f" {describe(name)}" if name is not None else ""
-            noun = "annotation" if total == 1 else "annotations"
+            lost = "its only annotation" if total == 1 else f"all {total} of its annotations"
             yield self.file_finding(
-                f"class {column}{named} loses all {total} of its {noun} to {self.profile.framework}'s drops: "
-                "the model never sees it", path="$.annotations", reason="class-lost")
+                f"class {column}{named} loses {lost} to {self.profile.framework}'s drops: the model never sees it",
+                path="$.annotations", reason="class-lost")

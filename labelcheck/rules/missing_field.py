@@ -69,8 +69,14 @@ class MissingField(MaskRule):
     def check_batch(self, view: BatchView) -> Iterator[Finding]:
         lacks, any_missing = _absent(_ANNOTATION_ABSENT, self.annotation_fields, view.batch)
         for row in rows(any_missing):
-            listed = ", ".join(f"'{key}'" for key, mask in lacks.items() if mask[row])
-            yield self.annotation_finding(view, row, f"annotation lacks {listed}; {self.reads}")
+            yield self.annotation_finding(view, row, self._message(lacks, row))
+
+    def message(self, view: BatchView, row: int, reason: str) -> str:
+        return self._message(_absent(_ANNOTATION_ABSENT, self.annotation_fields, view.batch)[0], row)
+
+    def _message(self, lacks: dict[str, np.ndarray], row: int) -> str:
+        listed = ", ".join(f"'{key}'" for key, mask in lacks.items() if mask[row])
+        return f"annotation lacks {listed}; {self.reads}"
 
     def offending_images(self) -> Iterator[tuple[str, np.ndarray]]:
         yield "missing", _absent(_IMAGE_ABSENT, self.image_fields, self.ctx.images)[1]
@@ -78,12 +84,18 @@ class MissingField(MaskRule):
     def finish(self) -> Iterator[Finding]:
         images = self.ctx.images
         lacks, any_missing = _absent(_IMAGE_ABSENT, self.image_fields, images)
-        said = "" if self.image_fields == ["id"] else f"; {self.reads}"
         for row in rows(any_missing):
-            listed = ", ".join(_IMAGE_SAID.get(key, f"'{key}'") for key, mask in lacks.items() if mask[row])
-            yield self.file_finding(f"image lacks {listed}{said}", path=f"$.images[{row}]",
+            yield self.file_finding(self._image_message(lacks, row), path=f"$.images[{row}]",
                                     image_file=images.file_name[row])
         yield from self.file_findings()
+
+    def image_message(self, row: int, reason: str) -> str:
+        return self._image_message(_absent(_IMAGE_ABSENT, self.image_fields, self.ctx.images)[0], row)
+
+    def _image_message(self, lacks: dict[str, np.ndarray], row: int) -> str:
+        listed = ", ".join(_IMAGE_SAID.get(key, f"'{key}'") for key, mask in lacks.items() if mask[row])
+        said = "" if self.image_fields == ["id"] else f"; {self.reads}"
+        return f"image lacks {listed}{said}"
 
     def file_findings(self) -> Iterator[Finding]:
         for category in self.ctx.categories:

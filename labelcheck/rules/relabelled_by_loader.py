@@ -74,7 +74,7 @@ class RelabelledByLoader(MaskRule):
     def message(self, view: BatchView, row: int, reason: str) -> str:
         raw = describe(view.batch.raw_category(row))
         name = self.profile.framework
-        if not view.declared[row]:
+        if not view.declared[row] and self.ctx.contract.mapping == Mapping.FILE_POSITION:
             return (f"category_id {raw} is not declared in categories: {name} gives it label 0, the background "
                     "(std::map::operator[], inference); its box trains as background")
         where = "column 0" if self.background == 0 else f"column {self.background}, the head's size (num_classes),"

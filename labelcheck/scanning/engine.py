@@ -144,7 +144,8 @@ def _check_once(
     dataset = reader.read(source)
     ctx = FileContext(dataset.source, contract, dataset.categories, dataset.images)
     file_report = FileReport(
-        dataset.source, images=len(dataset.images), categories=len(dataset.categories), layout=dataset.layout
+        dataset.source, images=len(dataset.images), categories=len(dataset.categories), layout=dataset.layout,
+        category_table=dataset.categories,
     )
     active = [rule(ctx, policy.severities.get(rule.ID)) for rule in rules]
     try:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.contract import Contract
-from ..core.dataset import FileLayout
+from ..core.dataset import Category, FileLayout
 from ..core.findings import Finding, Severity, fail_threshold
 from ..rules import CATEGORY_RULES
 
@@ -41,6 +41,7 @@ class FileReport:
     category_groups: dict[str, dict[str, CategoryGroup]] = field(default_factory=dict)
     ungrouped: Counter = field(default_factory=Counter)  # rule -> findings past MAX_CATEGORY_GROUPS
     layout: FileLayout | None = field(default=None, repr=False)  # for rewriting a streamed file
+    category_table: list[Category] = field(default_factory=list, repr=False)  # what the file declares
 
     def add(self, finding: Finding, max_examples: int) -> None:
         self.rule_counts[finding.rule, finding.severity] += 1
