@@ -56,7 +56,10 @@ RULES: dict[str, type[Rule]] = {
 # groups them by the offending category id.
 CATEGORY_RULES = frozenset({CategoryOutOfRange.ID, InvalidCategoryId.ID, UndefinedCategory.ID})
 
+# Rules whose findings have several reasons: the table report groups them by reason.
+REASON_RULES = frozenset({CrashesLoader.ID, RelabelledByLoader.ID, DroppedByLoader.ID})
+
 # Rules that say what one loader does with the file: what `labelcheck loaders` counts per profile.
 LOADER_RULES = (MissingField, CrashesLoader, CategoryOutOfRange, RelabelledByLoader, DroppedByLoader, ClassNameMismatch)
 
-__all__ = ["CATEGORY_RULES", "LOADER_RULES", "RULES", "BatchView", "FileContext", "MaskRule", "Rule"]
+__all__ = ["CATEGORY_RULES", "LOADER_RULES", "REASON_RULES", "RULES", "BatchView", "FileContext", "MaskRule", "Rule"]
