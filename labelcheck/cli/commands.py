@@ -461,12 +461,16 @@ def _output_for(source: str, output: str | None, in_place: bool) -> str:
               help="An explicit old-id to new-id table: a JSON object or a two-column CSV.")
 @click.option("--contiguous", is_flag=True, help="Sorted declared ids become 0..K-1 (or --start).")
 @click.option("--start", type=int, default=0, show_default=True, help="First id for --contiguous.")
-@click.option("--drop-unknown", is_flag=True, help="Remove categories the method cannot map, with their annotations.")
+@click.option("--drop-unknown", is_flag=True,
+              help="Remove categories the method cannot map, with their annotations (refused if that is all of them).")
+@click.option("--rename", "renames", multiple=True, metavar="OLD=NEW",
+              help="Rename a category (repeatable; or a file: a JSON object, or one OLD=NEW a line), before the "
+              "method: fixes a typo so --by-name finds the class; alone, ids stay.")
 @contract_options
 @config_options
 @output_options
 @handles_errors
-def remap(sources, output, output_dir, offset, by_name, table, contiguous, start, drop_unknown,
+def remap(sources, output, output_dir, offset, by_name, table, contiguous, start, drop_unknown, renames,
           preset, loader, num_classes, mapping, classes, config_file, force, in_place, report_path, quiet) -> None:
     """Renumber category ids in categories and every annotation of IN.
 
@@ -479,9 +483,11 @@ def remap(sources, output, output_dir, offset, by_name, table, contiguous, start
     Examples:
       labelcheck remap train.json -o train.fixed.json --offset -1
       labelcheck remap train.json val.json --output-dir fixed/ --by-name
+      labelcheck remap train.json -o train.fixed.json --by-name --rename motorbike=Motorcycle
     """
-    if sum([offset is not None, by_name, table is not None, contiguous]) != 1:
-        raise click.UsageError("choose exactly one of --offset, --by-name, --map, --contiguous")
+    methods = sum([offset is not None, by_name, table is not None, contiguous])
+    if methods > 1 or (methods == 0 and not renames):
+        raise click.UsageError("choose exactly one of --offset, --by-name, --map, --contiguous (or only --rename)")
     from ..fixing.remap import (
         remap as remap_files,  # here: a scan does not pay for importing the rewriting
     )
@@ -491,14 +497,17 @@ def remap(sources, output, output_dir, offset, by_name, table, contiguous, start
     progress = progress_bar(quiet)
     with progress or nullcontext():
         result = remap_files(list(sources), outputs, offset=offset, by_name=by_name, table=table,
-                             contiguous=contiguous, start=start, drop_unknown=drop_unknown, contract=contract,
+                             contiguous=contiguous, start=start, drop_unknown=drop_unknown, rename=list(renames),
+                             contract=contract,
                              force=force, in_place=in_place, make_folders=output_dir is not None,
                              report=report_path, progress=progress)
     if not result.changed:
         echo_err("labelcheck remap: every id already maps to itself; nothing renumbered (the output has the same "
                  "content; ids written as floats, such as 1.0, are written as integers)")
-    else:
+    elif result.renumbered:
         echo_err(f"labelcheck remap: mapping: {result.describe()}")
+    for old, new in result.renamed.items():
+        echo_err(f"labelcheck remap: renamed {old!r} to {new!r}")
     if result.dropped_annotations:
         echo_err(f"  dropped {result.dropped_annotations} annotations of unmapped categories")
     echo_err(f"  wrote {', '.join(result.outputs)}")
