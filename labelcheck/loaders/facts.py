@@ -8,10 +8,11 @@ clamped the way several loaders do it is converted once.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Callable
 
 import numpy as np
 
-from ..core.dataset import AnnotationBatch, ImageTable
+from ..core.dataset import AnnotationBatch, BboxKind, ImageTable
 
 
 class AnnotationFacts:
@@ -23,6 +24,14 @@ class AnnotationFacts:
         self.found = image_row >= 0
         self._images = images
         self.declared = declared  # bool per row: the category_id is declared in categories
+        self._tested: dict[Callable[["AnnotationFacts"], np.ndarray], np.ndarray] = {}
+
+    def test(self, test: Callable[["AnnotationFacts"], np.ndarray]) -> np.ndarray:
+        """``test(self)``, computed once per batch whichever profiles ask (several share the crowd test)."""
+        found = self._tested.get(test)
+        if found is None:
+            found = self._tested[test] = test(self)
+        return found
 
     @cached_property
     def width(self) -> np.ndarray:
@@ -37,6 +46,14 @@ class AnnotationFacts:
         if not len(column):
             return np.full(len(self.batch), np.nan)
         return np.where(self.found, column[np.where(self.found, self.image_row, 0)].astype(np.float64), np.nan)
+
+    @cached_property
+    def usable_boxes(self) -> np.ndarray:
+        """4 finite numbers with a positive width and height (what invalid-bbox does not report)."""
+        box = self.batch.bbox
+        with np.errstate(invalid="ignore"):
+            finite = np.isfinite(box[:, 0]) & np.isfinite(box[:, 1]) & np.isfinite(box[:, 2]) & np.isfinite(box[:, 3])
+            return (self.batch.bbox_kind == BboxKind.OK) & finite & (box[:, 2] > 0) & (box[:, 3] > 0)
 
     @cached_property
     def xywh(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

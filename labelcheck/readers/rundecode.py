@@ -154,8 +154,8 @@ def _annotation_columns(rows: list, has_area: np.ndarray, has_iscrowd: np.ndarra
         has_area=has_area,
         has_iscrowd=has_iscrowd,
         area=_areas(rows, n),
-        crowd=np.fromiter(map(bool, map(_FIELD["iscrowd"], rows)), dtype=bool, count=n),
-        ignored=np.fromiter(map(bool, map(_FIELD["ignore"], rows)), dtype=bool, count=n),
+        crowd=_truths(rows, _FIELD["iscrowd"], n),
+        ignored=_truths(rows, _FIELD["ignore"], n),
         mask=masks,
         polygons=polygons,
         raw_id=raw_ids,
@@ -218,6 +218,14 @@ def _boxes(rows: list, n: int) -> tuple[np.ndarray, np.ndarray]:
         boxes = np.array([(math.nan,) * 4 if gone else box for gone, box in zip(absent, values)], dtype=np.float64)
         kinds = np.where(absent, BboxKind.MISSING, BboxKind.OK).astype(np.uint8)
         return boxes.reshape(n, 4), kinds
+
+
+def _truths(rows: list, field: Callable[[Any], Any], n: int) -> np.ndarray:
+    """Python's truth of each row's value (numpy's bool conversion is truthiness); an absent key is false."""
+    values = list(map(field, rows))
+    if values.count(msgspec.UNSET) == n:  # by identity first: the usual absent "ignore" is a few ns a row
+        return np.zeros(n, dtype=bool)
+    return np.fromiter(values, dtype=bool, count=n)
 
 
 def _areas(rows: list, n: int) -> np.ndarray:

@@ -257,13 +257,6 @@ class BatchView:
         return self.declared & ~self.has_column
 
 
-def usable_boxes(batch: AnnotationBatch) -> np.ndarray:
-    """4 finite numbers with a positive width and height: what invalid-bbox does not report."""
-    with np.errstate(invalid="ignore"):
-        return (batch.bbox_kind == BboxKind.OK) & np.isfinite(batch.bbox).all(axis=1) & \
-            (batch.bbox[:, 2] > 0) & (batch.bbox[:, 3] > 0)
-
-
 class Rule:
     """Base class. Subclasses set ID and SEVERITY; their module docstring is the doc."""
 

@@ -25,6 +25,7 @@ Passes:
 from __future__ import annotations
 
 import difflib
+import functools
 from collections import Counter
 from typing import Iterator
 
@@ -105,21 +106,35 @@ class ClassNameMismatch(Rule):
 
     def _closest(self, name: object, position_of: dict[str, int]) -> str:
         """'; closest model class: 'Motorcycle' (column 4): labelcheck remap ... --rename ...', or ''."""
-        if not isinstance(name, str) or not position_of:
+        closest = closest_name(name, tuple(position_of))
+        if closest is None:
             return ""
-        by_folded = {}
-        for model_name in position_of:
-            by_folded.setdefault(model_name.casefold(), model_name)
-        close = difflib.get_close_matches(name.casefold(), list(by_folded), n=1, cutoff=0.6)
-        if not close or by_folded[close[0]] == name:
-            return ""
-        closest = by_folded[close[0]]
         rename = json_text(f"{name}={closest}")
         return (f"; closest model class: {describe(closest)} (column {position_of[closest]}): "
                 f"labelcheck remap {self.ctx.file} -o FIXED.json --rename {safe(rename)} keeps its annotations")
 
 
 _BY_FILE_ORDER = frozenset({Mapping.FILE_ORDER, Mapping.FILE_POSITION})
+
+
+@functools.lru_cache(maxsize=4096)
+def closest_name(name: object, names: tuple[str, ...]) -> str | None:
+    """The model class ``name`` most likely means: the same but for case, else the closest
+    spelling among those with the same first letter (difflib ratio >= 0.6); None if none, or
+    if it is ``name`` itself."""
+    if not isinstance(name, str) or not name:
+        return None
+    folded = name.casefold()
+    by_folded: dict[str, str] = {}
+    for model_name in names:
+        if model_name[:1].casefold() == folded[:1]:
+            by_folded.setdefault(model_name.casefold(), model_name)
+    if folded in by_folded:
+        closest: str | None = by_folded[folded]
+    else:
+        close = difflib.get_close_matches(folded, list(by_folded), n=1, cutoff=0.6)
+        closest = by_folded[close[0]] if close else None
+    return closest if closest != name else None
 
 
 def _shift(category: Category, column: int | None, position_of: dict[str, int]) -> int | None:

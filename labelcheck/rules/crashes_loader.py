@@ -60,7 +60,7 @@ class CrashesLoader(MaskRule):
         if self.profile.duplicate_ids == Duplicates.ASSERTS:
             self.repeated.add(view)
         read = reached(view, self.profile)
-        tests = ((condition.key, condition.test(view.facts) & read) for condition in self.profile.crashes)
+        tests = ((condition.key, view.facts.test(condition.test) & read) for condition in self.profile.crashes)
         return exclusive(tests, len(view.batch))
 
     def message(self, view: BatchView, row: int, reason: str) -> str:

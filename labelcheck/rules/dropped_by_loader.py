@@ -26,13 +26,16 @@ Passes (--loader torchvision):
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Iterable, Iterator
 
 import numpy as np
 
 from ..core.findings import Finding, Severity
-from .base import BatchView, FileContext, MaskRule, describe, exclusive, reached, usable, usable_boxes
+from .base import BatchView, FileContext, MaskRule, describe, exclusive, reached, usable
+
+# Heads up to this many columns count annotations per class in an array; larger ones (a head
+# sized to a file's largest id) in a dict.
+_COUNTED_IN_ARRAY = 1 << 16
 
 
 class DroppedByLoader(MaskRule):
@@ -51,29 +54,25 @@ class DroppedByLoader(MaskRule):
         # Per image drop that needs some annotation to keep the image: which images have one.
         self.kept_images = {drop.key: np.zeros(len(ctx.images), dtype=bool)
                             for drop in self.profile.image_drops if drop.kept_by is not None}
-        self.per_class: Counter = Counter()  # column -> annotations with it
-        self.kept_per_class: Counter = Counter()  # column -> annotations the loader keeps
+        self.per_class = _PerClass(ctx.contract.num_classes)  # annotations with each column
+        self.kept_per_class = _PerClass(ctx.contract.num_classes)  # those the loader keeps
 
     def offending(self, view: BatchView) -> Iterator[tuple[str, np.ndarray]]:
         facts, n = view.facts, self.ctx.contract.num_classes
         read = reached(view, self.profile)
         dropped = np.zeros(len(view.batch), dtype=bool)
-        reported = read & usable_boxes(view.batch) & ~view.unmapped
-        for reason, mask in exclusive(((c.key, c.test(facts) & read) for c in self.profile.drops), len(view.batch)):
+        reported = read & facts.usable_boxes & ~view.unmapped
+        tests = ((condition.key, facts.test(condition.test) & read) for condition in self.profile.drops)
+        for reason, mask in exclusive(tests, len(view.batch)):
             dropped |= mask
             yield reason, mask & reported
         for drop in self.profile.image_drops:
             if drop.kept_by is not None:
-                keeps = drop.kept_by(facts) & view.facts.found & (view.has_column if drop.listed_only else True)
+                keeps = facts.test(drop.kept_by) & facts.found & (view.has_column if drop.listed_only else True)
                 self.kept_images[drop.key][view.image_row[keeps]] = True
         in_head = read & view.has_column & (view.column >= 0) & (view.column < n)
-        self._count(self.per_class, view.column[in_head])
-        self._count(self.kept_per_class, view.column[in_head & ~dropped])
-
-    @staticmethod
-    def _count(counter: Counter, columns: np.ndarray) -> None:
-        values, counts = np.unique(columns, return_counts=True)
-        counter.update(dict(zip(values.tolist(), counts.tolist())))
+        self.per_class.add(view.column[in_head])
+        self.kept_per_class.add(view.column[in_head & ~dropped])
 
     def message(self, view: BatchView, row: int, reason: str) -> str:
         return f"{self.profile.framework} leaves this annotation out: {self.says[reason]}"
@@ -94,8 +93,9 @@ class DroppedByLoader(MaskRule):
         return f"{self.profile.framework} leaves this image out: {self.says[reason]}"
 
     def file_findings(self) -> Iterator[Finding]:
-        for column, total in sorted(self.per_class.items()):
-            if self.kept_per_class[column]:
+        kept = self.kept_per_class.counts()
+        for column, total in sorted(self.per_class.counts().items()):
+            if kept.get(column):
                 continue
             name = self.ctx.class_name(column)
             named = f" {describe(name)}" if name is not None else ""
@@ -103,3 +103,24 @@ class DroppedByLoader(MaskRule):
             yield self.file_finding(
                 f"class {column}{named} loses {lost} to {self.profile.framework}'s drops: the model never sees it",
                 path="$.annotations", reason="class-lost")
+
+
+class _PerClass:
+    """Annotations counted per column."""
+
+    def __init__(self, columns: int) -> None:
+        self.array = np.zeros(columns, dtype=np.int64) if columns <= _COUNTED_IN_ARRAY else None
+        self.others: dict[int, int] = {}
+
+    def add(self, columns: np.ndarray) -> None:
+        if self.array is not None:
+            self.array += np.bincount(columns, minlength=len(self.array))
+            return
+        values, counts = np.unique(columns, return_counts=True)
+        for value, count in zip(values.tolist(), counts.tolist()):
+            self.others[value] = self.others.get(value, 0) + count
+
+    def counts(self) -> dict[int, int]:
+        if self.array is None:
+            return self.others
+        return {int(column): int(self.array[column]) for column in np.flatnonzero(self.array)}
