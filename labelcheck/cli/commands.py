@@ -324,7 +324,7 @@ def loaders(paths, format_name, output, reader, quiet) -> None:
       labelcheck loaders train.json val.json --format json -o loaders.json
     """
     from ..reporters.verdicts import write_json, write_profiles, write_table
-    from ..scanning.verdicts import evaluate
+    from ..scanning.evaluation import evaluate
 
     if output:
         check_side_output(output, "--output", list(paths))

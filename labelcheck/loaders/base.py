@@ -101,12 +101,21 @@ class LoaderProfile:
     reaches_orphans: bool = False  # annotations whose image is not in images are read (else never reached)
     assumptions: tuple[str, ...] = field(default=())  # points marked (n/v) or (inference) in LOADERS.md
 
-    def summary(self) -> str:
-        """What it drops and what it raises on, in a few words each."""
+    def drops_said(self) -> str:
+        """What it leaves out silently, in a few words each."""
         drops = [condition.short for condition in self.drops] + [drop.short for drop in self.image_drops]
         if self.mapping == Mapping.FILE_ORDER:
             drops.append("categories not in the class list")
+        return ", ".join(drops) or "nothing"
+
+    def crashes_said(self) -> str:
+        """What it raises on besides a missing field or a label past the head."""
         crashes = [condition.short for condition in self.crashes] + [crash.short for crash in self.image_crashes]
         if self.duplicate_ids == Duplicates.ASSERTS:
             crashes.append("duplicate annotation ids")
-        return f"drops: {', '.join(drops) or 'nothing'}; raises on: {', '.join(crashes) or 'nothing else'}"
+        if self.category_crash:
+            crashes.append("categories without an id")
+        return ", ".join(crashes) or "-"
+
+    def fields_said(self) -> str:
+        return f"annotations: {', '.join(self.annotation_fields)}; images: {', '.join(self.image_fields)}"

@@ -111,11 +111,10 @@ class TableReporter(Reporter):
                       pad_edge=False)
         table.add_column("Reason", overflow="fold")
         table.add_column("Count", justify="right")
-        table.add_column("What the loader does (first)", overflow="fold", ratio=1)
-        table.add_column("At", overflow="fold")
+        table.add_column("What the loader does (the first)", overflow="fold", ratio=1)
         for group in sorted(reasons.values(), key=lambda group: -group.count):
-            table.add_row(Text(group.reason or "-"), str(group.count), _text(group.message),
-                          Text(", ".join(safe(path) for path in group.paths)))
+            table.add_row(Text(group.reason or "-"), str(group.count),
+                          _text(f"{group.message} (at {', '.join(group.paths)})"))
         return table
 
     def _examples(self, console: Console, file_report: FileReport) -> None:

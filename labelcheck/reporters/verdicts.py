@@ -86,11 +86,11 @@ def _table(verdicts: list[Verdict]) -> Table:
         cells = [_count(verdict, column) for column in HEADERS]
         images = verdict.count("dropped_images")
         if images:
-            cells[-1] = f"{cells[-1] if cells[-1] != '-' else '0'}+{images}i"
+            cells[-1] = f"{cells[-1]}+{images}i" if cells[-1] != "-" else f"{images}i"
         if verdict.head_from_file:
             cells[1] = "n/a"
         table.add_row(verdict.name, head, Text(verdict.word, style=STYLE[verdict.word]), *cells)
-    table.caption = ("counts of annotations (and categories for names; +Ni: images dropped); "
+    table.caption = ("counts of annotations (names: categories; Ni: images dropped); "
                      "* no default head: sized to the file")
     table.caption_justify = "left"
     return table
@@ -108,13 +108,14 @@ def _why(verdict: Verdict, said: dict[str, str]) -> Text | None:
         tally = verdict.first(column)
         if tally is None:
             continue
-        problem = f"{tally.message} (first at {tally.path})"
+        message = tally.message or ""
+        problem = f"{message} (first at {tally.path})"
         if problem in said:
             return Text(safe(f"  {verdict.name}: as {said[problem]}"))
         said[problem] = verdict.name
-        if len(problem) > WHY_CHARACTERS:
-            problem = problem[: WHY_CHARACTERS - 3] + "..."
-        return Text(safe(f"  {verdict.name}: {tally.count} x {problem}"))
+        if len(message) > WHY_CHARACTERS:
+            message = message[: WHY_CHARACTERS - 3] + "..."
+        return Text(safe(f"  {verdict.name}: {tally.count} x {message} (first at {tally.path})"))
     return None
 
 

@@ -5,11 +5,13 @@ itself). It must lie in [0, num_classes). A label >= num_classes kills training
 with CUDA's device-side "index out of bounds" assert (an IndexError on CPU),
 often hours in; a negative label does not crash but silently trains another
 class (index -1 is the last column). Integers of any size are reported, never
-truncated. Under a loader profile the message says what that loader does with
-it (a label equal to its background column is relabelled-by-loader's
-finding). Under a mapping by name (``--loader mmdet``, ``--mapping
-class-list``), an annotation whose category is not a model class has no
-column: it is reported here too, with what the loader does with it.
+truncated.
+
+Under a loader profile the message says what that loader does with it (a
+label equal to its background column is relabelled-by-loader's finding).
+Under a mapping by name (``--loader mmdet``, ``--mapping class-list``), an
+annotation whose category is not a model class has no column: it is reported
+here too, with what the loader does with it.
 
 Default severity: error.
 

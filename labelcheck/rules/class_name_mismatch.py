@@ -106,7 +106,7 @@ class ClassNameMismatch(Rule):
 
     def _closest(self, name: object, position_of: dict[str, int]) -> str:
         """'; closest model class: 'Motorcycle' (column 4): labelcheck remap ... --rename ...', or ''."""
-        closest = closest_name(name, tuple(position_of))
+        closest = closest_name(name, tuple(position_of)) if isinstance(name, str) else None
         if closest is None:
             return ""
         rename = json_text(f"{name}={closest}")
@@ -118,11 +118,12 @@ _BY_FILE_ORDER = frozenset({Mapping.FILE_ORDER, Mapping.FILE_POSITION})
 
 
 @functools.lru_cache(maxsize=4096)
-def closest_name(name: object, names: tuple[str, ...]) -> str | None:
+def closest_name(name: str, names: tuple[str, ...]) -> str | None:
     """The model class ``name`` most likely means: the same but for case, else the closest
-    spelling among those with the same first letter (difflib ratio >= 0.6); None if none, or
-    if it is ``name`` itself."""
-    if not isinstance(name, str) or not name:
+    spelling among those with the same first letter: a difflib ratio of 0.8, or 0.6 with the
+    first 4 letters the same (motorbike, motorcycle; not person, Pen); None if none, or if it
+    is ``name`` itself."""
+    if not name:
         return None
     folded = name.casefold()
     by_folded: dict[str, str] = {}
@@ -132,7 +133,8 @@ def closest_name(name: object, names: tuple[str, ...]) -> str | None:
     if folded in by_folded:
         closest: str | None = by_folded[folded]
     else:
-        close = difflib.get_close_matches(folded, list(by_folded), n=1, cutoff=0.6)
+        close = [candidate for candidate in difflib.get_close_matches(folded, list(by_folded), n=3, cutoff=0.6)
+                 if candidate[:4] == folded[:4] or difflib.SequenceMatcher(None, folded, candidate).ratio() >= 0.8]
         closest = by_folded[close[0]] if close else None
     return closest if closest != name else None
 

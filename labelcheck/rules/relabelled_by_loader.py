@@ -78,8 +78,10 @@ class RelabelledByLoader(MaskRule):
             return (f"category_id {raw} is not declared in categories: {name} gives it label 0, the background "
                     "(std::map::operator[], inference); its box trains as background")
         where = "column 0" if self.background == 0 else f"column {self.background}, the head's size (num_classes),"
-        return (f"category_id {raw} maps to {where} which {name} treats as the background (no-object) class: "
-                "its box trains as background, silently")
+        category = self.ctx.declared.get(int(view.batch.category_id[row]))
+        named = f" ({describe(category.name)})" if category is not None else ""
+        return (f"category_id {raw}{named} maps to {where} which {name} treats as the background (no-object) "
+                "class: its box trains as background, silently")
 
     def file_findings(self) -> Iterator[Finding]:
         if self.repeated.count:
