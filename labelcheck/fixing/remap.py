@@ -159,7 +159,7 @@ def load_renames(values: Sequence[str]) -> dict[str, str]:
         else:
             pairs = _rename_file(Path(value))
         for place, pair in pairs:
-            old, _, new = pair.partition("=") if isinstance(pair, str) else pair
+            old, new = (pair.partition("=")[::2] if isinstance(pair, str) else pair)
             if not old or not new:
                 raise UsageError(f"--rename {safe(place)}: expected OLD=NEW with both names given")
             if old in renames and renames[old] != new:
