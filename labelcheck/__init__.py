@@ -39,6 +39,7 @@ _EXPORTS = {
     "remap": ".fixing.remap",
     "Report": ".scanning.report",
     "RULES": ".rules",
+    "loader_verdicts": ".scanning.evaluation",
 }
 
 
@@ -73,6 +74,7 @@ if TYPE_CHECKING:
     from .rules import RULES
     from .scanning.baseline import Baseline
     from .scanning.engine import Policy, scan
+    from .scanning.evaluation import loader_verdicts
     from .scanning.report import Report
     from .training import guard
 
@@ -98,6 +100,7 @@ __all__ = [
     "UsageError",
     "clean",
     "guard",
+    "loader_verdicts",
     "remap",
     "resolve_contract",
     "scan",

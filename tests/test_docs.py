@@ -8,7 +8,7 @@ import pytest
 
 from labelcheck.loaders import LOADERS, PRESETS
 from labelcheck.rules import RULES
-from labelcheck.scanning.evaluation import evaluate
+from labelcheck.scanning.evaluation import loader_verdicts
 from conftest import FIXTURES, ROOT, run_cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -69,7 +69,7 @@ def test_readme_verdicts_on_the_fixtures_are_what_loaders_says():
     rows = []
     for fixture in sorted(FIXTURES.glob("*.json")):
         groups: dict[str, list[str]] = {}
-        for verdict in evaluate(str(fixture))[0].verdicts:
+        for verdict in loader_verdicts(str(fixture))[0].verdicts:
             groups.setdefault(verdict.word, []).append(verdict.name)
         said = "; ".join(f"{word}: {', '.join(names)}" for word, names in groups.items())
         rows.append(f"| `{fixture.name}` | {said} |")

@@ -95,7 +95,7 @@ def test_one_rule_entry_per_rule_with_docs_and_default_level():
         "text": "An annotation's category maps to a column outside the classification head."
     }
     assert first["fullDescription"]["text"].startswith(first["shortDescription"]["text"] + "\n\nThe column index")
-    assert first["fullDescription"]["text"].endswith("Integers of any size are reported, never\ntruncated.")
+    assert first["fullDescription"]["text"].endswith("here too, with what the loader does with it.")
     assert first["help"]["text"] == RULES["category-out-of-range"].doc()
     assert "Default severity: error." in first["help"]["text"]
 

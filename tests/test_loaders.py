@@ -417,11 +417,11 @@ def test_a_loader_plus_a_head_is_a_contract_and_contradictions_are_errors():
 
 def test_one_pass_counts_are_the_scan_s_findings_for_each_contract():
     """labelcheck loaders counts, from masks, what scan reports finding by finding under the same contract."""
-    from labelcheck.scanning.evaluation import evaluate
+    from labelcheck.scanning.evaluation import loader_verdicts
     from conftest import FIXTURES
 
     for fixture in sorted(FIXTURES.glob("*.json")):
-        for verdict in evaluate(str(fixture))[0].verdicts:
+        for verdict in loader_verdicts(str(fixture))[0].verdicts:
             report = labelcheck.scan(str(fixture), verdict.contract)
             found = Counter((f.rule, f.reason) for f in report.findings)
             counted = Counter()
@@ -448,3 +448,10 @@ def test_reader_columns_agree_on_segmentations(tmp_path):
         plain = annotation_batch(0, rows)
         assert np.array_equal(decoded.mask, plain.mask) and np.array_equal(decoded.polygons, plain.polygons)
         assert decoded.mask[-1] == MaskOutcome.MISSING
+
+
+def test_a_repeated_image_id_is_one_image_to_the_loader(write_json):
+    """pycocotools imgs[img['id']] keeps the last: the earlier entry is no image the loader could drop."""
+    images = [IMAGE, {**IMAGE, "file_name": "again.jpg"}]
+    found = loader_findings(write_json, document([annotation(1)], images=images), "torchvision")
+    assert not [path for *_, path in found if path.startswith("$.images")]

@@ -57,12 +57,12 @@ def test_loaders_on_unreadable_input_is_exit_2(tmp_path):
 def test_loaders_reads_each_file_once(monkeypatch):
     """One pass whatever the number of profiles: the reader is asked for the file once."""
     from labelcheck.readers.stream import StreamReader
-    from labelcheck.scanning.evaluation import evaluate
+    from labelcheck.scanning.evaluation import loader_verdicts
 
     reads = []
     original = StreamReader.read
     monkeypatch.setattr(StreamReader, "read", lambda self, source: reads.append(source) or original(self, source))
-    evaluate([str(COCO80)])
+    loader_verdicts([str(COCO80)])
     assert reads == [str(COCO80)]
 
 
@@ -181,3 +181,14 @@ def test_loaders_in_a_real_process():
                             text=True, cwd=ROOT, env={**os.environ, "NO_COLOR": "1"})
     assert result.returncode == 0, result.stderr
     assert "mlperf-retinanet      264  names differ" in result.stdout
+
+
+def test_loaders_json_without_files_is_the_registry():
+    document = json.loads(run_cli("loaders", "--format", "json").stdout)
+    assert [loader["name"] for loader in document["loaders"]] == list(LOADERS)
+    detectron2 = document["loaders"][3]
+    assert (detectron2["mapping"], detectron2["columns"], detectron2["duplicate_ids"]) == ("sorted", 80, "asserts")
+    assert "ignore" in [crash["reason"] for crash in detectron2["crashes"]]
+    assert [(p["name"], p["num_classes"]) for p in document["presets"]] == [
+        ("mlperf-retinanet", 264), ("torchvision-coco", 91), ("detectron2-coco", 80), ("mmdet-coco", 80),
+        ("yolox-coco", 80)]

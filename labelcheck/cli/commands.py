@@ -323,19 +323,19 @@ def loaders(paths, format_name, output, reader, quiet) -> None:
       labelcheck loaders train.json
       labelcheck loaders train.json val.json --format json -o loaders.json
     """
-    from ..reporters.verdicts import write_json, write_profiles, write_table
-    from ..scanning.evaluation import evaluate
+    from ..reporters.verdicts import write_json, write_profiles, write_profiles_json, write_table
+    from ..scanning.evaluation import loader_verdicts
 
     if output:
         check_side_output(output, "--output", list(paths))
     color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     with atomic_write(output) if output else deferred_stdout() as out:
         if not paths:
-            write_profiles(out, color) if format_name == "table" else write_json([], out)
+            write_profiles(out, color) if format_name == "table" else write_profiles_json(out)
             return
         progress = progress_bar(quiet)
         with progress or nullcontext():
-            results = evaluate(list(paths), reader=reader, progress=progress)
+            results = loader_verdicts(list(paths), reader=reader, progress=progress)
         write_table(results, out, color) if format_name == "table" else write_json(results, out)
 
 

@@ -122,6 +122,25 @@ def _why(verdict: Verdict, said: dict[str, str]) -> Text | None:
 WHY_CHARACTERS = 150
 
 
+def write_profiles_json(out: TextIO) -> None:
+    """The profiles and presets as data: what each reads, drops and raises on, and its assumptions."""
+    loaders = [{
+        "name": name, "framework": profile.framework, "title": profile.title, "source": profile.source,
+        "mapping": profile.mapping.value, "columns": profile.columns, "background": profile.background.value,
+        "annotation_fields": list(profile.annotation_fields), "image_fields": list(profile.image_fields),
+        "drops": [{"reason": c.key, "says": c.says} for c in profile.drops]
+        + [{"reason": d.key, "says": d.says, "images": True} for d in profile.image_drops],
+        "crashes": [{"reason": c.key, "says": c.says} for c in profile.crashes]
+        + [{"reason": c.key, "says": c.says, "images": True} for c in profile.image_crashes],
+        "duplicate_ids": profile.duplicate_ids.value, "assumptions": list(profile.assumptions),
+    } for name, profile in LOADERS.items()]
+    presets = [{"name": name, "loader": preset.loader, "title": preset.title,
+                "num_classes": len(preset.class_names())} for name, preset in PRESETS.items()]
+    json.dump({"schema_version": SCHEMA_VERSION, "loaders": loaders, "presets": presets}, out, indent=1,
+              ensure_ascii=False)
+    out.write("\n")
+
+
 def write_json(results: list[FileVerdicts], out: TextIO) -> None:
     document = {"schema_version": SCHEMA_VERSION, "files": [result.to_dict() for result in results]}
     json.dump(document, out, indent=1, ensure_ascii=False)

@@ -191,6 +191,19 @@ class FileContext:
         self.images = ImageTable.empty()
         self._images = IdIndex(self.images.id)
 
+    def indexed_images(self) -> np.ndarray:
+        """The image rows the loader's index keeps: the last of each repeated id (pycocotools'
+        ``imgs[img['id']]``), rows with a usable id; in chunks, no table-sized temporaries."""
+        images = self.images
+        indexed = usable(images.id_kind)
+        if indexed.all() and _increasing(images.id):
+            return indexed
+        for start in range(0, len(images), _CHUNK):
+            stop = min(start + _CHUNK, len(images))
+            found = self.image_rows(images.id[start:stop].astype(np.int64), indexed[start:stop])
+            indexed[start:stop] &= found == np.arange(start, stop)
+        return indexed
+
     def image_rows(self, image_ids: np.ndarray, valid: np.ndarray) -> np.ndarray:
         """Row in the image table of each image id, -1 where not declared."""
         return self._images.lookup(image_ids, valid)[1]

@@ -31,7 +31,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from ..core.findings import Finding, Severity
-from .base import BatchView, FileContext, MaskRule, describe, exclusive, reached, usable
+from .base import BatchView, FileContext, MaskRule, describe, exclusive, reached
 
 # Heads up to this many columns count annotations per class in an array; larger ones (a head
 # sized to a file's largest id) in a dict.
@@ -79,7 +79,7 @@ class DroppedByLoader(MaskRule):
 
     def offending_images(self) -> Iterable[tuple[str, np.ndarray]]:
         images = self.ctx.images
-        listed = usable(images.id_kind)
+        listed = self.ctx.indexed_images()
 
         def dropped(drop) -> np.ndarray:
             if drop.min_side is not None:

@@ -1,6 +1,6 @@
 """What every loader profile and preset would do with a file, from one pass over it.
 
-``evaluate`` reads each file once and runs the rules that speak for a loader
+``loader_verdicts`` reads each file once and runs the rules that speak for a loader
 (``LOADER_RULES``) under every profile and preset side by side, sharing what
 does not depend on the contract (the image index, the repeated ids, the boxes
 converted and clamped). It counts findings from the rules' masks instead of
@@ -30,7 +30,7 @@ from ..rules.relabelled_by_loader import RelabelledByLoader
 from .engine import applicable
 from .verdicts import FileVerdicts, Tally, Verdict
 
-def evaluate(paths: Any, *, reader: str = "auto", progress: ProgressCallback | None = None) -> list[FileVerdicts]:
+def loader_verdicts(paths: Any, *, reader: str = "auto", progress: ProgressCallback | None = None) -> list[FileVerdicts]:
     """Every preset and loader profile over each file, one pass a file.
 
     ``paths`` as for ``scan``. Raises ``InputError`` for unreadable or malformed input.
