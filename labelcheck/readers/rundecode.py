@@ -154,8 +154,8 @@ def _annotation_columns(rows: list, has_area: np.ndarray, has_iscrowd: np.ndarra
         has_area=has_area,
         has_iscrowd=has_iscrowd,
         area=_areas(rows, n),
-        crowd=_truths(rows, _FIELD["iscrowd"], n),
-        ignored=_truths(rows, _FIELD["ignore"], n),
+        crowd=np.fromiter(map(_FIELD["iscrowd"], rows), dtype=bool, count=n),  # numpy's bool is Python's truth
+        ignored=_rare_truths(rows, _FIELD["ignore"], n),
         mask=masks,
         polygons=polygons,
         raw_id=raw_ids,
@@ -220,10 +220,10 @@ def _boxes(rows: list, n: int) -> tuple[np.ndarray, np.ndarray]:
         return boxes.reshape(n, 4), kinds
 
 
-def _truths(rows: list, field: Callable[[Any], Any], n: int) -> np.ndarray:
-    """Python's truth of each row's value (numpy's bool conversion is truthiness); an absent key is false."""
+def _rare_truths(rows: list, field: Callable[[Any], Any], n: int) -> np.ndarray:
+    """Python's truth of each row's value of a key most files lack (absent: false)."""
     values = list(map(field, rows))
-    if values.count(msgspec.UNSET) == n:  # by identity first: the usual absent "ignore" is a few ns a row
+    if values.count(msgspec.UNSET) == n:  # by identity: the usual all-absent run costs a few ns a row
         return np.zeros(n, dtype=bool)
     return np.fromiter(values, dtype=bool, count=n)
 
