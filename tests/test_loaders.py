@@ -124,6 +124,7 @@ SEGMENTATIONS = [
 RAISES = {IndexError: MaskOutcome.INDEX_ERROR, ValueError: MaskOutcome.COMPRESSED_RLE}
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pycocotools and numpy 2
 @pytest.mark.parametrize("segmentation", SEGMENTATIONS, ids=repr)
 def test_mask_outcome_is_what_pycocotools_does(segmentation):
     try:
