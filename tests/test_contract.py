@@ -89,3 +89,16 @@ def test_mlperf_file_against_coco_sized_head_fails():
     result = run_cli("scan", CLEAN, "--num-classes", "91", "--format", "json")
     assert result.exit_code == 1
     assert '"category-out-of-range"' in result.stdout
+
+
+@pytest.mark.parametrize("where", ["option", "config"])
+def test_the_renamed_names_mapping_says_what_to_use(tmp_path, where):
+    if where == "option":
+        result = run_cli("scan", CLEAN, "--mapping", "names", "--num-classes", "3")
+    else:
+        config = tmp_path / "labelcheck.toml"
+        config.write_text('mapping = "names"\nnum-classes = 3\n')
+        result = run_cli("scan", CLEAN, "--config", config)
+    assert result.exit_code == 2
+    assert "--mapping names was renamed: 'class-list' is what it did" in result.stderr
+    assert "use --loader mmdet or --mapping file-order" in result.stderr

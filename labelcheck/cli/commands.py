@@ -106,6 +106,20 @@ def env(name: str) -> dict[str, Any]:
     return {"envvar": f"LABELCHECK_{name}", "show_envvar": True}
 
 
+class MappingChoice(click.Choice):
+    """The mappings; the renamed ``names`` gets the message that says what to use instead."""
+
+    def __init__(self) -> None:
+        super().__init__([mapping.value for mapping in Mapping])
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        try:
+            Mapping(value)
+        except LabelcheckError as exc:
+            self.fail(str(exc), param, ctx)
+        return super().convert(value, param, ctx)
+
+
 # The model contract, shared by every command that checks labels.
 contract_options = bundle(
     click.option(
@@ -126,7 +140,7 @@ contract_options = bundle(
                  **env("NUM_CLASSES")),
     click.option(
         "--mapping",
-        type=click.Choice([m.value for m in Mapping]),
+        type=MappingChoice(),
         help="How a category id becomes a column, for a contract no --loader describes: raw (index = id; MLPerf, "
         "torchvision, DETR), sorted (rank among the declared ids; detectron2, YOLOX), file-order (rank in the "
         "file's categories order among the --classes names; MMDetection 3.x), file-position (1 + position in "

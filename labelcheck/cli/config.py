@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..core.contract import Contract, Mapping
-from ..core.errors import ConfigError
+from ..core.errors import ConfigError, ContractError
 from ..core.findings import FAIL_ON_CHOICES, Severity
 from ..loaders import LOADERS, PRESETS, resolve_contract
 from ..reporters import REPORTERS
@@ -110,6 +110,15 @@ def _choice(choices: Any) -> Callable[[Any], str]:
     return check
 
 
+def _mapping(value: Any) -> str:
+    if value == "names":  # the old name: say what to use instead
+        try:
+            Mapping(value)
+        except ContractError as exc:
+            raise ValueError(str(exc)) from None
+    return _choice([mapping.value for mapping in Mapping])(value)
+
+
 def _whole(minimum: int) -> Callable[[Any], int]:
     def check(value: Any) -> int:
         if type(value) is not int or value < minimum:
@@ -154,7 +163,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "preset": ("preset", _choice(sorted(PRESETS))),
     "loader": ("loader", _choice(list(LOADERS))),
     "num-classes": ("num_classes", _whole(1)),
-    "mapping": ("mapping", _choice([mapping.value for mapping in Mapping])),
+    "mapping": ("mapping", _mapping),
     "classes": ("classes", _text),
     "select": ("select", _rules),
     "ignore": ("ignore", _rules),
