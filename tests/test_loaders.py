@@ -264,7 +264,7 @@ def test_mmdet_leaves_out_unlisted_names_and_their_only_images(write_json):
     """coco.py L148 (category not in cat_ids) and filter_empty_gt over the raw catToImgs."""
     images = [IMAGE, {**IMAGE, "id": 2}]
     doc = document([annotation(1, category=2), annotation(2, category=1, image_id=2)],
-                   categories=((1, "cat"), (2, "fish")))
+                   categories=((1, "cat"), (2, "fish")), images=images)
     found = findings(write_json, doc, "mmdet", classes=("cat",))
     assert [(f.rule, f.path) for f in found if f.rule == "category-out-of-range"] == [
         ("category-out-of-range", "$.annotations[0].category_id")]

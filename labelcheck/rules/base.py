@@ -17,7 +17,6 @@ import numpy as np
 from ..core.contract import BY_ID, Contract, Mapping, columns_by_id, declared_columns
 from ..core.dataset import (
     AnnotationBatch,
-    BboxKind,
     Category,
     ImageTable,
     ValueKind,
