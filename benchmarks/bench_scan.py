@@ -128,6 +128,7 @@ class Measured:
     largest_process_mb: float
     tree_mb: float
     returncode: int
+    cpu: float = 0.0  # user + system seconds of the process and the descendants it waited for
 
 
 def measure(command: list[str], tree: Path = ROOT) -> Measured:
@@ -143,15 +144,17 @@ def measure(command: list[str], tree: Path = ROOT) -> Measured:
     wall = time.perf_counter() - start
     sampler.stop()
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(wall, usage.ru_maxrss / 1024, sampler.peak / 2**20, process.returncode)
+    return Measured(wall, usage.ru_maxrss / 1024, sampler.peak / 2**20, process.returncode,
+                    usage.ru_utime + usage.ru_stime)
 
 
 def summary(runs: list[Measured]) -> Measured:
     """The median wall time and the largest peaks of several runs."""
     walls = sorted(run.wall for run in runs)
+    cpus = sorted(run.cpu for run in runs)
     return Measured(
         walls[len(walls) // 2], max(run.largest_process_mb for run in runs), max(run.tree_mb for run in runs),
-        max(run.returncode for run in runs),
+        max(run.returncode for run in runs), cpus[len(cpus) // 2],
     )
 
 

@@ -21,7 +21,9 @@ _EXPORTS = {
     "clean": ".fixing.clean",
     "Contract": ".core.contract",
     "Mapping": ".core.contract",
-    "resolve_contract": ".core.contract",
+    "resolve_contract": ".loaders",
+    "LOADERS": ".loaders",
+    "PRESETS": ".loaders",
     "Policy": ".scanning.engine",
     "scan": ".scanning.engine",
     "BaselineError": ".core.errors",
@@ -38,6 +40,7 @@ _EXPORTS = {
     "remap": ".fixing.remap",
     "Report": ".scanning.report",
     "RULES": ".rules",
+    "loader_verdicts": ".scanning.evaluation",
 }
 
 
@@ -55,7 +58,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .core.contract import Contract, Mapping, resolve_contract
+    from .core.contract import Contract, Mapping
     from .core.errors import (
         BaselineError,
         ConfigError,
@@ -69,13 +72,17 @@ if TYPE_CHECKING:
     from .images.check import ImageOptions
     from .fixing.clean import CleanResult, clean
     from .fixing.remap import RemapResult, remap
+    from .loaders import LOADERS, PRESETS, resolve_contract
     from .rules import RULES
     from .scanning.baseline import Baseline
     from .scanning.engine import Policy, scan
+    from .scanning.evaluation import loader_verdicts
     from .scanning.report import Report
     from .training import guard
 
 __all__ = [
+    "LOADERS",
+    "PRESETS",
     "RULES",
     "Baseline",
     "BaselineError",
@@ -96,6 +103,7 @@ __all__ = [
     "UsageError",
     "clean",
     "guard",
+    "loader_verdicts",
     "remap",
     "resolve_contract",
     "scan",

@@ -77,9 +77,14 @@ def _object(required: dict, optional: dict, extra_keys: list[str]):
     return build()
 
 
+# Polygons as exports write them (lists of coordinates, some too short or odd), or anything else.
+POLYGONS = mostly(
+    st.lists(st.lists(st.one_of(st.integers(-5, 700), st.floats(-10, 700)), max_size=9), max_size=3),
+    st.one_of(NESTED, st.builds(lambda n: Obj((("counts", n), ("size", [10, 10]))), st.one_of(TRICKY_TEXT, NESTED))),
+)
 ANNOTATIONS = _object(
     {"id": IDS, "image_id": IDS, "category_id": IDS, "bbox": BBOXES, "area": NUMBERS, "iscrowd": st.integers(0, 1)},
-    {"segmentation": NESTED},
+    {"segmentation": POLYGONS, "ignore": mostly(st.integers(0, 1), SCALARS)},
     ["IsOccluded", "note", "annotations"],
 )
 IMAGES = _object(

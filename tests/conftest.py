@@ -24,8 +24,11 @@ def run_cli(*args: str, input: bytes | str | None = None):
 
 
 def contract_args(spec: dict, tmp_path: Path) -> list[str]:
-    """CLI options for a case's contract spec (num_classes, mapping, classes)."""
-    args = ["--num-classes", str(spec["num_classes"]), "--mapping", spec["mapping"]]
+    """CLI options for a case's contract spec (num_classes, mapping or loader, classes)."""
+    args = []
+    for key in ("num_classes", "mapping", "loader"):
+        if spec.get(key) is not None:
+            args += [f"--{key.replace('_', '-')}", str(spec[key])]
     if spec.get("classes"):
         classes = tmp_path / "classes.txt"
         classes.write_text("\n".join(spec["classes"]) + "\n", encoding="utf-8")

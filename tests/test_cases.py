@@ -2,7 +2,9 @@
 
 Each expectation lists every finding (rule, JSON path, severity) the case must
 produce, and the exit code; nothing more may be found. Run through the library
-and through the CLI's JSON report.
+and through the CLI's JSON report. A case may expect one outcome per loader
+profile (``"profiles": {label: {"contract", "exit", "findings"}}``): the same
+file under each.
 """
 
 from __future__ import annotations
@@ -23,9 +25,16 @@ def expectation(path):
     return json.loads(path.with_name(path.stem + ".expect.json").read_text())
 
 
+def expectations(path):
+    """(label, {contract, exit, findings}) for each contract the case is checked under."""
+    expected = expectation(path)
+    return list(expected["profiles"].items()) if "profiles" in expected else [("", expected)]
+
+
 def contract_of(spec):
     classes = tuple(spec["classes"]) if spec.get("classes") else None
-    return labelcheck.resolve_contract(num_classes=spec["num_classes"], mapping=spec["mapping"], classes=classes)
+    return labelcheck.resolve_contract(num_classes=spec.get("num_classes"), mapping=spec.get("mapping"),
+                                       classes=classes, loader=spec.get("loader"))
 
 
 def test_corpus_is_not_empty():
@@ -36,20 +45,20 @@ def test_corpus_is_not_empty():
 
 @pytest.mark.parametrize("case", CASE_FILES, ids=lambda p: p.stem)
 def test_library_finds_exactly_the_expected(case):
-    expected = expectation(case)
-    report = labelcheck.scan(str(case), contract_of(expected["contract"]))
-    found = Counter((f.rule, f.path, f.severity.label) for f in report.findings)
-    assert found == Counter(tuple(f) for f in expected["findings"])
-    assert report.failed() == (expected["exit"] == 1)
+    for label, expected in expectations(case):
+        report = labelcheck.scan(str(case), contract_of(expected["contract"]))
+        found = Counter((f.rule, f.path, f.severity.label) for f in report.findings)
+        assert found == Counter(tuple(f) for f in expected["findings"]), label
+        assert report.failed() == (expected["exit"] == 1), label
 
 
 @pytest.mark.parametrize("case", CASE_FILES, ids=lambda p: p.stem)
 def test_cli_json_report_matches(case, tmp_path):
-    expected = expectation(case)
-    result = run_cli("scan", case, "--format", "json", *contract_args(expected["contract"], tmp_path))
-    assert result.exit_code == expected["exit"], result.stderr
-    found = Counter((f["rule"], f["path"], f["severity"]) for f in json_report(result)["findings"])
-    assert found == Counter(tuple(f) for f in expected["findings"])
+    for label, expected in expectations(case):
+        result = run_cli("scan", case, "--format", "json", *contract_args(expected["contract"], tmp_path))
+        assert result.exit_code == expected["exit"], (label, result.stderr)
+        found = Counter((f["rule"], f["path"], f["severity"]) for f in json_report(result)["findings"])
+        assert found == Counter(tuple(f) for f in expected["findings"]), label
 
 
 @pytest.mark.parametrize("batch_size", [1, 2, 3, 7])
@@ -66,6 +75,6 @@ def test_unhashable_category_name_under_names_mapping(write_json, tmp_path):
     classes = tmp_path / "classes.txt"
     classes.write_text("a\n")
     path = write_json(coco_document([(0, ["a"])], [0]))
-    result = run_cli("scan", path, "--mapping", "names", "--classes", classes, "--format", "json")
+    result = run_cli("scan", path, "--mapping", "class-list", "--classes", classes, "--format", "json")
     assert result.exit_code == 1
     assert "class-name-mismatch" in {f["rule"] for f in json.loads(result.stdout)["findings"]}

@@ -68,7 +68,7 @@ def test_git_file_marks_a_worktree_root(repo: Path):
 def test_discovered_config_applies_to_scan(repo: Path):
     pyproject(repo, 'num-classes = 3\nfail-on = "warning"\nselect = ["bbox-outside-image"]\n')
     code, report = scan_json()
-    assert report["contract"] == {"preset": None, "num_classes": 3, "mapping": "raw", "class_names": None}
+    assert report["contract"] == {"preset": None, "loader": None, "num_classes": 3, "mapping": "raw", "class_names": None}
     assert [f["rule"] for f in report["findings"]] == ["bbox-outside-image"]
     assert (code, report["summary"]["fail_on"]) == (1, "warning")
 
@@ -219,14 +219,14 @@ def test_merge_unit():
     ("table", "message"),
     [
         ("num_classes = 3", "[tool.labelcheck] unknown key 'num_classes'; did you mean 'num-classes'?"),
-        ("colour = true", "[tool.labelcheck] unknown key 'colour'; known keys: preset, num-classes"),
+        ("colour = true", "[tool.labelcheck] unknown key 'colour'; known keys: preset, loader, num-classes"),
         ("num-classes = 0", "[tool.labelcheck] num-classes: 0 is not a whole number >= 1"),
         ('num-classes = "80"', "[tool.labelcheck] num-classes: '80' is not a whole number >= 1"),
         ("max-examples = true", "[tool.labelcheck] max-examples: True is not a whole number >= 0"),
         ('fail-on = "sometimes"', "[tool.labelcheck] fail-on: 'sometimes' is not one of error, warning, info, never"),
         ('format = "xml"', "[tool.labelcheck] format: 'xml' is not one of table, json, github, sarif, junit"),
-        ('preset = "yolo"', "[tool.labelcheck] preset: 'yolo' is not one of mlperf-retinanet"),
-        ('mapping = "ids"', "[tool.labelcheck] mapping: 'ids' is not one of raw, sorted, names"),
+        ('preset = "yolo"', "[tool.labelcheck] preset: 'yolo' is not one of detectron2-coco, mlperf-retinanet, mmdet-coco"),
+        ('mapping = "ids"', "[tool.labelcheck] mapping: 'ids' is not one of raw, sorted, file-order, file-position, coco91to80, class-list"),
         ('select = "unused-category"', "[tool.labelcheck] select: 'unused-category' is not a list of rule names"),
         ('ignore = ["no-such-rule"]', "[tool.labelcheck] ignore: unknown rule 'no-such-rule'"),
         ("[tool.labelcheck.severity]\nno-such-rule = 'info'", "severity: unknown rule 'no-such-rule'"),

@@ -29,7 +29,7 @@ def test_explicit_options_replace_the_default():
 def test_class_file_sets_the_count(tmp_path):
     path = tmp_path / "classes.txt"
     path.write_text("cat\ndog\n\n", encoding="utf-8")
-    contract = resolve_contract(classes=path, mapping="names")
+    contract = resolve_contract(classes=path, mapping="class-list")
     assert contract.num_classes == 2 and contract.class_names == ("cat", "dog")
 
 
@@ -43,7 +43,8 @@ def test_preset_with_agreeing_options_is_fine():
         ({"preset": "mlperf-retinanet", "num_classes": 91}, "contradicts --num-classes 91"),
         ({"preset": "mlperf-retinanet", "mapping": "sorted"}, "contradicts --mapping sorted"),
         ({"mapping": "sorted"}, "give --num-classes"),
-        ({"mapping": "names", "num_classes": 3}, "--mapping names needs the class names"),
+        ({"mapping": "class-list", "num_classes": 3}, "--mapping class-list needs the class names"),
+        ({"mapping": "names", "classes": ("a",)}, "--mapping names was renamed: 'class-list'"),
         ({"preset": "no-such"}, "unknown preset"),
     ],
 )
@@ -72,6 +73,7 @@ def test_bad_class_files(tmp_path, text, message):
     [
         ["--preset", "mlperf-retinanet", "--num-classes", "91"],
         ["--classes", "/nonexistent/classes.txt"],
+        ["--mapping", "class-list", "--num-classes", "3"],
         ["--mapping", "names", "--num-classes", "3"],
         ["--num-classes", "0"],
     ],
@@ -87,3 +89,16 @@ def test_mlperf_file_against_coco_sized_head_fails():
     result = run_cli("scan", CLEAN, "--num-classes", "91", "--format", "json")
     assert result.exit_code == 1
     assert '"category-out-of-range"' in result.stdout
+
+
+@pytest.mark.parametrize("where", ["option", "config"])
+def test_the_renamed_names_mapping_says_what_to_use(tmp_path, where):
+    if where == "option":
+        result = run_cli("scan", CLEAN, "--mapping", "names", "--num-classes", "3")
+    else:
+        config = tmp_path / "labelcheck.toml"
+        config.write_text('mapping = "names"\nnum-classes = 3\n')
+        result = run_cli("scan", CLEAN, "--config", config)
+    assert result.exit_code == 2
+    assert "--mapping names was renamed: 'class-list' is what it did" in result.stderr
+    assert "use --loader mmdet or --mapping file-order" in result.stderr

@@ -6,8 +6,10 @@ import re
 
 import pytest
 
+from labelcheck.loaders import LOADERS, PRESETS
 from labelcheck.rules import RULES
-from conftest import ROOT, run_cli
+from labelcheck.scanning.evaluation import loader_verdicts
+from conftest import FIXTURES, ROOT, run_cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -44,14 +46,70 @@ def test_readme_first_command_scans_a_shipped_fixture():
     assert (ROOT / command.group(2)).is_file()
 
 
-@pytest.mark.parametrize("command", [[], ["scan"], ["rules"], ["clean"], ["remap"]])
+def block(marker: str) -> str:
+    return README.split(f"<!-- {marker}")[1].split("-->", 1)[1].split(f"<!-- /{marker} -->")[0].strip()
+
+
+def test_readme_loaders_table_matches_the_registry():
+    rows = [
+        f"| `{p.name}` | {p.title} | {p.mapping.value} | "
+        f"{p.columns if p.columns is not None else 'none: give `--num-classes`'} | {p.background.value} | "
+        f"{p.drops_said()} | {p.crashes_said()} | {p.fields_said()} |"
+        for p in LOADERS.values()
+    ]
+    assert block("loaders-table").splitlines()[2:] == rows
+
+
+def test_readme_presets_table_matches_the_registry():
+    rows = [f"| `{p.name}` | `{p.loader}` | {p.title} |" for p in PRESETS.values()]
+    assert block("presets-table").splitlines()[2:] == rows
+
+
+def test_readme_verdicts_on_the_fixtures_are_what_loaders_says():
+    rows = []
+    for fixture in sorted(FIXTURES.glob("*.json")):
+        groups: dict[str, list[str]] = {}
+        for verdict in loader_verdicts(str(fixture))[0].verdicts:
+            groups.setdefault(verdict.word, []).append(verdict.name)
+        said = "; ".join(f"{word}: {', '.join(names)}" for word, names in groups.items())
+        rows.append(f"| `{fixture.name}` | {said} |")
+    assert block("loaders-verdicts").splitlines()[2:] == rows
+
+
+def test_readme_shows_the_loaders_output_on_the_coco_sample():
+    shown = README.split("$ labelcheck loaders fixtures/coco80-sample.json\n", 1)[1].split("\n```", 1)[0]
+    result = run_cli("loaders", FIXTURES / "coco80-sample.json")
+    assert result.exit_code == 0
+    assert result.stdout.rstrip().replace(str(FIXTURES / "coco80-sample.json"), "fixtures/coco80-sample.json") \
+        == shown.rstrip()
+
+
+@pytest.mark.parametrize("name", list(LOADERS))
+def test_every_profile_documents_its_sources_and_assumptions(name):
+    """Each profile's module says where each point comes from and states what LOADERS.md marks as
+    an inference from the code or not verified."""
+    import importlib
+
+    profile = LOADERS[name]
+    module = importlib.import_module(f"labelcheck.loaders.{name.replace('-', '_')}")
+    assert any(value is profile for value in vars(module).values())
+    doc = module.__doc__ or ""
+    assert doc.startswith(f"``{name}``") and profile.source.split()[0].split("/")[0] in doc
+    assert re.search(r"L\d+", doc) or "function" in doc, "file and line of the sources"
+    assert "Assumptions" in doc and profile.assumptions
+    for marker in ("(inference", "(n/v"):
+        if any(marker in assumption for assumption in profile.assumptions):
+            assert marker in doc
+
+
+@pytest.mark.parametrize("command", [[], ["scan"], ["rules"], ["clean"], ["remap"], ["loaders"]])
 def test_help_has_an_example(command):
     result = run_cli(*command, "--help")
     assert result.exit_code == 0
     assert "Example" in result.stdout and "labelcheck " in result.stdout
 
 
-@pytest.mark.parametrize("command", ["scan", "clean", "remap"])
+@pytest.mark.parametrize("command", ["scan", "clean", "remap", "loaders"])
 def test_readme_mentions_every_option(command):
     help_text = run_cli(command, "--help").stdout
     options = set(re.findall(r"(--[a-z][a-z-]+)", help_text)) - {"--help", "--debug"}

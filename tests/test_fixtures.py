@@ -82,7 +82,12 @@ def test_fixtures_are_reproducible_from_their_generator(tmp_path):
 
     shutil.copy(FIXTURES / "make_fixtures.py", tmp_path / "make_fixtures.py")
     (tmp_path.parent / "labelcheck" / "core" / "data").mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "labelcheck" / "core" / "data" / "mlperf_264_classes.txt", tmp_path.parent / "labelcheck" / "core" / "data")
+    for data in ("mlperf_264_classes.txt", "coco_91_classes.txt"):
+        shutil.copy(ROOT / "labelcheck" / "core" / "data" / data, tmp_path.parent / "labelcheck" / "core" / "data")
     subprocess.run([sys.executable, str(tmp_path / "make_fixtures.py")], check=True)
-    for name in ("openimages-mlperf-bad.json", "openimages-mlperf-1based.json", "openimages-mlperf-clean.json"):
+    # images-*.json come with their images from make_image_fixtures.py (checked in test_image_rules.py).
+    shipped = sorted(path.name for path in FIXTURES.iterdir()
+                     if path.suffix in (".json", ".txt") and not path.name.startswith("images-"))
+    assert shipped == sorted(path.name for path in tmp_path.iterdir() if path.suffix in (".json", ".txt"))
+    for name in shipped:
         assert (tmp_path / name).read_bytes() == (FIXTURES / name).read_bytes(), name

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from ci_support import CLEAN, CONTRACT, ROOT, TINY, ci_env, run, write_coco  # noqa: F401 (ci_env: autouse fixture)
 
-from labelcheck.core.contract import resolve_contract
+from labelcheck.loaders import resolve_contract
 from labelcheck.core.findings import Finding, Severity
 from labelcheck.scanning.report import FileReport, Report
 from labelcheck.reporters.sarif import SarifReporter, artifact_uri
@@ -86,8 +86,9 @@ def test_one_rule_entry_per_rule_with_docs_and_default_level():
         "class-name-mismatch": "error", "duplicate-category": "error", "category-count-mismatch": "warning",
         "unused-category": "note", "missing-image": "error", "duplicate-id": "error", "invalid-id": "error",
         "invalid-bbox": "error", "bbox-outside-image": "warning", "missing-field": "error", "empty-image": "note",
-        "image-missing": "error", "image-unreadable": "error", "image-size-mismatch": "error",
-        "image-exif-rotated": "warning", "image-duplicate": "warning", "category-table-mismatch": "error",
+        "category-table-mismatch": "error", "crashes-loader": "error", "relabelled-by-loader": "error",
+        "dropped-by-loader": "warning", "image-missing": "error", "image-unreadable": "error",
+        "image-size-mismatch": "error", "image-exif-rotated": "warning", "image-duplicate": "warning",
         "split-leakage": "error",
     }
     first = rules[0]
@@ -96,7 +97,7 @@ def test_one_rule_entry_per_rule_with_docs_and_default_level():
         "text": "An annotation's category maps to a column outside the classification head."
     }
     assert first["fullDescription"]["text"].startswith(first["shortDescription"]["text"] + "\n\nThe column index")
-    assert first["fullDescription"]["text"].endswith("Integers of any size are reported, never\ntruncated.")
+    assert first["fullDescription"]["text"].endswith("here too, with what the loader does with it.")
     assert first["help"]["text"] == RULES["category-out-of-range"].doc()
     assert "Default severity: error." in first["help"]["text"]
 

@@ -32,7 +32,7 @@ def test_json_report_is_complete_when_nothing_is_found(write_json):
     report = json.loads(result.stdout)
     assert report["schema_version"] == 1
     assert report["findings"] == []
-    assert report["contract"] == {"preset": None, "num_classes": 1, "mapping": "raw", "class_names": None}
+    assert report["contract"] == {"preset": None, "loader": None, "num_classes": 1, "mapping": "raw", "class_names": None}
     assert report["files"][0]["counts"] == {"images": 0, "annotations": 0, "categories": 1}
     assert report["summary"] == {"error": 0, "warning": 0, "info": 0, "fail_on": "error", "failed": False}
 

@@ -7,7 +7,9 @@ line; the others scan with exactly the findings the manifest counts
 (``undefined-category 2``, ``invalid-bbox 3``, ``oor-raw 2`` for labels
 outside the default 264-column head), both readers agree, ``clean`` keeps
 everything it does not drop and leaves none of what it drops, and ``remap
---contiguous`` renumbers the categories and changes nothing else.
+--contiguous`` renumbers the categories and changes nothing else. Every
+preset and loader profile scans every file without an internal error, and
+``labelcheck loaders`` reads each one.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 import pytest
 
 import labelcheck
+from labelcheck.loaders import LOADERS, PRESETS, resolve_contract
 from conftest import ROOT, run_cli
 
 CORPUS = ROOT.parent / "shared" / "real-corpus"
@@ -27,6 +30,9 @@ CORPUS = ROOT.parent / "shared" / "real-corpus"
 RULE_ALIASES = {"oor-raw": "category-out-of-range"}
 CLEANED_RULES = ("category-out-of-range", "invalid-category-id", "undefined-category", "invalid-bbox", "missing-image")
 LOADER_FIELDS = ("id", "image_id", "area", "iscrowd")  # what missing-field requires under the default contract
+CONTRACTS = [resolve_contract(preset=name) for name in PRESETS] + [
+    resolve_contract(loader=name, num_classes=None if profile.columns else 100) for name, profile in LOADERS.items()
+]
 
 
 def manifest() -> list:
@@ -136,3 +142,28 @@ def test_remap_contiguous_renumbers_categories_and_nothing_else(name, descriptio
     rest = ("annotations", "categories")
     assert canonical({k: v for k, v in after.items() if k not in rest}) == \
         canonical({k: v for k, v in before.items() if k not in rest})
+
+
+@pytest.mark.parametrize("name, description", ENTRIES)
+def test_every_profile_scans_it_without_an_internal_error(name, description):
+    path = CORPUS / name
+    for contract in CONTRACTS:
+        try:
+            labelcheck.scan(str(path), contract)
+        except labelcheck.InputError as error:
+            assert not is_coco(description), f"{contract.describe()}: {error}"
+        else:
+            assert is_coco(description)
+    result = run_cli("loaders", path)
+    assert result.exit_code == (0 if is_coco(description) else 2), result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name, description", COCO_ENTRIES)
+def test_the_readers_agree_under_the_profiles_that_read_segmentations(name, description):
+    path = str(CORPUS / name)
+    for loader in ("torchvision", "detectron2"):
+        contract = resolve_contract(loader=loader)
+        stream = [f.to_dict() for f in labelcheck.scan(path, contract, reader="stream").findings]
+        plain = [f.to_dict() for f in labelcheck.scan(path, contract, reader="plain").findings]
+        assert stream == plain, loader

@@ -243,3 +243,59 @@ def test_bad_map_files_are_one_line_errors(write_json, tmp_path, content, messag
     result = run_cli("remap", write_json(coco_document([(1, "a")], [1])), "-o", tmp_path / "x.json", "--map", table)
     assert result.exit_code == 2 and message in result.stderr
     assert "internal error" not in result.stderr
+
+
+def test_by_name_dropping_every_category_is_refused(write_json, tmp_path):
+    """Every name unknown (the wrong contract): exit 2 and nothing written, not an empty file."""
+    path = write_json(small([(1, "cat"), (2, "dog")], [1, 2]))
+    out = tmp_path / "out.json"
+    result = run_cli("remap", path, "-o", out, "--by-name", "--drop-unknown")
+    assert result.exit_code == 2
+    assert "--drop-unknown would drop all 2 categories (each is not a model class)" in result.stderr
+    assert not out.exists()
+
+
+def test_rename_fixes_a_typo_so_by_name_keeps_its_annotations(write_json, tmp_path):
+    path = write_json(small([(1, "Airplane"), (2, "antelope")], [1, 2, 2]))
+    out = tmp_path / "out.json"
+    result = run_cli("remap", path, "-o", out, "--by-name", "--rename", "antelope=Antelope")
+    assert result.exit_code == 0, result.stderr
+    assert "renamed 'antelope' to 'Antelope'" in result.stderr
+    document = json.loads(out.read_text())
+    assert document["categories"] == [{"id": 0, "name": "Airplane", "supercategory": "x"},
+                                      {"id": 1, "name": "Antelope", "supercategory": "x"}]
+    assert [a["category_id"] for a in document["annotations"]] == [0, 1, 1]
+    assert run_cli("scan", out, "--select", "class-name-mismatch").exit_code == 0
+
+
+def test_rename_alone_keeps_every_id_and_every_other_byte(write_json, tmp_path):
+    path = write_json(small([(1, "cat"), (2, "dgo")], [1, 2]))
+    out = tmp_path / "out.json"
+    result = run_cli("remap", path, "-o", out, "--rename", "dgo=dog")
+    assert result.exit_code == 0, result.stderr
+    assert out.read_text() == path.read_text().replace('"dgo"', '"dog"')
+    assert "mapping:" not in result.stderr
+
+
+@pytest.mark.parametrize("content", ['{"dgo": "dog", "kat": "cat"}', "dgo=dog\nkat=cat\n"])
+def test_renames_from_a_file(write_json, tmp_path, content):
+    path = write_json(small([(1, "kat"), (2, "dgo")], [1, 2]))
+    renames = tmp_path / "renames.txt"
+    renames.write_text(content)
+    result = labelcheck.remap(str(path), str(tmp_path / "out.json"), rename=[str(renames)])
+    assert result.renamed == {"dgo": "dog", "kat": "cat"}
+    assert [c["name"] for c in json.loads((tmp_path / "out.json").read_text())["categories"]] == ["cat", "dog"]
+    assert result.report()["renamed"] == [{"old": "dgo", "new": "dog"}, {"old": "kat", "new": "cat"}]
+
+
+@pytest.mark.parametrize("renames, message", [
+    (["nope=x"], "no category is named 'nope'"),
+    (["cat="], "expected OLD=NEW"),
+    (["cat=a", "cat=b"], "renames 'cat' twice"),
+    (["missing-file"], "not OLD=NEW, and not a readable file"),
+])
+def test_bad_renames_are_one_line_errors(write_json, tmp_path, renames, message):
+    path = write_json(small([(1, "cat")], [1]))
+    args = [arg for rename in renames for arg in ("--rename", rename)]
+    result = run_cli("remap", path, "-o", tmp_path / "out.json", *args)
+    assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1

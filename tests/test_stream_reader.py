@@ -28,7 +28,9 @@ from cocodocs import LAYOUTS, Layout, Obj, coco_members, write
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 LAYOUTS_PRETTY = Layout(2, ",", ": ")
-CONTRACTS = [resolve_contract(), resolve_contract(num_classes=3, mapping="sorted")]
+CONTRACTS = [resolve_contract(), resolve_contract(num_classes=3, mapping="sorted"),
+             resolve_contract(loader="torchvision", num_classes=5), resolve_contract(loader="detectron2", num_classes=3),
+             resolve_contract(loader="mmdet", classes=("Apple", "Airplane")), resolve_contract(loader="dali", num_classes=4)]
 
 
 def outcome(path, reader, contract=None, **options):

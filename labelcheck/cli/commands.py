@@ -20,13 +20,14 @@ import click
 from click.core import ParameterSource
 
 from ..core.atomic import atomic_write, check_side_output
-from ..core.contract import PRESETS, Mapping
+from ..core.contract import Mapping
 from ..core.errors import LabelcheckError
 from ..core.findings import FAIL_ON_CHOICES
 from ..core.text import safe
 from ..core.version import __version__
 from ..fixing.droplog import DEFAULT_CLEAN_RULES, DROP_CHOICES
 from ..images.results import Depth
+from ..loaders import LOADERS, PRESETS
 from ..readers import READERS
 from ..reporters import REPORTERS
 from ..reporters.base import tally_text
@@ -107,22 +108,45 @@ def env(name: str) -> dict[str, Any]:
     return {"envvar": f"LABELCHECK_{name}", "show_envvar": True}
 
 
+class MappingChoice(click.Choice):
+    """The mappings; the renamed ``names`` gets the message that says what to use instead."""
+
+    def __init__(self) -> None:
+        super().__init__([mapping.value for mapping in Mapping])
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        try:
+            Mapping(value)
+        except LabelcheckError as exc:
+            self.fail(str(exc), param, ctx)
+        return super().convert(value, param, ctx)
+
+
 # The model contract, shared by every command that checks labels.
 contract_options = bundle(
     click.option(
         "--preset",
         type=click.Choice(sorted(PRESETS)),
-        help="A named contract. Default when no contract option is given: mlperf-retinanet "
-        "(264 classes, raw mapping, the MLPerf class names).",
+        help="A named contract: a loader plus a head (labelcheck loaders lists them). Default when no contract "
+        "option is given: mlperf-retinanet (264 classes, raw mapping, the MLPerf class names).",
         **env("PRESET"),
+    ),
+    click.option(
+        "--loader",
+        type=click.Choice(list(LOADERS)),
+        help="The framework that will load the file: its mapping, drops, crashes and required fields "
+        "(labelcheck loaders lists them). With --num-classes or --classes (else its default head).",
+        **env("LOADER"),
     ),
     click.option("--num-classes", type=click.IntRange(min=1), help="Columns of the classification head.",
                  **env("NUM_CLASSES")),
     click.option(
         "--mapping",
-        type=click.Choice([m.value for m in Mapping]),
-        help="How a category id becomes a column: raw (index = id; MLPerf, torchvision), sorted "
-        "(rank among declared ids; detectron2), names (position of the name in --classes; MMDetection).",
+        type=MappingChoice(),
+        help="How a category id becomes a column, for a contract no --loader describes: raw (index = id; MLPerf, "
+        "torchvision, DETR), sorted (rank among the declared ids; detectron2, YOLOX), file-order (rank in the "
+        "file's categories order among the --classes names; MMDetection 3.x), file-position (1 + position in "
+        "categories; DALI), coco91to80 (Ultralytics convert_coco), class-list (position of the name in --classes).",
         **env("MAPPING"),
     ),
     click.option(
@@ -172,7 +196,7 @@ baseline_options = bundle(
 
 # Scan options that configuration may set: parameter name -> Settings field.
 CONFIGURABLE = {
-    "preset": "preset", "num_classes": "num_classes", "mapping": "mapping", "classes": "classes",
+    "preset": "preset", "loader": "loader", "num_classes": "num_classes", "mapping": "mapping", "classes": "classes",
     "select": "select", "ignore": "ignore", "fail_on": "fail_on", "format_name": "format",
     "max_examples": "max_examples", "images": "images", "image_check": "image_check", "image_cache": "image_cache",
     "executor": "executor",
@@ -304,6 +328,13 @@ def scan(paths, output, reader, config_file, baseline_file, write_baseline, quie
                 on_finding=reporter.finding if recorded is None else _tee(reporter.finding, recorded.add),
             )
         reporter.finish(report)
+    if not settings.contract_given():  # the default contract: say which presets or options fit a file it does not
+        from ..scanning.verdicts import contract_hint
+
+        for file_report in report.files:
+            hint = contract_hint(file_report.file, file_report.category_table, contract)
+            if hint is not None:
+                echo_err(f"labelcheck: hint: {hint}")
     if recorded is not None:
         recorded.write(write_baseline)
         click.echo(f"labelcheck: wrote baseline {safe(write_baseline)}: {tally_text(report)}; scans with "
@@ -313,6 +344,47 @@ def scan(paths, output, reader, config_file, baseline_file, write_baseline, quie
         verdict = "failed" if report.failed(fail_on) else "passed"
         click.echo(f"labelcheck: {verdict}: {tally_text(report)} (--fail-on {fail_on})", err=True)
     sys.exit(EXIT_FINDINGS if report.failed(fail_on) else EXIT_CLEAN)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, metavar="[FILE...]")
+@click.option("--format", "format_name", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table: one row per preset and loader with its verdict and counts; json: every count and "
+              "an example of each reason.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the output to FILE (atomically).")
+@click.option("--reader", type=click.Choice(["auto", *READERS]), default="auto", show_default=True,
+              help="How files are read.", hidden=True)
+@QUIET
+@handles_errors
+def loaders(paths, format_name, output, reader, quiet) -> None:
+    """List the loader profiles, or show what every loader and preset would do with FILE.
+
+    For each file, in one pass: which loaders crash on it, which labels fall
+    outside their head, which they silently relabel or drop, and where the
+    class names differ from a preset's. Use it to pick --preset or --loader
+    for scan, clean and remap. Exit 0 when the files were read (it reports,
+    it does not gate); 2 for unreadable input.
+
+    \b
+    Examples:
+      labelcheck loaders
+      labelcheck loaders train.json
+      labelcheck loaders train.json val.json --format json -o loaders.json
+    """
+    from ..reporters.verdicts import write_json, write_profiles, write_profiles_json, write_table
+    from ..scanning.evaluation import loader_verdicts
+
+    if output:
+        check_side_output(output, "--output", list(paths))
+    color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    with atomic_write(output) if output else deferred_stdout() as out:
+        if not paths:
+            write_profiles(out, color) if format_name == "table" else write_profiles_json(out)
+            return
+        progress = progress_bar(quiet)
+        with progress or nullcontext():
+            results = loader_verdicts(list(paths), reader=reader, progress=progress)
+        write_table(results, out, color) if format_name == "table" else write_json(results, out)
 
 
 @main.command(context_settings=CONTEXT)
@@ -379,8 +451,8 @@ def echo_err(message: str) -> None:
 @image_options
 @output_options
 @handles_errors
-def clean(source, output, preset, num_classes, mapping, classes, config_file, drop, rules, images, image_check,
-          image_cache, executor, force, in_place, report_path, quiet) -> None:
+def clean(source, output, preset, loader, num_classes, mapping, classes, config_file, drop, rules, images,
+          image_check, image_cache, executor, force, in_place, report_path, quiet) -> None:
     """Write a copy of IN without the annotations that would crash or corrupt training.
 
     Everything else is kept exactly: the kept annotations, images and
@@ -441,13 +513,17 @@ def _output_for(source: str, output: str | None, in_place: bool) -> str:
               help="An explicit old-id to new-id table: a JSON object or a two-column CSV.")
 @click.option("--contiguous", is_flag=True, help="Sorted declared ids become 0..K-1 (or --start).")
 @click.option("--start", type=int, default=0, show_default=True, help="First id for --contiguous.")
-@click.option("--drop-unknown", is_flag=True, help="Remove categories the method cannot map, with their annotations.")
+@click.option("--drop-unknown", is_flag=True,
+              help="Remove categories the method cannot map, with their annotations (refused if that is all of them).")
+@click.option("--rename", "renames", multiple=True, metavar="OLD=NEW",
+              help="Rename a category (repeatable; or a file: a JSON object, or one OLD=NEW a line), before the "
+              "method: fixes a typo so --by-name finds the class; alone, ids stay.")
 @contract_options
 @config_options
 @output_options
 @handles_errors
-def remap(sources, output, output_dir, offset, by_name, table, contiguous, start, drop_unknown,
-          preset, num_classes, mapping, classes, config_file, force, in_place, report_path, quiet) -> None:
+def remap(sources, output, output_dir, offset, by_name, table, contiguous, start, drop_unknown, renames,
+          preset, loader, num_classes, mapping, classes, config_file, force, in_place, report_path, quiet) -> None:
     """Renumber category ids in categories and every annotation of IN.
 
     Several inputs (train and validation) are remapped with one mapping into
@@ -459,9 +535,11 @@ def remap(sources, output, output_dir, offset, by_name, table, contiguous, start
     Examples:
       labelcheck remap train.json -o train.fixed.json --offset -1
       labelcheck remap train.json val.json --output-dir fixed/ --by-name
+      labelcheck remap train.json -o train.fixed.json --by-name --rename motorbike=Motorcycle
     """
-    if sum([offset is not None, by_name, table is not None, contiguous]) != 1:
-        raise click.UsageError("choose exactly one of --offset, --by-name, --map, --contiguous")
+    methods = sum([offset is not None, by_name, table is not None, contiguous])
+    if methods > 1 or (methods == 0 and not renames):
+        raise click.UsageError("choose exactly one of --offset, --by-name, --map, --contiguous (or only --rename)")
     from ..fixing.remap import (
         remap as remap_files,  # here: a scan does not pay for importing the rewriting
     )
@@ -471,14 +549,17 @@ def remap(sources, output, output_dir, offset, by_name, table, contiguous, start
     progress = progress_bar(quiet)
     with progress or nullcontext():
         result = remap_files(list(sources), outputs, offset=offset, by_name=by_name, table=table,
-                             contiguous=contiguous, start=start, drop_unknown=drop_unknown, contract=contract,
+                             contiguous=contiguous, start=start, drop_unknown=drop_unknown, rename=list(renames),
+                             contract=contract,
                              force=force, in_place=in_place, make_folders=output_dir is not None,
                              report=report_path, progress=progress)
     if not result.changed:
         echo_err("labelcheck remap: every id already maps to itself; nothing renumbered (the output has the same "
                  "content; ids written as floats, such as 1.0, are written as integers)")
-    else:
+    elif result.renumbered:
         echo_err(f"labelcheck remap: mapping: {result.describe()}")
+    for old, new in result.renamed.items():
+        echo_err(f"labelcheck remap: renamed {old!r} to {new!r}")
     if result.dropped_annotations:
         echo_err(f"  dropped {result.dropped_annotations} annotations of unmapped categories")
     echo_err(f"  wrote {', '.join(result.outputs)}")

@@ -5,8 +5,8 @@ The file is ``--config FILE`` (TOML, keys at the top level or under
 ``pyproject.toml`` that has one, searched from the working directory upward
 and no further than the repository root (the first folder holding ``.git``).
 
-Keys: ``preset``, ``num-classes``, ``mapping``, ``classes`` (a path relative to
-the configuration file), ``select`` and ``ignore`` (lists of rule names),
+Keys: ``preset``, ``loader``, ``num-classes``, ``mapping``, ``classes`` (a path
+relative to the configuration file), ``select`` and ``ignore`` (lists of rule names),
 ``severity`` (a table: rule name = "error" | "warning" | "info"), ``fail-on``,
 ``format``, ``max-examples``, and for the image checks ``images`` (a folder or
 URL, or a list of them, one per file; local folders relative to the
@@ -19,9 +19,12 @@ environment variables, command-line options; ``merge`` takes the layers in
 that order. The contract keys are one unit, as on the command line: a layer
 that names a ``preset`` replaces every contract key of the layers below it,
 and a layer that gives ``num-classes``, ``mapping`` or ``classes`` drops a
-preset from below and overrides just the keys it gives. So ``--preset
-mlperf-retinanet`` beats a configured ``num-classes = 80``, and
-``--num-classes 91`` beats a configured preset, instead of contradicting it.
+preset from below and overrides just the keys it gives; ``loader`` and
+``mapping`` are alternatives (a loader has its own mapping), so a layer that
+gives one drops the other from below. So ``--preset mlperf-retinanet`` beats
+a configured ``num-classes = 80``, ``--num-classes 91`` beats a configured
+preset, and ``--loader mmdet`` a configured ``mapping = "sorted"``, instead
+of contradicting them.
 """
 
 from __future__ import annotations
@@ -32,11 +35,12 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from ..core.contract import PRESETS, Contract, Mapping, resolve_contract
-from ..core.errors import ConfigError
+from ..core.contract import Contract, Mapping
+from ..core.errors import ConfigError, ContractError
 from ..core.findings import FAIL_ON_CHOICES, Severity
 from ..images.check import ImageOptions
 from ..images.results import Depth
+from ..loaders import LOADERS, PRESETS, resolve_contract
 from ..reporters import REPORTERS
 from ..rules import RULES
 from ..scanning.engine import Policy
@@ -46,7 +50,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-CONTRACT_FIELDS = ("preset", "num_classes", "mapping", "classes")
+CONTRACT_FIELDS = ("preset", "loader", "num_classes", "mapping", "classes")
+# Keys that exclude each other across layers: the higher one wins.
+ALTERNATIVES = {"loader": "mapping", "mapping": "loader"}
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,7 @@ class Settings:
     """Everything configurable about a scan; None (or an empty severity table) means not set here."""
 
     preset: str | None = None
+    loader: str | None = None
     num_classes: int | None = None
     mapping: str | None = None
     classes: str | None = None
@@ -68,8 +75,12 @@ class Settings:
     image_cache: str | None = None
     executor: str | None = None
 
+    def contract_given(self) -> bool:
+        """Whether any layer names a contract (else it is the default preset)."""
+        return any(getattr(self, name) is not None for name in CONTRACT_FIELDS)
+
     def contract(self) -> Contract:
-        return resolve_contract(self.preset, self.num_classes, self.mapping, self.classes)
+        return resolve_contract(self.preset, self.num_classes, self.mapping, self.classes, self.loader)
 
     def image_options(self, dask_scheduler: str | None = None) -> ImageOptions | None:
         """The image checks asked for, None without ``images``; ``dask_scheduler``
@@ -100,6 +111,9 @@ def merge(*layers: Settings) -> Settings:
             merged = replace(merged, **dict.fromkeys(CONTRACT_FIELDS))
         elif any(getattr(layer, name) is not None for name in CONTRACT_FIELDS):
             merged = replace(merged, preset=None)
+        for name, other in ALTERNATIVES.items():
+            if getattr(layer, name) is not None and getattr(layer, other) is None:
+                merged = replace(merged, **{other: None})
         merged = replace(merged, **given, severity={**merged.severity, **layer.severity})
     return merged
 
@@ -114,6 +128,15 @@ def _choice(choices: Any) -> Callable[[Any], str]:
         return value
 
     return check
+
+
+def _mapping(value: Any) -> str:
+    if value == "names":  # the old name: say what to use instead
+        try:
+            Mapping(value)
+        except ContractError as exc:
+            raise ValueError(str(exc)) from None
+    return _choice([mapping.value for mapping in Mapping])(value)
 
 
 def _whole(minimum: int) -> Callable[[Any], int]:
@@ -165,8 +188,9 @@ def _severities(value: Any) -> dict[str, Severity]:
 
 KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "preset": ("preset", _choice(sorted(PRESETS))),
+    "loader": ("loader", _choice(list(LOADERS))),
     "num-classes": ("num_classes", _whole(1)),
-    "mapping": ("mapping", _choice([mapping.value for mapping in Mapping])),
+    "mapping": ("mapping", _mapping),
     "classes": ("classes", _text),
     "select": ("select", _rules),
     "ignore": ("ignore", _rules),

@@ -16,6 +16,8 @@ from .dataset import (
     BboxKind,
     Category,
     ImageTable,
+    MaskOutcome,
+    PolygonOutcome,
     SpilledBytes,
     StringColumn,
     ValueKind,
@@ -55,6 +57,51 @@ def bbox_value(value: Any) -> tuple[BboxKind, tuple[float, float, float, float]]
         )  # type: ignore[return-value]
 
 
+def number_value(value: Any) -> float:
+    """An area as a loader compares it (``area <= 0``): numbers and booleans as
+    Python compares them, NaN for anything else or for an absent key."""
+    if value is MISSING or isinstance(value, (str, list, dict)) or value is None:
+        return math.nan
+    try:
+        return float(value)
+    except OverflowError:
+        return math.copysign(math.inf, value)
+
+
+def mask_outcome(segmentation: Any) -> MaskOutcome:
+    """``MaskOutcome``: pycocotools' ``frPyObjects`` tests, in their order."""
+    if segmentation is MISSING:
+        return MaskOutcome.MISSING
+    if isinstance(segmentation, list):
+        if not segmentation:
+            return MaskOutcome.INDEX_ERROR  # pyobj[0]
+        first = segmentation[0]
+        if not isinstance(first, (list, str, dict)):
+            return MaskOutcome.NO_LENGTH
+        if len(first) == 4:
+            return MaskOutcome.BBOX_TYPE_ERROR  # frBbox wants an ndarray
+        if len(first) > 4:
+            return MaskOutcome.OK  # frPoly
+        if isinstance(first, dict) and "counts" in first and "size" in first:
+            return MaskOutcome.OK  # frUncompressedRLE
+        return MaskOutcome.UNSUPPORTED
+    if isinstance(segmentation, dict) and "counts" in segmentation and "size" in segmentation:
+        return MaskOutcome.COMPRESSED_RLE if isinstance(segmentation["counts"], str) else MaskOutcome.OK
+    return MaskOutcome.UNSUPPORTED
+
+
+def polygon_outcome(segmentation: Any) -> PolygonOutcome:
+    """``PolygonOutcome``: detectron2's ``if segm:`` then its polygon filter."""
+    if segmentation is MISSING or not segmentation or isinstance(segmentation, dict):
+        return PolygonOutcome.KEPT
+    if not isinstance(segmentation, (list, str)):
+        return PolygonOutcome.TYPE_ERROR  # iterating a number
+    if any(not isinstance(polygon, (list, str, dict)) for polygon in segmentation):
+        return PolygonOutcome.TYPE_ERROR  # len() of a number
+    valid = any(len(polygon) % 2 == 0 and len(polygon) >= 6 for polygon in segmentation)
+    return PolygonOutcome.KEPT if valid else PolygonOutcome.DROPPED
+
+
 def annotation_batch(start: int, annotations: Sequence[Any]) -> AnnotationBatch:
     """Build one batch from decoded annotation objects (non-objects count as empty)."""
     objects = [a if isinstance(a, dict) else {} for a in annotations]
@@ -80,6 +127,12 @@ def annotation_batch(start: int, annotations: Sequence[Any]) -> AnnotationBatch:
         bbox_kind=box_kinds,
         has_area=np.fromiter(("area" in a for a in objects), dtype=bool, count=n),
         has_iscrowd=np.fromiter(("iscrowd" in a for a in objects), dtype=bool, count=n),
+        area=np.fromiter((number_value(a.get("area", MISSING)) for a in objects), dtype=np.float64, count=n),
+        crowd=np.fromiter((bool(a.get("iscrowd")) for a in objects), dtype=bool, count=n),
+        ignored=np.fromiter((bool(a.get("ignore")) for a in objects), dtype=bool, count=n),
+        mask=np.fromiter((mask_outcome(a.get("segmentation", MISSING)) for a in objects), dtype=np.uint8, count=n),
+        polygons=np.fromiter((polygon_outcome(a.get("segmentation", MISSING)) for a in objects), dtype=np.uint8,
+                             count=n),
         raw_id=raw_ids,
         raw_image_id=raw_images,
         raw_category_id=raw_cats,
@@ -259,7 +312,7 @@ def rebatch(batches: Iterable[AnnotationBatch], batch_size: int) -> Iterator[Ann
 
 
 _COLUMNS = ("id", "id_kind", "image_id", "image_id_kind", "category_id", "category_kind", "bbox", "bbox_kind",
-            "has_area", "has_iscrowd")
+            "has_area", "has_iscrowd", "area", "crowd", "ignored", "mask", "polygons")
 _RAW = ("raw_id", "raw_image_id", "raw_category_id")
 
 

@@ -1,4 +1,10 @@
-"""The model contract: how many columns the head has and how ids reach them."""
+"""The model contract: how many columns the head has and how ids reach them.
+
+A contract is data: the head's size, the mapping from category id to column,
+the class names, and the name of the loader profile (``labelcheck.loaders``)
+it describes, if any. Building one from options (presets, loaders) is
+``labelcheck.loaders.resolve_contract``.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +12,46 @@ import enum
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
+import numpy as np
+
+from .dataset import Category, usable_category_id
 from .errors import ContractError
 
 
 class Mapping(str, enum.Enum):
     """How a category id becomes a column index of the classification head."""
 
-    RAW = "raw"  # index = category_id (MLPerf RetinaNet, torchvision)
-    SORTED = "sorted"  # index = rank among declared ids (detectron2, Datumaro)
-    NAMES = "names"  # index = position of the name in the class list (MMDetection)
+    RAW = "raw"  # column = category_id (MLPerf RetinaNet, torchvision, HF DETR)
+    SORTED = "sorted"  # rank of the id among the sorted declared ids (detectron2, YOLOX)
+    FILE_ORDER = "file-order"  # rank in the file's categories order among the listed class names (MMDetection 3.x)
+    FILE_POSITION = "file-position"  # 1 + position in the categories array; an undeclared id is 0 (NVIDIA DALI)
+    COCO91TO80 = "coco91to80"  # Ultralytics convert_coco's coco91_to_coco80_class()[id - 1]
+    CLASS_LIST = "class-list"  # position of the category's name in the class list
+
+    @classmethod
+    def _missing_(cls, value: object) -> "Mapping":
+        if value == "names":
+            raise ContractError(
+                "--mapping names was renamed: 'class-list' is what it did (the position of the name in --classes); "
+                "MMDetection numbers categories by file order instead: use --loader mmdet or --mapping file-order"
+            )
+        raise ContractError(f"unknown mapping {value!r}; choose one of: {', '.join(m.value for m in cls)}")
+
+
+# Mappings that need the class names to give any column.
+NEEDS_NAMES = frozenset({Mapping.CLASS_LIST})
+# Mappings whose column comes from the id alone (an undeclared id has one too).
+BY_ID = frozenset({Mapping.RAW, Mapping.COCO91TO80})
+
+# Ultralytics ``coco91_to_coco80_class()`` (converter.py L39 ff.): entry id-1 is
+# the COCO-80 class of COCO id ``id``; None for the ids COCO-80 left out.
+_COCO80_GAPS = frozenset({12, 26, 29, 30, 45, 66, 68, 69, 71, 83, 91})
+COCO91_TO_80: tuple[int | None, ...] = tuple(
+    None if number in _COCO80_GAPS else sum(1 for k in range(1, number) if k not in _COCO80_GAPS)
+    for number in range(1, 92)
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +60,7 @@ class Contract:
     mapping: Mapping = Mapping.RAW
     class_names: tuple[str, ...] | None = None
     preset: str | None = None
+    loader: str | None = None  # the name of a profile in labelcheck.loaders.LOADERS
 
     def __post_init__(self) -> None:
         if self.num_classes < 1:
@@ -34,27 +70,102 @@ class Contract:
                 f"the class list has {len(self.class_names)} names but --num-classes is {self.num_classes}; "
                 "make them agree or drop --num-classes"
             )
-        if self.mapping == Mapping.NAMES and self.class_names is None:
-            raise ContractError("--mapping names needs the class names: give --classes FILE or a --preset")
+        if self.mapping in NEEDS_NAMES and self.class_names is None:
+            raise ContractError(f"--mapping {self.mapping.value} needs the class names: give --classes FILE or a --preset")
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "preset": self.preset,
+            "loader": self.loader,
             "num_classes": self.num_classes,
             "mapping": self.mapping.value,
             "class_names": list(self.class_names) if self.class_names is not None else None,
         }
 
+    def describe(self) -> str:
+        """'mlperf-retinanet: 264 classes, raw mapping, with class names'."""
+        named = self.preset or (f"--loader {self.loader}" if self.loader else None)
+        names = "with class names" if self.class_names else "no class names"
+        return f"{named + ': ' if named else ''}{self.num_classes} classes, {self.mapping.value} mapping, {names}"
 
-def mlperf_class_names() -> tuple[str, ...]:
-    text = resources.files(__package__).joinpath("data/mlperf_264_classes.txt").read_text("utf-8")
+
+def declared_columns(contract: Contract, categories: Sequence[Category]) -> dict[int, int | None]:
+    """The column of each declared category id under the contract's mapping (None: no column).
+
+    The last declaration of a repeated id wins, as in pycocotools' index,
+    except where the loader reads the array itself (DALI keeps the first).
+    """
+    mapping = contract.mapping
+    declared = {number: category for category in categories if (number := usable_category_id(category)) is not None}
+    if mapping == Mapping.RAW:
+        return {number: number for number in declared}
+    if mapping == Mapping.COCO91TO80:
+        return {number: coco91_to_80(number) for number in declared}
+    if mapping == Mapping.SORTED:
+        return {number: rank for rank, number in enumerate(sorted(declared))}
+    if mapping == Mapping.FILE_POSITION:
+        first: dict[int, int] = {}
+        for position, category in enumerate(categories):  # std::map emplace: the first keeps its number
+            number = usable_category_id(category)
+            if number is not None:
+                first.setdefault(number, position + 1)
+        return dict(first)
+    names = contract.class_names
+    if mapping == Mapping.FILE_ORDER:
+        # mmdet coco.py L70-72: getCatIds(cat_names=classes) in file order, then {id: rank}.
+        listed = [number for category in categories if (number := usable_category_id(category)) is not None
+                  and (names is None or _is_name_in(category.name, names))]
+        return {**dict.fromkeys(declared), **{number: rank for rank, number in enumerate(listed)}}
+    positions = {name: index for index, name in enumerate(names or ())}
+    return {number: positions.get(category.name) if isinstance(category.name, str) else None
+            for number, category in declared.items()}
+
+
+def _is_name_in(name: Any, names: tuple[str, ...]) -> bool:
+    try:
+        return name in names
+    except TypeError:  # an unhashable name from the file
+        return False
+
+
+def coco91_to_80(number: int) -> int | None:
+    """``coco91_to_coco80_class()[number - 1]`` with Python's indexing; None where it
+    is None (TypeError when written) or out of range (IndexError)."""
+    index = number - 1
+    return COCO91_TO_80[index] if -len(COCO91_TO_80) <= index < len(COCO91_TO_80) else None
+
+
+_COCO80_COLUMN = np.array([-1 if column is None else column for column in COCO91_TO_80], dtype=np.int64)
+
+
+def columns_by_id(mapping: Mapping, ids: np.ndarray, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(has a column, column) of each id under a mapping that needs no declaration (``BY_ID``)."""
+    if mapping == Mapping.RAW:
+        return usable, ids
+    index = ids - 1
+    inside = usable & (index >= -len(COCO91_TO_80)) & (index < len(COCO91_TO_80))
+    column = np.where(inside, _COCO80_COLUMN[np.where(inside, index, 0)], -1)
+    return inside & (column >= 0), column
+
+
+def _class_list(name: str) -> tuple[str, ...]:
+    text = resources.files(__package__).joinpath(f"data/{name}").read_text("utf-8")
     return tuple(text.splitlines())
 
 
-PRESETS = {
-    "mlperf-retinanet": lambda: Contract(264, Mapping.RAW, mlperf_class_names(), preset="mlperf-retinanet"),
-}
-DEFAULT_PRESET = "mlperf-retinanet"
+def mlperf_class_names() -> tuple[str, ...]:
+    """The 264 OpenImages-MLPerf classes; line N is column N-1."""
+    return _class_list("mlperf_264_classes.txt")
+
+
+def coco80_class_names() -> tuple[str, ...]:
+    """COCO's 80 classes in id order (column = sorted rank of the COCO id)."""
+    return _class_list("coco_80_classes.txt")
+
+
+def coco91_class_names() -> tuple[str, ...]:
+    """torchvision's ``_COCO_CATEGORIES``: column = COCO id, 0 '__background__', 'N/A' for the 10 unused ids."""
+    return _class_list("coco_91_classes.txt")
 
 
 def read_class_file(path: str | Path) -> tuple[str, ...]:
@@ -75,51 +186,3 @@ def read_class_file(path: str | Path) -> tuple[str, ...]:
         if not name.strip():
             raise ContractError(f"{path}: line {number}: empty class name; every line names the class at index line-1")
     return tuple(names)
-
-
-def resolve_contract(
-    preset: str | None = None,
-    num_classes: int | None = None,
-    mapping: str | Mapping | None = None,
-    classes: str | Path | tuple[str, ...] | list[str] | None = None,
-) -> Contract:
-    """Build the contract from options, as the CLI and config describe it.
-
-    No option: the default preset. A preset plus options: the options must agree
-    with the preset. Options without a preset: exactly what was given.
-    """
-    if isinstance(classes, (str, Path)):
-        class_names: tuple[str, ...] | None = read_class_file(classes)
-    else:
-        class_names = tuple(classes) if classes is not None else None
-    mapping = Mapping(mapping) if mapping is not None else None
-    explicit = num_classes is not None or mapping is not None or class_names is not None
-    if preset is None and not explicit:
-        preset = DEFAULT_PRESET
-    if preset is not None:
-        if preset not in PRESETS:
-            raise ContractError(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}")
-        base = PRESETS[preset]()
-        _require_agreement(base, num_classes, mapping, class_names)
-        return base
-    if num_classes is None:
-        if class_names is None:
-            raise ContractError("give --num-classes N or --classes FILE so the head's size is known")
-        num_classes = len(class_names)
-    return Contract(num_classes, mapping or Mapping.RAW, class_names)
-
-
-def _require_agreement(
-    base: Contract, num_classes: int | None, mapping: Mapping | None, class_names: tuple[str, ...] | None
-) -> None:
-    conflicts = []
-    if num_classes is not None and num_classes != base.num_classes:
-        conflicts.append(f"--num-classes {num_classes} (preset: {base.num_classes})")
-    if mapping is not None and mapping != base.mapping:
-        conflicts.append(f"--mapping {mapping.value} (preset: {base.mapping.value})")
-    if class_names is not None and class_names != base.class_names:
-        conflicts.append("--classes (differs from the preset's class list)")
-    if conflicts:
-        raise ContractError(
-            f"preset {base.preset} contradicts {', '.join(conflicts)}; drop --preset to use your own contract"
-        )

@@ -72,6 +72,32 @@ class BboxKind(enum.IntEnum):
     MALFORMED = 2  # not a list, wrong length, or a non-number inside
 
 
+class MaskOutcome(enum.IntEnum):
+    """What pycocotools' ``mask.frPyObjects(segmentation, h, w)`` does with an
+    annotation's segmentation (pycocotools 2.0.11 ``mask.py``, its tests in
+    their order; probed on a 10x10 canvas). Loaders that build masks for every
+    annotation (torchvision's detection references) stop there."""
+
+    OK = 0  # polygons (a first element of more than 4 coordinates) or an uncompressed RLE
+    MISSING = 1  # no 'segmentation' key: the loader's KeyError comes first
+    INDEX_ERROR = 2  # []: IndexError: list index out of range
+    UNSUPPORTED = 3  # Exception: input type is not supported. (a first polygon of 0-3 coordinates, null, a number)
+    BBOX_TYPE_ERROR = 4  # a first element of exactly 4 items is taken as a box: TypeError
+    NO_LENGTH = 5  # a first element without a length (a flat list of numbers): TypeError
+    COMPRESSED_RLE = 6  # a dict whose counts is a string: ValueError
+
+
+class PolygonOutcome(enum.IntEnum):
+    """What detectron2's ``load_coco_json`` polygon filter does with an
+    annotation's segmentation (``data/datasets/coco.py`` L185-197): a
+    non-empty list keeps only polygons of even length >= 6, and the instance
+    is dropped when none is left, whether or not masks are trained."""
+
+    KEPT = 0  # missing, empty, a dict (RLE), or a list with a valid polygon
+    DROPPED = 1  # a non-empty list without a valid polygon
+    TYPE_ERROR = 2  # an element without a length (a flat list of numbers): TypeError
+
+
 @dataclass
 class AnnotationBatch:
     """A run of consecutive annotations, one numpy column per field.
@@ -91,6 +117,11 @@ class AnnotationBatch:
     bbox_kind: np.ndarray  # uint8 BboxKind
     has_area: np.ndarray  # bool
     has_iscrowd: np.ndarray  # bool
+    area: np.ndarray  # float64: the number, NaN when absent or not a number
+    crowd: np.ndarray  # bool: iscrowd is there and true (Python truth: 1, true)
+    ignored: np.ndarray  # bool: an "ignore" key is there and true
+    mask: np.ndarray  # uint8 MaskOutcome of the segmentation
+    polygons: np.ndarray  # uint8 PolygonOutcome of the segmentation
     # Raw values for rows whose kind is not INT, keyed by row, for reporting.
     raw_id: dict[int, Any] = field(default_factory=dict)
     raw_image_id: dict[int, Any] = field(default_factory=dict)

@@ -46,6 +46,7 @@ class Finding:
     image_id: Any = field(default=None, compare=False)
     category_id: Any = field(default=None, compare=False)  # raw value from the file
     image_file: str | None = field(default=None, compare=False)
+    reason: str | None = field(default=None, compare=False)  # the rule's stable key for why, where it has several
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report's finding object; optional keys only where they apply."""
@@ -56,7 +57,7 @@ class Finding:
             "file": self.file,
             "path": self.path,
         }
-        for key in ("annotation_id", "image_id", "category_id", "image_file"):
+        for key in ("annotation_id", "image_id", "category_id", "image_file", "reason"):
             value = getattr(self, key)
             if value is not None:
                 result[key] = value

@@ -4,5 +4,5 @@ Owns: ``clean`` (drop what the rules find), ``remap`` (renumber category ids),
 ``droplog`` (what clean drops, kept compact, and its audit) and ``rewrite/`` (the
 byte-faithful rewriting of a file run by run, or from its whole text).
 
-May import: ``core``, ``readers``, ``images``, ``rules``, ``scanning``.
+May import: ``core``, ``loaders``, ``readers``, ``images``, ``rules``, ``scanning``.
 """

@@ -18,12 +18,13 @@ from typing import IO, Any, Iterator
 import numpy as np
 
 from ..core.atomic import check_side_output
-from ..core.contract import Contract, resolve_contract
+from ..core.contract import Contract
 from ..core.dataset import RunSpan
 from ..core.errors import UsageError
 from ..core.findings import Finding, Severity, jsonable
 from ..core.text import json_text
 from ..images.check import ImageOptions
+from ..loaders import resolve_contract
 from ..readers import ProgressCallback
 from ..rules import RULES
 from ..scanning.engine import scan

@@ -4,8 +4,11 @@ One mapping is built for all inputs (train and validation stay consistent) by
 one of four methods: ``offset`` (add K), ``by_name`` (the column of each name
 in the model's class list), ``table`` (an explicit old -> new table) or
 ``contiguous`` (sorted declared ids -> start..start+K-1). Ids the method cannot
-map are an error unless ``drop_unknown`` removes them with their annotations.
-Everything but the renumbered ids is copied through byte for byte.
+map are an error unless ``drop_unknown`` removes them with their annotations;
+a mapping that would drop every category is refused. ``rename`` (old name ->
+new name) renames categories first, alone or before any method (a typo fixed,
+``by_name`` then finds the class). Everything but the renumbered ids and the
+renamed names is copied through byte for byte.
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ import csv
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
 from ..core.atomic import check_side_output
-from ..core.contract import Contract, Mapping, resolve_contract
+from ..core.contract import Contract, Mapping
 from ..core.dataset import (
     USABLE_KINDS,
     Category,
@@ -29,6 +32,7 @@ from ..core.dataset import (
 )
 from ..core.errors import UsageError
 from ..core.text import safe
+from ..loaders import resolve_contract
 from ..readers import ProgressCallback, StreamReader, reader_for
 from ..readers.stream import Indexed
 from .rewrite.files import (
@@ -62,10 +66,15 @@ class RemapResult:
     mapping: dict[int, int | None]  # old id -> new id, None: dropped
     outputs: list[str] = field(default_factory=list)
     dropped_annotations: int = 0
+    renamed: dict[str, str] = field(default_factory=dict)  # old name -> new name, as asked
+
+    @property
+    def renumbered(self) -> bool:
+        return any(old != new for old, new in self.mapping.items())
 
     @property
     def changed(self) -> bool:
-        return any(old != new for old, new in self.mapping.items())
+        return bool(self.renamed) or self.renumbered
 
     def describe(self, limit: int = 12) -> str:
         """The mapping in one line: a constant shift is said as such."""
@@ -85,6 +94,7 @@ class RemapResult:
             "command": "remap",
             "changed": self.changed,
             "mapping": [{"old": old, "new": new} for old, new in sorted(self.mapping.items())],
+            "renamed": [{"old": old, "new": new} for old, new in self.renamed.items()],
             "outputs": self.outputs,
             "dropped_annotations": self.dropped_annotations,
         }
@@ -140,6 +150,49 @@ def _json_pairs(path: Path, text: str) -> tuple[list, list[str]]:
     return pairs, [f"key {key!r}" for key, _ in pairs]
 
 
+def load_renames(values: Sequence[str]) -> dict[str, str]:
+    """``OLD=NEW`` pairs (split at the first '='), or files of them: a JSON object or one pair a line."""
+    renames: dict[str, str] = {}
+    for value in values:
+        if "=" in value:
+            pairs = [(value, value)]
+        else:
+            pairs = _rename_file(Path(value))
+        for place, pair in pairs:
+            old, new = (pair.partition("=")[::2] if isinstance(pair, str) else pair)
+            if not old or not new:
+                raise UsageError(f"--rename {safe(place)}: expected OLD=NEW with both names given")
+            if old in renames and renames[old] != new:
+                raise UsageError(f"--rename renames {safe(repr(old))} twice: to {safe(repr(renames[old]))} and "
+                                 f"{safe(repr(new))}")
+            renames[old] = new
+    return renames
+
+
+def _rename_file(path: Path) -> list[tuple[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise UsageError(f"--rename {path}: not OLD=NEW, and not a readable file: {exc.strerror}") from None
+    if text.lstrip().startswith("{"):
+        pairs, where = _json_pairs(path, text)
+        if not all(isinstance(old, str) and isinstance(new, str) for old, new in pairs):
+            raise UsageError(f'{path}: the renames must be a JSON object of names, like {{"motorbike": "motorcycle"}}')
+        return [(f"{path} {place}", pair) for place, pair in zip(where, pairs)]
+    return [(f"{path} line {number}", line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+
+
+def _renamed(files: Sequence[FileCategories], renames: dict[str, str]) -> list[FileCategories]:
+    """The categories as the renames leave them; a name no file declares is an error."""
+    declared = {category.name for info in files for category in info.categories}
+    unknown = [old for old in renames if old not in declared]
+    if unknown:
+        raise UsageError(f"--rename: no category is named {safe(repr(unknown[0]))}; check the spelling")
+    return [replace(info, categories=[replace(category, name=renames.get(category.name, category.name))
+                                      if isinstance(category.name, str) else category
+                                      for category in info.categories]) for info in files]
+
+
 def _integer(value: Any) -> int | None:
     """An int from an int or a string of ASCII digits; None for anything else."""
     if isinstance(value, bool):
@@ -181,7 +234,7 @@ def build_mapping(
 ) -> dict[int, int | None]:
     methods = [offset is not None, by_name, table is not None, contiguous]
     if sum(methods) != 1:
-        raise UsageError("choose exactly one of --offset, --by-name, --map, --contiguous")
+        raise UsageError("choose exactly one of --offset, --by-name, --map, --contiguous (or only --rename)")
     declared = _declared(files)
     used = set().union(*(info.annotation_ids for info in files)) | set(declared)
     contract = contract or resolve_contract()
@@ -208,6 +261,9 @@ def build_mapping(
                 f"category {old}{label} {unknown_what}; fix it, or pass --drop-unknown to remove it and its annotations"
             )
         mapping[old] = DROP
+    if mapping and all(mapping.get(old) is DROP for old in declared):
+        raise UsageError(f"--drop-unknown would drop all {len(declared)} categories (each {unknown_what}), leaving "
+                         "nothing to train; check the contract (--classes, --preset) or the method")
     _require_one_to_one(mapping)
     _require_columns(mapping, contract)
     return mapping
@@ -245,6 +301,7 @@ def remap(
     contiguous: bool = False,
     start: int = 0,
     drop_unknown: bool = False,
+    rename: dict[str, str] | Sequence[str] | None = None,
     contract: Contract | None = None,
     force: bool = False,
     in_place: bool = False,
@@ -255,6 +312,8 @@ def remap(
 ) -> RemapResult:
     """Renumber category ids of every source with one mapping, writing one output each.
 
+    ``rename``: old name -> new name (or ``OLD=NEW`` strings and files of them,
+    as ``--rename`` takes), applied before the method; alone, ids stay as they are.
     ``make_folders`` creates missing output folders (removed again if the run fails).
     ``reader`` as for ``scan``; the streaming reader's layout lets the rewrite go run by run.
     ``report``: a path for the JSON mapping report, committed together with the outputs.
@@ -274,24 +333,28 @@ def remap(
         check_side_output(report, "--report", protected, force=force)
     if isinstance(table, (str, os.PathLike)):
         table = load_table(table)
+    renames = dict(rename) if isinstance(rename, dict) else load_renames(rename or ())
+    if renames and not any([offset is not None, by_name, table is not None, contiguous]):
+        offset = 0  # renaming alone: every id stays
     options = dict(offset=offset, by_name=by_name, table=table, contiguous=contiguous, start=start,
                    drop_unknown=drop_unknown, contract=contract)
     indexed = [_index(source, reader, progress) for source in sources]
     # What the categories alone can tell fails here, before anything is written.
-    declared = build_mapping([FileCategories(info.source, info.categories) for info in indexed], **options)
+    declared = build_mapping(_renamed([FileCategories(info.source, info.categories) for info in indexed], renames),
+                             **options)
     # The ids annotations use are known only once they are read, as they are
     # rewritten: they go by the table, or are dropped; the whole mapping is
     # checked before any output is named.
     edits = [_AnnotationIds({**(table or {}), **declared}, info.source) for info in indexed]
-    result = RemapResult({})
+    result = RemapResult({}, renamed=renames)
     with removed_if_failed(target.parent for target in targets), staging() as stages:
         for source, target, backup, info, edit in zip(sources, targets, backups, indexed, edits):
-            categories = _CategoryIds(declared, source)
+            categories = _CategoryIds(declared, source, renames)
             pieces = rewrite_file(source, info.layout, {"categories": categories, "annotations": edit}, progress)
             stages += stage_text(target, pieces, backup_of=source if backup else None)
             result.outputs.append(str(target))
-        used = [FileCategories(info.source, info.categories, edit.used, edit.irregular)
-                for info, edit in zip(indexed, edits)]
+        used = _renamed([FileCategories(info.source, info.categories, edit.used, edit.irregular)
+                         for info, edit in zip(indexed, edits)], renames)
         result.mapping = _whole_mapping(used, options)
         result.dropped_annotations = sum(edit.dropped for edit in edits)
         if report:
@@ -319,11 +382,12 @@ def _new_id(mapping: dict[int, int | None], value: Any, present: bool) -> tuple[
 
 
 class _CategoryIds:
-    """Renumbers ``categories`` (small: always element by element)."""
+    """Renumbers (and renames) ``categories`` (small: always element by element)."""
 
-    def __init__(self, mapping: dict[int, int | None], name: str) -> None:
+    def __init__(self, mapping: dict[int, int | None], name: str, renames: dict[str, str]) -> None:
         self.mapping = mapping
         self.name = name
+        self.renames = renames
 
     def run(self, span: RunSpan, document: bytearray) -> EditedRun | None:
         return None
@@ -333,7 +397,12 @@ class _CategoryIds:
         if not isinstance(category, dict):
             return element
         keep, new = _new_id(self.mapping, category.get("id"), "id" in category)
-        return replace_members(element, {"id": str(new)}, self.name) if keep else None
+        if not keep:
+            return None
+        values = {"id": str(new)}
+        if isinstance(category.get("name"), str) and category["name"] in self.renames:
+            values["name"] = json.dumps(self.renames[category["name"]], ensure_ascii=False)
+        return replace_members(element, values, self.name)
 
 
 class _AnnotationIds:

@@ -12,7 +12,6 @@ that give it S3 and Google Cloud Storage.
 from __future__ import annotations
 
 import os
-import posixpath
 from typing import Any, NamedTuple
 
 from ..core.errors import UsageError

@@ -5,7 +5,8 @@ fast paths let msgspec decode it into structs that declare only the fields the
 checks read and gather those into numpy columns. They cover regular rows:
 integer ids within int64, a bbox of four numbers, any area and iscrowd; the
 first also requires every field to be there (most files), the second allows
-absent ones. A run with anything else in those fields (a string or float id,
+absent ones. A segmentation is taken as its raw bytes and classified by
+``_segmentation_columns`` without building its numbers. A run with anything else in those fields (a string or float id,
 a 40-digit integer, NaN, a bbox of three numbers, a non-object element) is
 decoded by Python's json and classified by ``labelcheck.core.columns``, the plain
 reader's own code, so both readers agree to the value on every row.
@@ -25,8 +26,16 @@ from typing import Any, Callable, Optional
 import msgspec
 import numpy as np
 
-from ..core.columns import MISSING, annotation_batch, id_column, image_table
-from ..core.dataset import AnnotationBatch, BboxKind, ImageTable, StringColumn
+from ..core.columns import (
+    MISSING,
+    annotation_batch,
+    id_column,
+    image_table,
+    mask_outcome,
+    number_value,
+    polygon_outcome,
+)
+from ..core.dataset import AnnotationBatch, BboxKind, ImageTable, MaskOutcome, PolygonOutcome, StringColumn
 from .jsonsplit import (
     RunDecoding,
     ShortRead,
@@ -40,6 +49,7 @@ from .jsonsplit import (
 # numpy refuses it and the slow classification below sees it.
 _ABSENT_INT = 2**64 + 1
 _ABSENT_BOX = ("absent",)
+_ABSENT_RAW = msgspec.Raw()  # an empty Raw: a JSON value is never empty
 
 
 class _Complete(msgspec.Struct, gc=False):
@@ -51,6 +61,8 @@ class _Complete(msgspec.Struct, gc=False):
     bbox: tuple[float, float, float, float]
     area: Any
     iscrowd: Any
+    ignore: Any = msgspec.UNSET
+    segmentation: msgspec.Raw = _ABSENT_RAW
 
 
 class _WithGaps(msgspec.Struct, gc=False):
@@ -62,6 +74,8 @@ class _WithGaps(msgspec.Struct, gc=False):
     bbox: tuple[float, float, float, float] = _ABSENT_BOX  # type: ignore[assignment]
     area: Any = msgspec.UNSET
     iscrowd: Any = msgspec.UNSET
+    ignore: Any = msgspec.UNSET
+    segmentation: msgspec.Raw = _ABSENT_RAW
 
 
 class _Image(msgspec.Struct, gc=False):
@@ -74,7 +88,8 @@ class _Image(msgspec.Struct, gc=False):
 _COMPLETE = msgspec.json.Decoder(list[_Complete])
 _WITH_GAPS = msgspec.json.Decoder(list[_WithGaps])
 _IMAGES = msgspec.json.Decoder(list[_Image])
-_FIELD = {name: attrgetter(name) for name in ("id", "image_id", "category_id", "bbox", "area", "iscrowd")}
+_FIELD = {name: attrgetter(name) for name in
+          ("id", "image_id", "category_id", "bbox", "area", "iscrowd", "ignore", "segmentation")}
 _IMAGE_FIELD = {name: attrgetter(name) for name in ("id", "width", "height", "file_name")}
 
 
@@ -115,7 +130,8 @@ def _regular_annotation_batch(document: bytes | bytearray | memoryview) -> Annot
         pass
     rows = _WITH_GAPS.decode(document)
     n = len(rows)
-    return _annotation_columns(rows, _present(map(_FIELD["area"], rows), n), _present(map(_FIELD["iscrowd"], rows), n))
+    has_area, has_iscrowd = _present(map(_FIELD["area"], rows), n), _present(map(_FIELD["iscrowd"], rows), n)
+    return _annotation_columns(rows, has_area, has_iscrowd)
 
 
 def _annotation_columns(rows: list, has_area: np.ndarray, has_iscrowd: np.ndarray) -> AnnotationBatch:
@@ -124,6 +140,7 @@ def _annotation_columns(rows: list, has_area: np.ndarray, has_iscrowd: np.ndarra
     image_ids, image_kinds, raw_images = _ids(rows, _FIELD["image_id"], n)
     cat_ids, cat_kinds, raw_cats = _ids(rows, _FIELD["category_id"], n)
     boxes, box_kinds = _boxes(rows, n)
+    masks, polygons = _segmentation_columns(rows, n)
     return AnnotationBatch(
         start=0,
         id=ids,
@@ -136,6 +153,11 @@ def _annotation_columns(rows: list, has_area: np.ndarray, has_iscrowd: np.ndarra
         bbox_kind=box_kinds,
         has_area=has_area,
         has_iscrowd=has_iscrowd,
+        area=_areas(rows, n),
+        crowd=np.fromiter(map(_FIELD["iscrowd"], rows), dtype=bool, count=n),  # numpy's bool is Python's truth
+        ignored=_rare_truths(rows, _FIELD["ignore"], n),
+        mask=masks,
+        polygons=polygons,
         raw_id=raw_ids,
         raw_image_id=raw_images,
         raw_category_id=raw_cats,
@@ -196,6 +218,88 @@ def _boxes(rows: list, n: int) -> tuple[np.ndarray, np.ndarray]:
         boxes = np.array([(math.nan,) * 4 if gone else box for gone, box in zip(absent, values)], dtype=np.float64)
         kinds = np.where(absent, BboxKind.MISSING, BboxKind.OK).astype(np.uint8)
         return boxes.reshape(n, 4), kinds
+
+
+def _rare_truths(rows: list, field: Callable[[Any], Any], n: int) -> np.ndarray:
+    """Python's truth of each row's value of a key most files lack (absent: false)."""
+    values = list(map(field, rows))
+    if values.count(msgspec.UNSET) == n:  # by identity: the usual all-absent run costs a few ns a row
+        return np.zeros(n, dtype=bool)
+    return np.fromiter(values, dtype=bool, count=n)
+
+
+def _areas(rows: list, n: int) -> np.ndarray:
+    try:
+        return np.fromiter(map(_FIELD["area"], rows), dtype=np.float64, count=n)
+    except (TypeError, ValueError, OverflowError):  # absent, null, a string, an integer beyond a float
+        return np.fromiter((number_value(MISSING if value is msgspec.UNSET else value)
+                            for value in map(_FIELD["area"], rows)), dtype=np.float64, count=n)
+
+
+_WHITESPACE = b" \t\n\r"
+_BRACKETS = np.frombuffer(b"[]{\"", dtype=np.uint8)
+
+
+def _segmentation_columns(rows: list, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``MaskOutcome`` and ``PolygonOutcome`` of each row's raw segmentation.
+
+    Lists of lists of numbers (polygons, the usual) are measured on their bytes
+    with numpy: the length of each row's first polygon and whether any has an
+    even length >= 6. Anything with a string or an object in it (an RLE),
+    or nested deeper, is decoded by Python's json and classified like the
+    plain reader does; so is a scalar.
+    """
+    masks = np.full(n, MaskOutcome.MISSING, dtype=np.uint8)
+    polygons = np.full(n, PolygonOutcome.KEPT, dtype=np.uint8)
+    raws = list(map(_FIELD["segmentation"], rows))
+    if raws.count(_ABSENT_RAW) == n:  # by identity: the usual box-only file costs a few ns a row
+        return masks, polygons
+    lengths = np.fromiter(map(len, raws), dtype=np.int64, count=n)
+    present = np.flatnonzero(lengths)
+    text = np.frombuffer(b"".join(raws), dtype=np.uint8)
+    starts = np.cumsum(lengths)[present] - lengths[present]
+    special = ((text == _BRACKETS[2]) | (text == _BRACKETS[3])).view(np.uint8)  # { or "
+    lists = (text[starts] == _BRACKETS[0]) & (np.maximum.reduceat(special, starts) == 0)
+    for row in present[~lists].tolist():
+        value = json.loads(bytes(raws[row]))
+        masks[row], polygons[row] = mask_outcome(value), polygon_outcome(value)
+    if lists.any():
+        rows_of_lists = present[lists]
+        _measure_polygons([bytes(raws[row]).translate(None, _WHITESPACE) for row in rows_of_lists.tolist()],
+                          rows_of_lists, masks, polygons)
+    return masks, polygons
+
+
+def _measure_polygons(texts: list[bytes], rows: np.ndarray, masks: np.ndarray, polygons: np.ndarray) -> None:
+    """Classify lists without strings or objects (whitespace removed) by their brackets and commas."""
+    text = np.frombuffer(b"".join(texts), dtype=np.uint8)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.cumsum(lengths) - lengths
+    opens, closes, commas = text == _BRACKETS[0], text == _BRACKETS[1], text == ord(",")
+    depth = np.cumsum(opens.astype(np.int32) - closes)  # after each byte; 0 between rows (balanced)
+    polygon_opens = np.flatnonzero(opens & (depth == 2))
+    row_of_polygon = np.searchsorted(starts, polygon_opens, side="right") - 1
+    count = np.bincount(row_of_polygon, minlength=len(texts))
+    deep = np.maximum.reduceat(depth, starts) > 2
+    outer_commas = np.add.reduceat((commas & (depth == 1)).astype(np.int64), starts)
+    empty = lengths == 2  # []
+    flat = (count == 0) & ~empty  # [1, 2, 3]: scalars only
+    regular = ~deep & ((outer_commas == count - 1) | flat | empty)
+    polygon_of_byte = np.cumsum(opens & (depth == 2)) - 1
+    items = np.bincount(polygon_of_byte[commas & (depth == 2)], minlength=len(polygon_opens)) + 1
+    items[text[polygon_opens + 1] == _BRACKETS[1]] = 0  # [] inside
+    valid = np.bincount(row_of_polygon[(items % 2 == 0) & (items >= 6)], minlength=len(texts)) > 0
+    first = items[np.minimum(np.searchsorted(row_of_polygon, np.arange(len(texts))), max(len(items) - 1, 0))] \
+        if len(items) else np.zeros(len(texts), dtype=np.int64)
+    mask = np.where(first > 4, MaskOutcome.OK, np.where(first == 4, MaskOutcome.BBOX_TYPE_ERROR, MaskOutcome.UNSUPPORTED))
+    mask = np.where(empty, MaskOutcome.INDEX_ERROR, np.where(flat, MaskOutcome.NO_LENGTH, mask))
+    polygon = np.where(valid | empty, PolygonOutcome.KEPT, PolygonOutcome.DROPPED)
+    polygon = np.where(flat, PolygonOutcome.TYPE_ERROR, polygon)
+    masks[rows[regular]] = mask[regular]
+    polygons[rows[regular]] = polygon[regular]
+    for index in np.flatnonzero(~regular).tolist():  # nested deeper, or scalars among the polygons
+        value = json.loads(texts[index])
+        masks[rows[index]], polygons[rows[index]] = mask_outcome(value), polygon_outcome(value)
 
 
 def _present(values: Any, n: int) -> np.ndarray:

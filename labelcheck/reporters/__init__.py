@@ -1,6 +1,6 @@
 """Report formats, chosen by name (``--format``): one class each behind ``Reporter``.
 
-May import: ``core``, ``images``, ``rules``, ``scanning``.
+May import: ``core``, ``loaders``, ``images``, ``rules``, ``scanning``.
 """
 
 from __future__ import annotations

@@ -48,12 +48,7 @@ class TableReporter(Reporter):
             emoji=False,
             width=None if self.color else 80,
         )
-        contract = report.contract
-        preset = f"{contract.preset}: " if contract.preset else ""
-        names = "with class names" if contract.class_names else "no class names"
-        console.print(
-            Text(f"Contract: {preset}{contract.num_classes} classes, {contract.mapping.value} mapping, {names}")
-        )
+        console.print(Text(f"Contract: {report.contract.describe()}"))
         for file_report in report.files:
             console.print()
             self._file(console, file_report)
@@ -74,6 +69,9 @@ class TableReporter(Reporter):
         for rule, groups in file_report.category_groups.items():
             console.print()
             console.print(self._group_table(rule, groups, file_report.ungrouped.get(rule, 0)))
+        for rule, reasons in file_report.reason_groups.items():
+            console.print()
+            console.print(self._reason_table(rule, reasons))
         if self.max_examples:
             console.print()
             self._examples(console, file_report)
@@ -104,6 +102,18 @@ class TableReporter(Reporter):
                 Text(_ids(group.annotation_ids)),
                 Text(", ".join(safe(name) for name in group.image_files)),
             )
+        return table
+
+    def _reason_table(self, rule: str, reasons: dict) -> Table:
+        """A loader rule's findings by reason: how many, what the loader does (the first's words), where."""
+        table = Table(title=Text(f"{rule}, by reason"), title_justify="left", box=box.SIMPLE, show_edge=False,
+                      pad_edge=False)
+        table.add_column("Reason", overflow="fold")
+        table.add_column("Count", justify="right")
+        table.add_column("What the loader does (the first)", overflow="fold", ratio=1)
+        for group in sorted(reasons.values(), key=lambda group: -group.count):
+            table.add_row(Text(group.reason or "-"), str(group.count),
+                          _text(f"{group.message} (at {', '.join(group.paths)})"))
         return table
 
     def _examples(self, console: Console, file_report: FileReport) -> None:

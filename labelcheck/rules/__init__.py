@@ -3,17 +3,19 @@
 Each rule lives in its own module whose docstring is its user documentation.
 Rule names are stable: configuration, baselines and CI integrations key on them.
 
-May import: ``core``, ``images`` (the image rules read the per-image results).
+May import: ``core``, ``loaders``, ``images`` (the image rules read the per-image results).
 """
 
 from __future__ import annotations
 
-from .base import BatchView, FileContext, Rule
+from .base import BatchView, FileContext, MaskRule, Rule
 from .bbox_outside_image import BboxOutsideImage
 from .category_count_mismatch import CategoryCountMismatch
 from .category_out_of_range import CategoryOutOfRange
 from .category_table_mismatch import CategoryTableMismatch
 from .class_name_mismatch import ClassNameMismatch
+from .crashes_loader import CrashesLoader
+from .dropped_by_loader import DroppedByLoader
 from .duplicate_category import DuplicateCategory
 from .duplicate_id import DuplicateId
 from .empty_image import EmptyImage
@@ -27,6 +29,7 @@ from .invalid_category_id import InvalidCategoryId
 from .invalid_id import InvalidId
 from .missing_field import MissingField
 from .missing_image import MissingImage
+from .relabelled_by_loader import RelabelledByLoader
 from .split_leakage import SplitLeakage
 from .undefined_category import UndefinedCategory
 from .unused_category import UnusedCategory
@@ -48,12 +51,15 @@ RULES: dict[str, type[Rule]] = {
         BboxOutsideImage,
         MissingField,
         EmptyImage,
+        CategoryTableMismatch,
+        CrashesLoader,
+        RelabelledByLoader,
+        DroppedByLoader,
         ImageMissing,
         ImageUnreadable,
         ImageSizeMismatch,
         ImageExifRotated,
         ImageDuplicate,
-        CategoryTableMismatch,
         SplitLeakage,
     )
 }
@@ -62,4 +68,10 @@ RULES: dict[str, type[Rule]] = {
 # groups them by the offending category id.
 CATEGORY_RULES = frozenset({CategoryOutOfRange.ID, InvalidCategoryId.ID, UndefinedCategory.ID})
 
-__all__ = ["CATEGORY_RULES", "RULES", "BatchView", "FileContext", "Rule"]
+# Rules whose findings have several reasons: the table report groups them by reason.
+REASON_RULES = frozenset({CrashesLoader.ID, RelabelledByLoader.ID, DroppedByLoader.ID})
+
+# Rules that say what one loader does with the file: what `labelcheck loaders` counts per profile.
+LOADER_RULES = (MissingField, CrashesLoader, CategoryOutOfRange, RelabelledByLoader, DroppedByLoader, ClassNameMismatch)
+
+__all__ = ["CATEGORY_RULES", "LOADER_RULES", "REASON_RULES", "RULES", "BatchView", "FileContext", "MaskRule", "Rule"]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, ClassVar, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ..core.contract import Contract, Mapping
+from ..core.contract import BY_ID, Contract, Mapping, columns_by_id, declared_columns
 from ..core.dataset import (
     AnnotationBatch,
     Category,
@@ -25,6 +26,7 @@ from ..core.dataset import (
 from ..core.findings import Finding, Severity, jsonable
 from ..core.text import safe
 from ..images.results import Depth, ImageResults
+from ..loaders import LOADERS, AnnotationFacts, Background, LoaderProfile
 
 # Rows per step where a whole-column operation would make full-size temporaries.
 _CHUNK = 1 << 16
@@ -113,12 +115,57 @@ def _increasing(ids: np.ndarray) -> bool:
     return True
 
 
-class FileContext:
-    """Everything about one file that rules need besides the annotation batches."""
+class SeenIds:
+    """A set of int64 ids with bounded, dense memory for the usual 1..N ids."""
 
-    def __init__(self, file: str, contract: Contract, categories: list[Category], images: ImageTable) -> None:
+    def __init__(self) -> None:
+        self.bits = np.zeros(1 << 12, dtype=np.uint8)
+        self.others: set[int] = set()
+
+    def add_batch(self, ids: np.ndarray) -> np.ndarray:
+        """Add ids in order; return a mask of those already seen (earlier or in this batch)."""
+        repeated = np.zeros(len(ids), dtype=bool)
+        if not np.all(ids[1:] > ids[:-1]):  # increasing ids (the usual) cannot repeat within the batch
+            _, first = np.unique(ids, return_index=True)
+            repeated[:] = True
+            repeated[first] = False
+        in_map = (ids >= 0) & (ids < BITMAP_LIMIT)
+        dense = ids[in_map]
+        if len(dense):
+            self._grow(int(dense.max()))
+            byte, bit = dense >> 3, (dense & 7).astype(np.uint8)
+            repeated[in_map] |= (self.bits[byte] >> bit) & 1 == 1
+            np.bitwise_or.at(self.bits, byte, (1 << bit).astype(np.uint8))
+        for row in np.flatnonzero(~in_map).tolist():
+            value = int(ids[row])
+            repeated[row] |= value in self.others
+            self.others.add(value)
+        return repeated
+
+    def _grow(self, largest: int) -> None:
+        needed = (largest >> 3) + 1
+        if needed > len(self.bits):
+            size = max(needed, 2 * len(self.bits))
+            self.bits = np.concatenate([self.bits, np.zeros(size - len(self.bits), dtype=np.uint8)])
+
+
+# Ids in [0, BITMAP_LIMIT) are tracked in a bitmap (one bit each, grown to the
+# largest id seen); others, rare in practice, in a set.
+BITMAP_LIMIT = 1 << 28  # a 32 MiB bitmap at most
+
+
+class FileContext:
+    """Everything about one file that rules need besides the annotation batches.
+
+    Contexts of one file under several contracts (the ``loaders`` command)
+    share what does not depend on the contract: pass the first as ``shared``.
+    """
+
+    def __init__(self, file: str, contract: Contract, categories: list[Category], images: ImageTable,
+                 shared: "FileContext | None" = None) -> None:
         self.file = file
         self.contract = contract
+        self.profile: LoaderProfile | None = LOADERS.get(contract.loader) if contract.loader else None
         self.categories = categories
         self.images = images
         # Last declaration of an id wins, as in pycocotools' index.
@@ -127,13 +174,17 @@ class FileContext:
             number = usable_category_id(category)
             if number is not None:
                 self.declared[number] = category
-        self.column_of_declared = self._columns_of_declared()
+        self.column_of_declared = declared_columns(contract, categories)
         declared_ids = np.array(sorted(self.declared), dtype=np.int64)
         # -1: no column. Only the table-based mappings read this (raw uses the id).
         columns = [self.column_of_declared[i] for i in declared_ids.tolist()]
         self._declared = IdIndex(declared_ids, np.array([-1 if c is None else c for c in columns], dtype=np.int64))
-        # A repeated image id resolves to its last row, the one pycocotools keeps.
-        self._images = IdIndex.last_rows(images.id, usable(images.id_kind))
+        if shared is None:
+            # A repeated image id resolves to its last row, the one pycocotools keeps.
+            self._images = IdIndex.last_rows(images.id, usable(images.id_kind))
+            self.annotation_ids = SeenIds()  # every annotation id so far, for repeats
+        else:
+            self._images, self.annotation_ids = shared._images, shared.annotation_ids
         # The depth images are checked at (None: not checked), and, once the
         # annotations are read, what the check found.
         self.image_depth: Depth | None = None
@@ -148,18 +199,18 @@ class FileContext:
         self.images = ImageTable.empty()
         self._images = IdIndex(self.images.id)
 
-    def _columns_of_declared(self) -> dict[int, int | None]:
-        """Column index of each declared id under mappings that use the table."""
-        mapping = self.contract.mapping
-        if mapping == Mapping.RAW:
-            return {number: number for number in self.declared}
-        if mapping == Mapping.SORTED:
-            return {number: rank for rank, number in enumerate(sorted(self.declared))}
-        positions = {name: index for index, name in enumerate(self.contract.class_names or ())}
-        return {
-            number: positions.get(category.name) if isinstance(category.name, str) else None
-            for number, category in self.declared.items()
-        }
+    def indexed_images(self) -> np.ndarray:
+        """The image rows the loader's index keeps: the last of each repeated id (pycocotools'
+        ``imgs[img['id']]``), rows with a usable id; in chunks, no table-sized temporaries."""
+        images = self.images
+        indexed = usable(images.id_kind)
+        if indexed.all() and _increasing(images.id):
+            return indexed
+        for start in range(0, len(images), _CHUNK):
+            stop = min(start + _CHUNK, len(images))
+            found = self.image_rows(images.id[start:stop].astype(np.int64), indexed[start:stop])
+            indexed[start:stop] &= found == np.arange(start, stop)
+        return indexed
 
     def image_rows(self, image_ids: np.ndarray, valid: np.ndarray) -> np.ndarray:
         """Row in the image table of each image id, -1 where not declared."""
@@ -172,6 +223,17 @@ class FileContext:
     def image_file(self, image_row: int) -> str | None:
         return self.images.file_name[image_row] if image_row >= 0 else None
 
+    @cached_property
+    def placeholder_columns(self) -> frozenset[int]:
+        """Columns no category is meant to have: the loader's background column 0, and
+        the slots a class list marks 'N/A' (torchvision's COCO list has 10)."""
+        background = {0} if self.profile is not None and self.profile.background == Background.FIRST else set()
+        return frozenset(background | {i for i, name in enumerate(self.contract.class_names or ()) if name == "N/A"})
+
+    def class_name(self, column: int) -> str | None:
+        names = self.contract.class_names
+        return names[column] if names is not None and 0 <= column < len(names) else None
+
 
 @dataclass
 class BatchView:
@@ -183,25 +245,37 @@ class BatchView:
     has_column: np.ndarray  # bool: the mapping gives this annotation a column
     column: np.ndarray  # int64 column index where has_column
     image_row: np.ndarray  # int64 row in the image table, -1 if none
+    repeated_id: np.ndarray  # bool: the annotation id was used by an earlier annotation
+    facts: AnnotationFacts  # what loader profiles test
 
     @classmethod
-    def of(cls, batch: AnnotationBatch, ctx: FileContext) -> "BatchView":
-        category_usable = usable(batch.category_kind)
-        declared, declared_columns = ctx.declared_mask(batch.category_id, category_usable)
-        if ctx.contract.mapping == Mapping.RAW:
-            has_column = category_usable
-            column = batch.category_id
+    def of(cls, batch: AnnotationBatch, ctx: FileContext, shared: "BatchView | None" = None) -> "BatchView":
+        """The view under ``ctx``'s contract; ``shared``: this batch's view under another
+        contract, whose contract-free columns are reused (and ids not counted twice)."""
+        if shared is None:
+            category_usable = usable(batch.category_kind)
+            image_row = ctx.image_rows(batch.image_id, usable(batch.image_id_kind))
+            ids_usable = usable(batch.id_kind)
+            repeated = np.zeros(len(batch), dtype=bool)
+            repeated[ids_usable] = ctx.annotation_ids.add_batch(batch.id[ids_usable])
         else:
-            has_column = declared & (declared_columns >= 0)
-            column = declared_columns
-        return cls(
-            batch=batch,
-            category_usable=category_usable,
-            declared=declared,
-            has_column=has_column,
-            column=column,
-            image_row=ctx.image_rows(batch.image_id, usable(batch.image_id_kind)),
-        )
+            category_usable, image_row, repeated = shared.category_usable, shared.image_row, shared.repeated_id
+        declared, declared_columns = ctx.declared_mask(batch.category_id, category_usable)
+        mapping = ctx.contract.mapping
+        if mapping in BY_ID:
+            has_column, column = columns_by_id(mapping, batch.category_id, category_usable)
+        elif mapping == Mapping.FILE_POSITION:  # an undeclared id is 0: std::map::operator[]
+            has_column, column = category_usable, np.where(declared, declared_columns, 0)
+        else:
+            has_column, column = declared & (declared_columns >= 0), declared_columns
+        facts = shared.facts if shared is not None else AnnotationFacts(batch, image_row, ctx.images, declared)
+        return cls(batch=batch, category_usable=category_usable, declared=declared, has_column=has_column,
+                   column=column, image_row=image_row, repeated_id=repeated, facts=facts)
+
+    @property
+    def unmapped(self) -> np.ndarray:
+        """A declared category the mapping gives no column (a name not in the class list)."""
+        return self.declared & ~self.has_column
 
 
 class Rule:
@@ -211,6 +285,8 @@ class Rule:
     SEVERITY: ClassVar[Severity]
     # Skip the rule when the contract has no class names.
     NEEDS_CLASS_NAMES: ClassVar[bool] = False
+    # Skip the rule when the contract names no loader profile.
+    NEEDS_LOADER: ClassVar[bool] = False
     # Its findings point at annotations, so `clean` can drop them.
     CLEANABLE: ClassVar[bool] = False
     # Its findings point at images, so `clean` can drop their annotations, or the images.
@@ -246,7 +322,8 @@ class Rule:
     # Finding builders keep messages and paths uniform across rules.
 
     def annotation_finding(
-        self, view: BatchView, row: int, message: str, key: str | None = None, severity: Severity | None = None
+        self, view: BatchView, row: int, message: str, key: str | None = None, severity: Severity | None = None,
+        reason: str | None = None,
     ) -> Finding:
         batch = view.batch
         position = batch.start + row
@@ -262,6 +339,7 @@ class Rule:
             image_id=jsonable(batch.raw_image(row)),
             category_id=jsonable(batch.raw_category(row)),
             image_file=self.ctx.image_file(int(view.image_row[row])),
+            reason=reason,
         )
 
     def image_finding(self, row: int, message: str, key: str = "file_name", severity: Severity | None = None) -> Finding:
@@ -279,7 +357,8 @@ class Rule:
             image_file=images.file_name[row],
         )
 
-    def file_finding(self, message: str, path: str = "$", severity: Severity | None = None, **ids: Any) -> Finding:
+    def file_finding(self, message: str, path: str = "$", severity: Severity | None = None,
+                     reason: str | None = None, **ids: Any) -> Finding:
         return Finding(
             file=self.ctx.file,
             position=-1,
@@ -287,8 +366,57 @@ class Rule:
             severity=self.severity(severity),
             message=message,
             path=path,
+            reason=reason,
             **{key: jsonable(value) for key, value in ids.items()},
         )
+
+
+class MaskRule(Rule):
+    """A rule whose annotation findings come from masks, one per reason.
+
+    ``offending`` gives (reason, rows) per batch and ``offending_images`` the
+    same over the image table at the end; ``check_batch`` and ``finish`` build
+    a finding for each row, while ``labelcheck loaders`` only counts them.
+    ``file_findings`` are the rest of its findings (few: per category, per file).
+    """
+
+    # Findings carry their reason (the table groups them by it).
+    REPORTS_REASON: ClassVar[bool] = False
+
+    def offending(self, view: BatchView) -> Iterable[tuple[str, np.ndarray]]:
+        return ()
+
+    def message(self, view: BatchView, row: int, reason: str) -> str:
+        raise NotImplementedError
+
+    def field(self, reason: str) -> str | None:
+        """The key of the annotation the finding's path points at."""
+        return None
+
+    def offending_images(self) -> Iterable[tuple[str, np.ndarray]]:
+        return ()
+
+    def image_message(self, row: int, reason: str) -> str:
+        raise NotImplementedError
+
+    def file_findings(self) -> Iterable[Finding]:
+        return ()
+
+    def check_batch(self, view: BatchView) -> Iterator[Finding]:
+        for reason, mask in self.offending(view):
+            for row in rows(mask):
+                yield self.annotation_finding(view, row, self.message(view, row, reason), self.field(reason),
+                                              reason=reason if self.REPORTS_REASON else None)
+
+    def finish(self) -> Iterator[Finding]:
+        images = self.ctx.images
+        for reason, mask in self.offending_images():
+            for row in rows(mask):
+                yield self.file_finding(self.image_message(row, reason), path=f"$.images[{row}]",
+                                        reason=reason if self.REPORTS_REASON else None,
+                                        image_id=images.raw_id.get(row, int(images.id[row])),
+                                        image_file=images.file_name[row])
+        yield from self.file_findings()
 
 
 def describe(value: Any) -> str:
@@ -309,3 +437,50 @@ def rows(mask: np.ndarray) -> Iterator[int]:
 
 def kind_of(batch: AnnotationBatch, row: int) -> ValueKind:
     return ValueKind(int(batch.category_kind[row]))
+
+
+def reached(view: BatchView, profile: LoaderProfile) -> np.ndarray:
+    """The annotations the loader reads: those of images in the file (it iterates images),
+    or every one for a loader that reads annotations first."""
+    return np.ones(len(view.batch), dtype=bool) if profile.reaches_orphans else view.image_row >= 0
+
+
+def loader_says(says: str, ctx: FileContext, view: BatchView | None = None, row: int = 0) -> str:
+    """A profile's words with the annotation's values filled in."""
+    if view is None:
+        return says.replace("{file}", ctx.file)
+    batch = view.batch
+    return (says.replace("{category_id}", describe(batch.raw_category(row)))
+            .replace("{image_id}", describe(batch.raw_image(row)))
+            .replace("{id}", describe(batch.raw_annotation_id(row)))
+            .replace("{file}", ctx.file))
+
+
+def exclusive(masks: Iterable[tuple[str, np.ndarray]], size: int) -> Iterator[tuple[str, np.ndarray]]:
+    """Each row under the first reason that has it: the loader stops at its first test."""
+    taken = np.zeros(size, dtype=bool)
+    for reason, mask in masks:
+        mask = mask & ~taken
+        taken |= mask
+        yield reason, mask
+
+
+class RepeatedIds:
+    """How many annotations reuse an earlier one's id, and the first that does."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: tuple[int, Any] | None = None  # (position, id)
+
+    def add(self, view: BatchView) -> None:
+        repeated = np.flatnonzero(view.repeated_id)
+        if len(repeated) and self.first is None:
+            row = int(repeated[0])
+            self.first = (view.batch.start + row, view.batch.raw_annotation_id(row))
+        self.count += len(repeated)
+
+    def said(self) -> str:
+        assert self.first is not None
+        position, number = self.first
+        noun = "annotation reuses" if self.count == 1 else "annotations reuse"
+        return f"{self.count} {noun} an earlier annotation's id (first: id {describe(number)} at $.annotations[{position}])"

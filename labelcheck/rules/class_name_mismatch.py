@@ -4,7 +4,12 @@ Checked when the contract has class names (the mlperf-retinanet preset does).
 The file may train without any crash and still teach the model the wrong
 classes. When the whole table is shifted by a constant, typically a 1-based
 export where every name sits at its model index + 1, this is one finding that
-names the shift and the command that repairs it, not one per category.
+names the shift and the command that repairs it, not one per category. A name
+that is not a model class comes with the closest one (case and spelling:
+``motorbike`` for ``motorcycle``, ``bus`` for ``Bus``) and the ``remap
+--rename`` that fixes it. Under a loader that numbers categories in file order
+(MMDetection, DALI), a model class written in another position is
+relabelled-by-loader's finding.
 
 Default severity: error.
 
@@ -19,12 +24,15 @@ Passes:
 
 from __future__ import annotations
 
+import difflib
+import functools
 from collections import Counter
 from typing import Iterator
 
 from ..core.contract import Mapping
 from ..core.dataset import Category
 from ..core.findings import Finding, Severity
+from ..core.text import json_text, safe
 from .base import Rule, describe
 
 # A shift is called out as such only when it explains this many categories.
@@ -55,6 +63,8 @@ class ClassNameMismatch(Rule):
         for number, category, column in mismatched:
             if shift is not None and shift_of[number] == shift:
                 continue
+            if self.ctx.contract.mapping in _BY_FILE_ORDER and column is not None and category.name in position_of:
+                continue  # relabelled-by-loader's
             yield self._one_finding(number, category, column, names, position_of)
 
     def _shift_finding(self, shift: int, count: int, total: int) -> Finding:
@@ -81,16 +91,52 @@ class ClassNameMismatch(Rule):
         if column is None:
             message = (
                 f"category {number} {name} is not a model class: loaders that map by name silently skip "
-                "its annotations; rename it to a model class or remove it"
+                f"its annotations; rename it to a model class or remove it{self._closest(category.name, position_of)}"
             )
         elif not 0 <= column < len(names):
             message = f"category {number} {name} maps to column {column}, outside the model's {len(names)} classes"
         else:
             expected = describe(names[column])
             where = position_of.get(category.name) if isinstance(category.name, str) else None
-            elsewhere = f"; {name} is model class {where}" if where is not None else ""
+            elsewhere = f"; {name} is model class {where}" if where is not None else \
+                self._closest(category.name, position_of)
             message = f"category {number} is {name} but model column {column} is {expected}{elsewhere}"
         return self.file_finding(message, path=path, category_id=category.id)
+
+
+    def _closest(self, name: object, position_of: dict[str, int]) -> str:
+        """'; closest model class: 'Motorcycle' (column 4): labelcheck remap ... --rename ...', or ''."""
+        closest = closest_name(name, tuple(position_of)) if isinstance(name, str) else None
+        if closest is None:
+            return ""
+        rename = json_text(f"{name}={closest}")
+        return (f"; closest model class: {describe(closest)} (column {position_of[closest]}): "
+                f"labelcheck remap {self.ctx.file} -o FIXED.json --rename {safe(rename)} keeps its annotations")
+
+
+_BY_FILE_ORDER = frozenset({Mapping.FILE_ORDER, Mapping.FILE_POSITION})
+
+
+@functools.lru_cache(maxsize=4096)
+def closest_name(name: str, names: tuple[str, ...]) -> str | None:
+    """The model class ``name`` most likely means: the same but for case, else the closest
+    spelling among those with the same first letter: a difflib ratio of 0.8, or 0.6 with the
+    first 4 letters the same (motorbike, motorcycle; not person, Pen); None if none, or if it
+    is ``name`` itself."""
+    if not name:
+        return None
+    folded = name.casefold()
+    by_folded: dict[str, str] = {}
+    for model_name in names:
+        if model_name[:1].casefold() == folded[:1]:
+            by_folded.setdefault(model_name.casefold(), model_name)
+    if folded in by_folded:
+        closest: str | None = by_folded[folded]
+    else:
+        close = [candidate for candidate in difflib.get_close_matches(folded, list(by_folded), n=3, cutoff=0.6)
+                 if candidate[:4] == folded[:4] or difflib.SequenceMatcher(None, folded, candidate).ratio() >= 0.8]
+        closest = by_folded[close[0]] if close else None
+    return closest if closest != name else None
 
 
 def _shift(category: Category, column: int | None, position_of: dict[str, int]) -> int | None:

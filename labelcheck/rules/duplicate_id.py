@@ -22,46 +22,9 @@ from typing import Iterator
 import numpy as np
 
 from ..core.findings import Finding, Severity
-from .base import BatchView, FileContext, Rule, describe, rows, usable
+from .base import BatchView, Rule, SeenIds, describe, rows, usable
 
-# Ids in [0, BITMAP_LIMIT) are tracked in a bitmap (one bit each, grown to the
-# largest id seen); others, rare in practice, in a set.
-BITMAP_LIMIT = 1 << 28  # a 32 MiB bitmap at most
 _IMAGE_CHUNK = 1 << 16
-
-
-class SeenIds:
-    """A set of int64 ids with bounded, dense memory for the usual 1..N ids."""
-
-    def __init__(self) -> None:
-        self.bits = np.zeros(1 << 12, dtype=np.uint8)
-        self.others: set[int] = set()
-
-    def add_batch(self, ids: np.ndarray) -> np.ndarray:
-        """Add ids in order; return a mask of those already seen (earlier or in this batch)."""
-        repeated = np.zeros(len(ids), dtype=bool)
-        if not np.all(ids[1:] > ids[:-1]):  # increasing ids (the usual) cannot repeat within the batch
-            _, first = np.unique(ids, return_index=True)
-            repeated[:] = True
-            repeated[first] = False
-        in_map = (ids >= 0) & (ids < BITMAP_LIMIT)
-        dense = ids[in_map]
-        if len(dense):
-            self._grow(int(dense.max()))
-            byte, bit = dense >> 3, (dense & 7).astype(np.uint8)
-            repeated[in_map] |= (self.bits[byte] >> bit) & 1 == 1
-            np.bitwise_or.at(self.bits, byte, (1 << bit).astype(np.uint8))
-        for row in np.flatnonzero(~in_map).tolist():
-            value = int(ids[row])
-            repeated[row] |= value in self.others
-            self.others.add(value)
-        return repeated
-
-    def _grow(self, largest: int) -> None:
-        needed = (largest >> 3) + 1
-        if needed > len(self.bits):
-            size = max(needed, 2 * len(self.bits))
-            self.bits = np.concatenate([self.bits, np.zeros(size - len(self.bits), dtype=np.uint8)])
 
 
 class DuplicateId(Rule):
@@ -69,16 +32,9 @@ class DuplicateId(Rule):
     SEVERITY = Severity.ERROR
     CLEANABLE = True
 
-    def __init__(self, ctx: FileContext, severity: Severity | None = None) -> None:
-        super().__init__(ctx, severity)
-        self.seen = SeenIds()
-
     def check_batch(self, view: BatchView) -> Iterator[Finding]:
         batch = view.batch
-        valid = usable(batch.id_kind)
-        repeated = np.zeros(len(batch), dtype=bool)
-        repeated[valid] = self.seen.add_batch(batch.id[valid])
-        for row in rows(repeated):
+        for row in rows(view.repeated_id):
             yield self.annotation_finding(
                 view,
                 row,

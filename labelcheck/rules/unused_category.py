@@ -2,7 +2,8 @@
 
 Harmless for training (the column just never sees a positive) but worth
 knowing: a validation split without a class cannot score it, and a whole run
-of unused classes usually means the labels went to other columns.
+of unused classes usually means the labels went to other columns. The
+loader's background column and the class list's 'N/A' slots are not listed.
 
 Default severity: info.
 
@@ -39,6 +40,8 @@ class UnusedCategory(Rule):
         names = self.ctx.contract.class_names
         declared_at = {column: number for number, column in self.ctx.column_of_declared.items() if column is not None}
         for column in np.flatnonzero(self.used == 0).tolist():
+            if column in self.ctx.placeholder_columns:
+                continue
             label = f" {describe(names[column])}" if names else ""
             yield self.file_finding(
                 f"model class {column}{label} has no annotation in this file",

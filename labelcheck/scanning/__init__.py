@@ -5,5 +5,5 @@ with ``images=`` it runs the image checks on each file's table),
 ``report`` (bounded aggregates of the findings) and ``baseline`` (known findings
 by a stable key).
 
-May import: ``core``, ``readers``, ``images``, ``rules``.
+May import: ``core``, ``loaders``, ``readers``, ``images``, ``rules``.
 """

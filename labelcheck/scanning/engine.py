@@ -11,12 +11,13 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
-from ..core.contract import Contract, resolve_contract
+from ..core.contract import Contract
 from ..core.dataset import Dataset
 from ..core.errors import UsageError
 from ..core.findings import Finding, Severity
 from ..images.check import ImageCheck, ImageOptions
 from ..images.results import ImageResults
+from ..loaders import resolve_contract
 from ..readers import STDIN, Progress, ProgressCallback, ReadAgain, Reader, reader_for
 from ..rules import RULES, BatchView, FileContext, Rule
 from .baseline import Baseline
@@ -90,8 +91,7 @@ def scan(
     contract = contract or resolve_contract()
     policy = policy or Policy()
     rules = policy.active()
-    if contract.class_names is None:
-        rules = [rule for rule in rules if not rule.NEEDS_CLASS_NAMES]
+    rules = applicable(rules, contract)
     report = Report(
         contract=contract, findings=[] if keep_findings else None, suppressed=None if baseline is None else 0
     )
@@ -148,6 +148,10 @@ class ImageProbe:
             progress(Progress(ctx.file, "images", done, total))
 
         return self.checker.run(self.index, ctx.images, report if progress is not None else None)
+def applicable(rules: list[type[Rule]], contract: Contract) -> list[type[Rule]]:
+    """The rules the contract gives something to check."""
+    return [rule for rule in rules if (contract.class_names is not None or not rule.NEEDS_CLASS_NAMES)
+            and (contract.loader is not None or not rule.NEEDS_LOADER)]
 
 
 Emit = Callable[[Iterable[Finding], FileReport], None]
@@ -181,7 +185,8 @@ def _check_once(
     if probe is not None:
         ctx.image_depth = probe.depth
     file_report = FileReport(
-        dataset.source, images=len(dataset.images), categories=len(dataset.categories), layout=dataset.layout
+        dataset.source, images=len(dataset.images), categories=len(dataset.categories), layout=dataset.layout,
+        category_table=dataset.categories,
     )
     active = [rule(ctx, policy.severities.get(rule.ID)) for rule in rules]
     try:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.contract import Contract
-from ..core.dataset import FileLayout
+from ..core.dataset import Category, FileLayout
 from ..core.findings import Finding, Severity, fail_threshold
-from ..rules import CATEGORY_RULES
+from ..rules import CATEGORY_RULES, REASON_RULES
 
 # Distinct offending category ids tracked per rule before the rest are lumped.
 MAX_CATEGORY_GROUPS = 200
@@ -31,6 +31,16 @@ class CategoryGroup:
 
 
 @dataclass
+class ReasonGroup:
+    """Findings of one rule for one reason: how many, the first one's words, where the first few are."""
+
+    reason: str | None
+    message: str
+    count: int = 0
+    paths: list[str] = field(default_factory=list)
+
+
+@dataclass
 class FileReport:
     file: str
     images: int = 0
@@ -40,9 +50,11 @@ class FileReport:
     examples: dict[str, list[Finding]] = field(default_factory=dict)  # rule -> first findings
     category_groups: dict[str, dict[str, CategoryGroup]] = field(default_factory=dict)
     ungrouped: Counter = field(default_factory=Counter)  # rule -> findings past MAX_CATEGORY_GROUPS
+    reason_groups: dict[str, dict[str | None, ReasonGroup]] = field(default_factory=dict)
     layout: FileLayout | None = field(default=None, repr=False)  # for rewriting a streamed file
     images_checked: int | None = None  # image files checked (None: images were not checked)
     images_from_cache: int = 0  # of which the image cache answered
+    category_table: list[Category] = field(default_factory=list, repr=False)  # what the file declares
 
     def add(self, finding: Finding, max_examples: int) -> None:
         self.rule_counts[finding.rule, finding.severity] += 1
@@ -51,6 +63,14 @@ class FileReport:
             examples.append(finding)
         if finding.rule in CATEGORY_RULES:
             self._group(finding, max_examples)
+        if finding.rule in REASON_RULES:
+            groups = self.reason_groups.setdefault(finding.rule, {})
+            group = groups.get(finding.reason)
+            if group is None:
+                group = groups[finding.reason] = ReasonGroup(finding.reason, finding.message)
+            group.count += 1
+            if len(group.paths) < max_examples:
+                group.paths.append(finding.path)
 
     def _group(self, finding: Finding, max_examples: int) -> None:
         groups = self.category_groups.setdefault(finding.rule, {})
