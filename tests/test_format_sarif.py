@@ -86,7 +86,8 @@ def test_one_rule_entry_per_rule_with_docs_and_default_level():
         "class-name-mismatch": "error", "duplicate-category": "error", "category-count-mismatch": "warning",
         "unused-category": "note", "missing-image": "error", "duplicate-id": "error", "invalid-id": "error",
         "invalid-bbox": "error", "bbox-outside-image": "warning", "missing-field": "error", "empty-image": "note",
-        "category-table-mismatch": "error",
+        "category-table-mismatch": "error", "few-annotations": "note", "class-missing-in-split": "warning",
+        "tiny-box": "warning", "extreme-aspect-ratio": "note", "duplicate-box": "warning",
     }
     first = rules[0]
     assert first["name"] == "CategoryOutOfRange"

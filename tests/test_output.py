@@ -78,7 +78,7 @@ def test_table_fits_80_columns_and_has_no_escape_codes():
     assert "fixtures/openimages-mlperf-bad.json" in result.stdout
     assert "40 images, 376 annotations, 264 categories" in result.stdout
     assert "category-out-of-range, by category_id" in result.stdout
-    assert "FAILED: 8 errors, 0 warnings, 73 info (--fail-on error)" in result.stdout
+    assert "FAILED: 8 errors, 0 warnings, 273 info (--fail-on error)" in result.stdout
 
 
 def test_table_groups_by_category_id_with_examples():

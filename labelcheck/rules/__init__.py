@@ -13,15 +13,20 @@ from .bbox_outside_image import BboxOutsideImage
 from .category_count_mismatch import CategoryCountMismatch
 from .category_out_of_range import CategoryOutOfRange
 from .category_table_mismatch import CategoryTableMismatch
+from .class_missing_in_split import ClassMissingInSplit
 from .class_name_mismatch import ClassNameMismatch
+from .duplicate_box import DuplicateBox
 from .duplicate_category import DuplicateCategory
 from .duplicate_id import DuplicateId
 from .empty_image import EmptyImage
+from .extreme_aspect_ratio import ExtremeAspectRatio
+from .few_annotations import FewAnnotations
 from .invalid_bbox import InvalidBbox
 from .invalid_category_id import InvalidCategoryId
 from .invalid_id import InvalidId
 from .missing_field import MissingField
 from .missing_image import MissingImage
+from .tiny_box import TinyBox
 from .undefined_category import UndefinedCategory
 from .unused_category import UnusedCategory
 
@@ -43,6 +48,11 @@ RULES: dict[str, type[Rule]] = {
         MissingField,
         EmptyImage,
         CategoryTableMismatch,
+        FewAnnotations,
+        ClassMissingInSplit,
+        TinyBox,
+        ExtremeAspectRatio,
+        DuplicateBox,
     )
 }
 
@@ -50,4 +60,10 @@ RULES: dict[str, type[Rule]] = {
 # groups them by the offending category id.
 CATEGORY_RULES = frozenset({CategoryOutOfRange.ID, InvalidCategoryId.ID, UndefinedCategory.ID})
 
-__all__ = ["CATEGORY_RULES", "RULES", "BatchView", "FileContext", "Rule"]
+# Rules about the dataset's statistics rather than its validity: they fire on
+# small samples by nature (every class of a 40-image sample has few annotations).
+STATISTICS_RULES = frozenset(
+    {FewAnnotations.ID, ClassMissingInSplit.ID, TinyBox.ID, ExtremeAspectRatio.ID, DuplicateBox.ID}
+)
+
+__all__ = ["CATEGORY_RULES", "RULES", "STATISTICS_RULES", "BatchView", "FileContext", "Rule"]

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import Any, ClassVar, Iterable, Iterator, Sequence
+from functools import cached_property
+from typing import Any, ClassVar, Iterable, Iterator, Mapping as MappingType, Sequence
 
 import numpy as np
 
 from ..core.contract import Contract, Mapping
 from ..core.dataset import (
     AnnotationBatch,
+    BboxKind,
     Category,
     ImageTable,
     ValueKind,
@@ -133,6 +135,9 @@ class FileContext:
         self._declared = IdIndex(declared_ids, np.array([-1 if c is None else c for c in columns], dtype=np.int64))
         # A repeated image id resolves to its last row, the one pycocotools keeps.
         self._images = IdIndex.last_rows(images.id, usable(images.id_kind))
+        # Annotations per column of the head, counted by the engine for every batch:
+        # the class statistics and the rules about class counts share it.
+        self.columns = ColumnCounts(contract.num_classes)
 
     def release_images(self) -> None:
         """Forget the image table (and the index over it) once the file's batches and finish() are done."""
@@ -163,10 +168,52 @@ class FileContext:
     def image_file(self, image_row: int) -> str | None:
         return self.images.file_name[image_row] if image_row >= 0 else None
 
+    @cached_property
+    def _declared_at(self) -> dict[int, int]:
+        return {column: number for number, column in self.column_of_declared.items() if column is not None}
+
+    def declared_id(self, column: int) -> int | None:
+        """The declared category id that maps to a column, if any."""
+        return self._declared_at.get(column)
+
+    def class_label(self, column: int) -> str:
+        """A column as messages name it: 17 'Apple' (the model's class name, when the contract has names)."""
+        names = self.contract.class_names
+        return f"{column} {describe(names[column])}" if names else str(column)
+
+
+class ColumnCounts:
+    """Annotations per column of the head.
+
+    The array grows to the largest column a batch uses (it is not allocated
+    for ``num_classes`` up front); columns past its end have none.
+    """
+
+    def __init__(self, num_classes: int) -> None:
+        self.num_classes = num_classes
+        self.counts = np.zeros(0, dtype=np.int64)
+
+    def add(self, view: "BatchView") -> None:
+        counted = np.bincount(view.column[view.in_head])
+        if len(counted) > len(self.counts):
+            self.counts = np.concatenate([self.counts, np.zeros(len(counted) - len(self.counts), dtype=np.int64)])
+        self.counts[: len(counted)] += counted
+
+    def __getitem__(self, column: int) -> int:
+        return int(self.counts[column]) if column < len(self.counts) else 0
+
+    def used(self) -> np.ndarray:
+        """The columns with at least one annotation."""
+        return np.flatnonzero(self.counts)
+
 
 @dataclass
 class BatchView:
-    """Derived columns computed once per batch and shared by all rules."""
+    """Derived columns computed once per batch and shared by all rules (and the statistics).
+
+    The properties are computed when first asked for, so a column no active
+    rule reads costs nothing.
+    """
 
     batch: AnnotationBatch
     category_usable: np.ndarray  # bool: the id is an integer the loader can use
@@ -174,6 +221,7 @@ class BatchView:
     has_column: np.ndarray  # bool: the mapping gives this annotation a column
     column: np.ndarray  # int64 column index where has_column
     image_row: np.ndarray  # int64 row in the image table, -1 if none
+    ctx: FileContext
 
     @classmethod
     def of(cls, batch: AnnotationBatch, ctx: FileContext) -> "BatchView":
@@ -192,7 +240,56 @@ class BatchView:
             has_column=has_column,
             column=column,
             image_row=ctx.image_rows(batch.image_id, usable(batch.image_id_kind)),
+            ctx=ctx,
         )
+
+    @cached_property
+    def in_head(self) -> np.ndarray:
+        """bool: the annotation maps to a column of the head (0 <= column < num_classes)."""
+        with np.errstate(invalid="ignore"):
+            return self.has_column & (self.column >= 0) & (self.column < self.ctx.contract.num_classes)
+
+    @cached_property
+    def box_usable(self) -> np.ndarray:
+        """bool: the bbox is 4 finite numbers with width and height > 0 (what invalid-bbox passes)."""
+        boxes = self.batch.bbox
+        with np.errstate(invalid="ignore"):
+            return (self.batch.bbox_kind == BboxKind.OK) & np.isfinite(boxes).all(axis=1) & (boxes[:, 2] > 0) & (
+                boxes[:, 3] > 0
+            )
+
+    @cached_property
+    def image_size(self) -> tuple[np.ndarray, np.ndarray]:
+        """(width, height) of each annotation's image as float64, NaN where the image or its size is unknown."""
+        images = self.ctx.images
+        known = self.image_row >= 0
+        if not len(images.id):
+            unknown = np.full(len(self.batch), np.nan)
+            return unknown, unknown
+        rows = np.where(known, self.image_row, 0)
+        return (np.where(known, images.width[rows].astype(np.float64), np.nan),
+                np.where(known, images.height[rows].astype(np.float64), np.nan))
+
+
+@dataclass(frozen=True)
+class RuleOption:
+    """A threshold of a rule that configuration may change (``[tool.labelcheck.rule-options.RULE]``)."""
+
+    name: str  # kebab-case, as written in the configuration
+    default: float
+    meaning: str  # what the value is, for error messages
+    minimum: float = 0.0
+    maximum: float = float("inf")
+    integer: bool = False  # a whole number
+
+    def check(self, value: Any) -> float:
+        """The value as the rule uses it; ValueError saying what is wrong."""
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or not self.minimum <= value <= self.maximum or (self.integer and not isinstance(value, int)):
+            kind = "a whole number" if self.integer else "a number"
+            limits = f">= {self.minimum:g}" + (f" and <= {self.maximum:g}" if self.maximum < float("inf") else "")
+            raise ValueError(f"{self.name}: {value!r} is not {kind} {limits} ({self.meaning})")
+        return value
 
 
 class Rule:
@@ -204,10 +301,27 @@ class Rule:
     NEEDS_CLASS_NAMES: ClassVar[bool] = False
     # Its findings point at annotations, so `clean` can drop them.
     CLEANABLE: ClassVar[bool] = False
+    # Thresholds configuration may change; their defaults are in the rule's docs.
+    OPTIONS: ClassVar[tuple[RuleOption, ...]] = ()
 
-    def __init__(self, ctx: FileContext, severity: Severity | None = None) -> None:
+    def __init__(
+        self, ctx: FileContext, severity: Severity | None = None, options: MappingType[str, Any] | None = None
+    ) -> None:
         self.ctx = ctx
         self.override = severity
+        self.options = {option.name: option.default for option in self.OPTIONS} | self.check_options(options or {})
+
+    @classmethod
+    def check_options(cls, options: MappingType[str, Any]) -> dict[str, Any]:
+        """The options given, validated; ValueError for an unknown name or a bad value."""
+        known = {option.name: option for option in cls.OPTIONS}
+        checked = {}
+        for name, value in options.items():
+            if name not in known:
+                hint = f"its options are {', '.join(known)}" if known else "it has no options"
+                raise ValueError(f"{cls.ID} has no option {name!r}; {hint}")
+            checked[name] = known[name].check(value)
+        return checked
 
     @classmethod
     def doc(cls) -> str:
@@ -275,6 +389,11 @@ def describe(value: Any) -> str:
         return safe(repr(value) if len(value) <= 60 else repr(value[:57] + "..."))
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def box_text(box: np.ndarray) -> str:
+    """A bbox as messages show it: [10, 20.5, 30, 15]."""
+    return "[" + ", ".join(f"{value:g}" for value in box.tolist()) + "]"
 
 
 def rows(mask: np.ndarray) -> Iterator[int]:

@@ -17,7 +17,7 @@ Passes:
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -69,8 +69,8 @@ class DuplicateId(Rule):
     SEVERITY = Severity.ERROR
     CLEANABLE = True
 
-    def __init__(self, ctx: FileContext, severity: Severity | None = None) -> None:
-        super().__init__(ctx, severity)
+    def __init__(self, ctx: FileContext, *policy: Any) -> None:
+        super().__init__(ctx, *policy)
         self.seen = SeenIds()
 
     def check_batch(self, view: BatchView) -> Iterator[Finding]:

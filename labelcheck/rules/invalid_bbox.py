@@ -26,7 +26,7 @@ import numpy as np
 
 from ..core.dataset import BboxKind
 from ..core.findings import Finding, Severity
-from .base import BatchView, Rule, rows
+from .base import BatchView, Rule, box_text, rows
 
 
 class InvalidBbox(Rule):
@@ -50,7 +50,7 @@ class InvalidBbox(Rule):
             return "annotation has no bbox; give [x, y, width, height] or drop the annotation"
         if kind == BboxKind.MALFORMED:
             return "bbox is not a list of 4 numbers [x, y, width, height]"
-        shown = "[" + ", ".join(f"{value:g}" for value in box.tolist()) + "]"
+        shown = box_text(box)
         if not np.isfinite(box).all():
             return f"bbox {shown} contains NaN or Infinity; the regression loss would become NaN"
         return f"bbox {shown} has width or height <= 0; the loader drops it"

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.contract import Contract
 from ..core.dataset import FileLayout
 from ..core.findings import Finding, Severity, fail_threshold
 from ..rules import CATEGORY_RULES
+
+if TYPE_CHECKING:
+    from .statistics import FileStatistics
 
 # Distinct offending category ids tracked per rule before the rest are lumped.
 MAX_CATEGORY_GROUPS = 200
@@ -41,6 +44,7 @@ class FileReport:
     category_groups: dict[str, dict[str, CategoryGroup]] = field(default_factory=dict)
     ungrouped: Counter = field(default_factory=Counter)  # rule -> findings past MAX_CATEGORY_GROUPS
     layout: FileLayout | None = field(default=None, repr=False)  # for rewriting a streamed file
+    statistics: "FileStatistics | None" = field(default=None, repr=False)  # when the scan accumulated them
 
     def add(self, finding: Finding, max_examples: int) -> None:
         self.rule_counts[finding.rule, finding.severity] += 1
