@@ -6,7 +6,8 @@
 
 Generates (once, seeded) an OpenImages-MLPerf-format file in bench-data/ (git
 ignored): the keys and layout of fixtures/make_fixtures.py, about 9 boxes per
-image, 0.1% of labels out of range. Then runs, each as its own process, after
+image, 0.1% of labels out of range, boxes within their image and at most 8
+times as wide as high (or the reverse). Then runs, each as its own process, after
 one untimed read of the file so the page cache is warm, ``--runs`` times each
 (default 3, the tools taking turns; the median wall time and the largest peaks
 are shown, each run's time on stderr):
@@ -52,6 +53,7 @@ NUM_CLASSES = len(CLASSES)
 BOXES_PER_IMAGE = 9
 OUT_OF_RANGE_RATE = 0.001
 OUT_OF_RANGE_LABELS = (264, 265, 300, 600, -1)
+MAX_ASPECT = 8
 SIZES = ((1024, 768), (768, 1024), (1024, 683), (800, 600), (1024, 1024), (683, 1024))
 
 RANGE_CHECK = f"""
@@ -99,7 +101,10 @@ def _annotation(rng: random.Random, annotation_id: int, image_id: int, size: tup
     width, height = size
     x_min, y_min = rng.uniform(0, 0.8), rng.uniform(0, 0.8)
     x_max, y_max = rng.uniform(x_min + 0.02, 1.0), rng.uniform(y_min + 0.02, 1.0)
-    w, h = round((x_max - x_min) * width, 2), round((y_max - y_min) * height, 2)
+    w, h = (x_max - x_min) * width, (y_max - y_min) * height
+    # Real boxes are seldom more than 8 times as wide as high or the reverse (extreme-aspect-ratio flags 20).
+    w, h = min(max(w, h / MAX_ASPECT), (1 - x_min) * width), min(max(h, w / MAX_ASPECT), (1 - y_min) * height)
+    w, h = round(w, 2), round(h, 2)
     if rng.random() < bad_rate:
         category = rng.choice(OUT_OF_RANGE_LABELS)
     else:

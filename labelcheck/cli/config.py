@@ -7,9 +7,11 @@ and no further than the repository root (the first folder holding ``.git``).
 
 Keys: ``preset``, ``num-classes``, ``mapping``, ``classes`` (a path relative to
 the configuration file), ``select`` and ``ignore`` (lists of rule names),
-``severity`` (a table: rule name = "error" | "warning" | "info"), ``fail-on``,
-``format``, ``max-examples``. An unknown key or a bad value is a ConfigError
-naming the file and the key.
+``severity`` (a table: rule name = "error" | "warning" | "info"),
+``rule-options`` (a table of tables: ``[tool.labelcheck.rule-options.tiny-box]``
+``min-size = 4``; each rule's documentation lists its options), ``fail-on``,
+``format``, ``max-examples``. An unknown key, rule or option, or a bad value, is
+a ConfigError naming the file and the key.
 
 Precedence, lowest first: defaults, the configuration file, ``LABELCHECK_*``
 environment variables, command-line options; ``merge`` takes the layers in
@@ -55,6 +57,7 @@ class Settings:
     select: frozenset[str] | None = None
     ignore: frozenset[str] | None = None
     severity: dict[str, Severity] = field(default_factory=dict)
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     fail_on: str | None = None
     format: str | None = None
     max_examples: int | None = None
@@ -64,7 +67,8 @@ class Settings:
 
     def policy(self) -> Policy:
         """Raises ValueError for an unknown rule name (the file's names are checked on load)."""
-        return Policy(select=self.select, ignore=self.ignore or frozenset(), severities=dict(self.severity))
+        return Policy(select=self.select, ignore=self.ignore or frozenset(), severities=dict(self.severity),
+                      options={rule: dict(options) for rule, options in self.rule_options.items()})
 
 
 def merge(*layers: Settings) -> Settings:
@@ -74,13 +78,15 @@ def merge(*layers: Settings) -> Settings:
         given = {
             item.name: getattr(layer, item.name)
             for item in fields(layer)
-            if item.name != "severity" and getattr(layer, item.name) is not None
+            if item.name not in ("severity", "rule_options") and getattr(layer, item.name) is not None
         }
         if layer.preset is not None:
             merged = replace(merged, **dict.fromkeys(CONTRACT_FIELDS))
         elif any(getattr(layer, name) is not None for name in CONTRACT_FIELDS):
             merged = replace(merged, preset=None)
-        merged = replace(merged, **given, severity={**merged.severity, **layer.severity})
+        options = {rule: {**merged.rule_options.get(rule, {}), **values} for rule, values in layer.rule_options.items()}
+        merged = replace(merged, **given, severity={**merged.severity, **layer.severity},
+                         rule_options={**merged.rule_options, **options})
     return merged
 
 
@@ -136,6 +142,18 @@ def _severities(value: Any) -> dict[str, Severity]:
     return result
 
 
+def _rule_options(value: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict) or not all(isinstance(options, dict) for options in value.values()):
+        raise ValueError(f"{value!r} is not a table of rule tables, e.g. [tool.labelcheck.rule-options.tiny-box]")
+    for name, options in value.items():
+        _rule(name)
+        try:
+            RULES[name].check_options(options)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+    return value
+
+
 KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "preset": ("preset", _choice(sorted(PRESETS))),
     "num-classes": ("num_classes", _whole(1)),
@@ -144,6 +162,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "select": ("select", _rules),
     "ignore": ("ignore", _rules),
     "severity": ("severity", _severities),
+    "rule-options": ("rule_options", _rule_options),
     "fail-on": ("fail_on", _choice(FAIL_ON_CHOICES)),
     "format": ("format", _choice(list(REPORTERS))),
     "max-examples": ("max_examples", _whole(0)),

@@ -319,7 +319,7 @@ class Rule:
         for name, value in options.items():
             if name not in known:
                 hint = f"its options are {', '.join(known)}" if known else "it has no options"
-                raise ValueError(f"{cls.ID} has no option {name!r}; {hint}")
+                raise ValueError(f"no option {name!r}; {hint}")
             checked[name] = known[name].check(value)
         return checked
 

@@ -41,7 +41,10 @@ class Policy:
         if unknown:
             raise ValueError(f"unknown rule {unknown[0]!r}; see 'labelcheck rules' for the list")
         for rule_id, options in self.options.items():
-            RULES[rule_id].check_options(options)
+            try:
+                RULES[rule_id].check_options(options)
+            except ValueError as exc:
+                raise ValueError(f"{rule_id}: {exc}") from None
         if not self.active():
             raise ValueError("no rule is left to run: the selection is empty or ignores every selected rule")
 

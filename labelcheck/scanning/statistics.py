@@ -30,7 +30,7 @@ TOUCHING_PX = 1.0
 SIDE_EDGES = tuple(float(2.0 ** (k / 2)) for k in range(-2, 29))  # 0.5 px .. 16384 px
 AREA_EDGES = tuple(float(2.0**k) for k in range(-2, 29))  # 0.25 px^2 .. 2^28 px^2 (16384^2)
 ASPECT_EDGES = tuple(float(2.0 ** (k / 2)) for k in range(-12, 13))  # width/height 1/64 .. 64
-PER_IMAGE_EDGES = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 20, 30, 50, 100, 200, 500, 1000)
+PER_IMAGE_EDGES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 20, 30, 50, 100, 200, 500, 1000)  # the first bin: none
 
 
 class Histogram:
@@ -185,5 +185,5 @@ class _Classes:
 
 
 def _numbers(values: np.ndarray) -> list[float | int]:
-    """Edges as JSON numbers: whole ones as integers."""
-    return [int(value) if float(value).is_integer() else float(value) for value in values.tolist()]
+    """Edges as JSON numbers: whole ones as integers, others to 6 significant digits."""
+    return [int(value) if float(value).is_integer() else float(f"{value:.6g}") for value in values.tolist()]
