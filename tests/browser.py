@@ -40,7 +40,7 @@ def browser() -> Iterator[Any]:
         with sync_playwright() as playwright:
             context = playwright.chromium.launch_persistent_context(
                 profile, executable_path=CHROMIUM, headless=True, args=FLAGS,
-                viewport={"width": 1280, "height": 900}, offline=True,
+                viewport={"width": 1280, "height": 900},
             )
             try:
                 yield context

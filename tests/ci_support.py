@@ -28,6 +28,13 @@ def ci_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
 
 
+def html_report_data(text: str) -> dict:
+    """The data an HTML report draws itself from; the document must be whole."""
+    assert text.startswith("<!DOCTYPE html>") and text.endswith("</html>\n")
+    data = text.split('<script type="application/json" id="report-data">', 1)[1].split("</script>", 1)[0]
+    return json.loads(data)
+
+
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(main, list(args), env=env)
 

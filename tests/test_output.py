@@ -30,7 +30,7 @@ def test_json_report_is_complete_when_nothing_is_found(write_json):
     result = run_cli("scan", path, "--format", "json", "--num-classes", "1", "--ignore", "unused-category")
     assert result.exit_code == 0
     report = json.loads(result.stdout)
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == 2
     assert report["findings"] == []
     assert report["contract"] == {"preset": None, "num_classes": 1, "mapping": "raw", "class_names": None}
     assert report["files"][0]["counts"] == {"images": 0, "annotations": 0, "categories": 1}
