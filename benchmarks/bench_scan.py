@@ -24,7 +24,14 @@ on the same file, against the scan's time:
 - remap: ``labelcheck remap FILE -o OUT --offset 0 --drop-unknown`` (rewrites
   every annotation's category_id, drops the undeclared ones);
 
-and checks that each dropped exactly the out-of-range annotations. With
+and checks that each dropped exactly the out-of-range annotations. And it
+times two variants of the scan, against it:
+
+- no-statistics: ``--no-statistics --ignore`` the statistics rules (what the
+  scan cost before the dataset statistics; the target is at most 1.15x);
+- html: ``--format html -o report.html`` (the audit report), with its size.
+
+With
 ``--tree DIR`` (another checkout, such as the main branch before a change),
 that checkout's scan, clean and remap run in the same turns, each from its own
 tree, and are printed beside this tree's. Peak memory is measured two ways:
@@ -228,6 +235,12 @@ def _rss(pid: int) -> int:
 
 
 LABELCHECK_COMMANDS = ("labelcheck", "clean", "remap")
+STATISTICS_RULES = "few-annotations,class-missing-in-split,tiny-box,extreme-aspect-ratio,duplicate-box"
+SCAN_VARIANTS = {
+    "no-statistics": ["scan", "{path}", "--format", "json", "-o", "{data}/report-no-statistics.json", "--quiet",
+                      "--no-statistics", "--ignore", STATISTICS_RULES],
+    "html": ["scan", "{path}", "--format", "html", "-o", "{data}/report.html", "--quiet"],
+}
 REWRITES = {
     "clean": ["clean", "{path}", "-o", "{data}/clean.json", "--force", "--report", "{data}/clean-audit.json"],
     "remap": ["remap", "{path}", "-o", "{data}/remap.json", "--offset", "0", "--drop-unknown", "--force",
@@ -236,8 +249,9 @@ REWRITES = {
 
 
 def command(name: str, path: Path, data: Path = DATA) -> list[str]:
-    if name in REWRITES:
-        return [sys.executable, "-m", "labelcheck", *(a.format(path=path, data=data) for a in REWRITES[name])]
+    if name in REWRITES or name in SCAN_VARIANTS:
+        arguments = REWRITES.get(name) or SCAN_VARIANTS[name]
+        return [sys.executable, "-m", "labelcheck", *(a.format(path=path, data=data) for a in arguments)]
     if name == "labelcheck":
         report = data / "report.json"
         return [sys.executable, "-m", "labelcheck", "scan", str(path), "--format", "json", "-o", str(report), "--quiet"]
@@ -248,8 +262,9 @@ def out_of_range_found(name: str) -> list[int]:
     if name == "clean":
         dropped = json.loads((DATA / "clean-audit.json").read_text("utf-8"))["dropped_annotations"]
         return sorted(a["annotation_id"] for a in dropped)
-    if name == "labelcheck":
-        findings = json.loads((DATA / "report.json").read_text("utf-8"))["findings"]
+    if name in ("labelcheck", "no-statistics"):
+        report = "report.json" if name == "labelcheck" else "report-no-statistics.json"
+        findings = json.loads((DATA / report).read_text("utf-8"))["findings"]
         return sorted(f["annotation_id"] for f in findings if f["rule"] == "category-out-of-range")
     return json.loads((DATA / f"found-{name}.json").read_text("utf-8"))
 
@@ -257,7 +272,7 @@ def out_of_range_found(name: str) -> list[int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--annotations", type=int, default=1_000_000)
-    parser.add_argument("--only", choices=["labelcheck", *CONTENDERS, *REWRITES], action="append")
+    parser.add_argument("--only", choices=["labelcheck", *CONTENDERS, *REWRITES, *SCAN_VARIANTS], action="append")
     parser.add_argument("--runs", type=int, default=3,
                         help="runs of each tool, taken in turns; the median wall time and the largest peaks are shown")
     parser.add_argument("--tree", type=Path,
@@ -270,7 +285,7 @@ def main() -> None:
             pass
     size = path.stat().st_size
     print(f"{path.name}: {args.annotations:,} annotations, {size / 1e6:,.0f} MB")
-    names = args.only or ["labelcheck", *CONTENDERS, *REWRITES]
+    names = args.only or ["labelcheck", *CONTENDERS, *REWRITES, *SCAN_VARIANTS]
     runs: dict[str, list[Measured]] = {name: [] for name in names}
     # Every run first: a child's peak counts the memory of this process when it
     # started, so nothing is loaded here until all have run. The tools take
@@ -290,6 +305,7 @@ def main() -> None:
                     {name: summary(taken) for name, taken in other_tree.items()}, args.tree)
     print(f"{max(args.runs, 1)} runs of each: median wall time, largest peaks")
     rewrites = {name: measured_runs.pop(name) for name in REWRITES if name in measured_runs}
+    variants = {name: (measured_runs.pop(name), runs[name]) for name in SCAN_VARIANTS if name in measured_runs}
     results = {name: (measured, out_of_range_found(name)) for name, measured in measured_runs.items()}
     print()
     print("| tool | wall time | peak RSS, largest process | peak RSS, process tree | MB/s |")
@@ -313,6 +329,8 @@ def main() -> None:
           f"{'all the same' if agree else 'DIFFERENT'}")
     if rewrites:
         print_rewrites(rewrites, results, size)
+    if variants:
+        print_variants(variants, results, runs.get("labelcheck"))
     if not agree:
         sys.exit(1)
 
@@ -326,6 +344,28 @@ def print_trees(here: dict[str, Measured], there: dict[str, Measured], tree: Pat
         print(f"| {name} | {mine.wall:.2f} s, {mine.tree_mb:,.0f} MB | {theirs.wall:.2f} s, {theirs.tree_mb:,.0f} MB "
               f"| {mine.wall / theirs.wall:.2f} |")
     print()
+
+
+def print_variants(variants: dict[str, tuple[Measured, list[Measured]]], results: dict,
+                   scan_runs: list[Measured] | None) -> None:
+    """The scan without its statistics, and the HTML report, against the scan (all rules, JSON report)."""
+    scan = results.get("labelcheck")
+    spread = lambda taken: f"{min(r.wall for r in taken):.2f}-{max(r.wall for r in taken):.2f}"  # noqa: E731
+    print("\n| scan | wall time: median (all runs) | peak RSS, largest process | peak RSS, process tree | scan is |")
+    print("|---|---:|---:|---:|---:|")
+    if scan and scan_runs:
+        print(f"| --format json (statistics on) | {scan[0].wall:.2f} s ({spread(scan_runs)}) "
+              f"| {scan[0].largest_process_mb:,.0f} MB | {scan[0].tree_mb:,.0f} MB | |")
+    for name, (measured, taken) in variants.items():
+        ratio = f"{scan[0].wall / measured.wall:.2f}x" if scan else "-"
+        print(f"| {name} | {measured.wall:.2f} s ({spread(taken)}) | {measured.largest_process_mb:,.0f} MB "
+              f"| {measured.tree_mb:,.0f} MB | {ratio} |")
+    if "html" in variants:
+        print(f"\nHTML report: {(DATA / 'report.html').stat().st_size / 1e6:.2f} MB")
+    if scan and "no-statistics" in variants:
+        same = out_of_range_found("no-statistics") == scan[1]
+        print(f"statistics on / off: {scan[0].wall / variants['no-statistics'][0].wall:.2f}x; "
+              f"the same out-of-range annotations: {same}")
 
 
 def print_rewrites(rewrites: dict[str, Measured], results: dict, size: int) -> None:

@@ -82,13 +82,21 @@ def test_boxes_per_image(stats):
     assert stats["images"]["annotations_without_image"] == 1
 
 
-def test_histogram_bins_match_numpy():
-    values = np.random.default_rng(3).lognormal(3, 2, 10_000)
-    histogram = statistics.Histogram(statistics.SIDE_EDGES)
-    histogram.add(values[:5000])
-    histogram.add(values[5000:])
-    edges = np.array([0, *statistics.SIDE_EDGES, np.inf])
-    assert histogram.counts.tolist() == np.histogram(values, bins=edges)[0].tolist()
+@pytest.mark.parametrize("make", [statistics.side_histogram, statistics.area_histogram, statistics.aspect_histogram])
+def test_octave_bins_are_the_bins_a_search_finds(make):
+    """Read off the floats' bits, the bins are those of searching the edges, edges and extremes included."""
+    histogram = make()
+    edges = histogram.edges
+    values = np.concatenate([
+        np.random.default_rng(3).lognormal(2, 4, 20_000), edges, np.nextafter(edges, 0), np.nextafter(edges, np.inf),
+        [5e-324, 1e-300, 1e300, np.finfo(float).max],
+    ])
+    counted = np.ones(len(values), dtype=bool)
+    counted[::7] = False
+    histogram.add_where(values, counted)
+    searched = statistics.Histogram(tuple(edges))
+    searched.add(values[counted])
+    assert histogram.counts.tolist() == searched.counts.tolist()
 
 
 @pytest.mark.parametrize("batch_size", [1, 3, 7])

@@ -20,21 +20,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-import numpy as np
-
-from ..core.dataset import BboxKind
 from ..core.findings import Finding, Severity
 from .base import BatchView, Rule, box_text, rows
-
-TOLERANCE = 1e-6
-
-
-def beyond_image(boxes: np.ndarray, width: np.ndarray, height: np.ndarray) -> np.ndarray:
-    """bool: the box [x, y, w, h] extends beyond its image (False where a value is NaN)."""
-    x, y, w, h = boxes.T
-    slack_x, slack_y = TOLERANCE * np.abs(width), TOLERANCE * np.abs(height)
-    with np.errstate(invalid="ignore"):
-        return (x < -slack_x) | (y < -slack_y) | (x + w > width + slack_x) | (y + h > height + slack_y)
 
 
 class BboxOutsideImage(Rule):
@@ -45,11 +32,7 @@ class BboxOutsideImage(Rule):
     def check_batch(self, view: BatchView) -> Iterator[Finding]:
         batch = view.batch
         width, height = view.image_size
-        outside = beyond_image(batch.bbox, width, height)
-        with np.errstate(invalid="ignore"):
-            checkable = (batch.bbox_kind == BboxKind.OK) & np.isfinite(batch.bbox).all(axis=1)
-            checkable &= np.isfinite(width) & np.isfinite(height)
-        for row in rows(checkable & outside):
+        for row in rows(view.beyond_image):
             yield self.annotation_finding(
                 view,
                 row,

@@ -42,33 +42,24 @@ from .base import BatchView, FileContext, Rule, RuleOption, box_text, describe, 
 CARRIED_AT_MOST = 4096
 # Each box is compared with this many following boxes of its image and category, in order of x.
 NEIGHBOURS = 64
+# Image and category ids as one key (a collision only makes a candidate pair, which is checked).
+_KEY_FACTOR = np.int64(1_000_003)
 
 
 @dataclass
-class _Boxes:
-    """Usable boxes with their image and category ids, file positions and annotation ids."""
+class _Carried:
+    """The boxes of the last image of a batch, with their file positions and annotation ids."""
 
     image: np.ndarray
     category: np.ndarray
-    box: np.ndarray  # (n, 4) float64
-    position: np.ndarray  # int64: index in the file's annotations array
-    ids: list[Any]  # raw annotation ids, for messages
+    box: np.ndarray  # (n, 4)
+    position: np.ndarray
+    ids: list[Any]
 
     @classmethod
-    def empty(cls) -> "_Boxes":
+    def none(cls) -> "_Carried":
         nothing = np.zeros(0, dtype=np.int64)
         return cls(nothing, nothing, np.zeros((0, 4)), nothing, [])
-
-    def __len__(self) -> int:
-        return len(self.position)
-
-    def take(self, rows: np.ndarray, ids: list[Any]) -> "_Boxes":
-        return _Boxes(self.image[rows], self.category[rows], self.box[rows], self.position[rows], ids)
-
-    def then(self, other: "_Boxes") -> "_Boxes":
-        return _Boxes(np.concatenate([self.image, other.image]), np.concatenate([self.category, other.category]),
-                      np.concatenate([self.box, other.box]), np.concatenate([self.position, other.position]),
-                      self.ids + other.ids)
 
 
 class DuplicateBox(Rule):
@@ -79,60 +70,93 @@ class DuplicateBox(Rule):
 
     def __init__(self, ctx: FileContext, *policy: Any) -> None:
         super().__init__(ctx, *policy)
-        self.carried = _Boxes.empty()
+        self.carried = _Carried.none()
 
     def check_batch(self, view: BatchView) -> Iterator[Finding]:
         batch = view.batch
-        keep = np.flatnonzero(view.box_usable & view.category_usable & usable(batch.image_id_kind))
-        current = _Boxes(batch.image_id[keep], batch.category_id[keep], batch.bbox[keep], batch.start + keep, [])
-        carried, boxes = len(self.carried), self.carried.then(current)
-
-        def annotation_id(index: int) -> Any:
-            return boxes.ids[index] if index < carried else batch.raw_annotation_id(int(boxes.position[index]) - batch.start)
-
-        repeats = self._duplicates(boxes, carried)
-        last_image = np.flatnonzero(boxes.image == boxes.image[-1])[-CARRIED_AT_MOST:] if len(boxes) else keep
-        self.carried = boxes.take(last_image, [annotation_id(index) for index in last_image.tolist()])
-        for later, earlier in repeats.items():
-            row = int(boxes.position[later]) - batch.start
+        valid = view.box_usable & view.category_usable & usable(batch.image_id_kind)
+        # row -> (position, annotation id) of the earliest box it repeats
+        earlier = {later: (batch.start + first, None) for later, first in
+                   self._repeats(batch.image_id, batch.category_id, batch.bbox, valid).items()}
+        earlier.update(self._across_the_boundary(batch, valid, earlier))
+        self.carried = self._carry(batch, valid)
+        for row in sorted(earlier):
+            position, partner = earlier[row]
+            if partner is None:
+                partner = batch.raw_annotation_id(position - batch.start)
             yield self.annotation_finding(
                 view,
                 row,
-                f"bbox {box_text(batch.bbox[row])} repeats annotation {describe(annotation_id(earlier))} "
-                f"($.annotations[{int(boxes.position[earlier])}]) of the same image and category: "
-                "one object labelled twice; drop one of them",
+                f"bbox {box_text(batch.bbox[row])} repeats annotation {describe(partner)} "
+                f"($.annotations[{position}]) of the same image and category: one object labelled twice; "
+                "drop one of them",
                 "bbox",
             )
 
-    def _duplicates(self, boxes: _Boxes, carried: int) -> dict[int, int]:
-        """For each box after the first ``carried`` that repeats an earlier one, the earliest
-        box it repeats (indexes into ``boxes``), in file order."""
-        if len(boxes) < 2:
+    def _across_the_boundary(self, batch: Any, valid: np.ndarray, found: dict) -> dict[int, tuple[int, Any]]:
+        """Boxes of this batch that repeat a box carried from the batch before (earlier than any found here)."""
+        carried = self.carried
+        if not len(carried.position):
             return {}
-        # One key for image and category (a collision only makes a candidate, checked below).
-        key = boxes.image * np.int64(1_000_003) + boxes.category
-        order = np.argsort(key, kind="stable")
-        same = key[order][1:] == key[order][:-1]
+        rows = np.flatnonzero(valid & (batch.image_id == carried.image[0]))
+        if not len(rows):
+            return {}
+        image = np.concatenate([carried.image, batch.image_id[rows]])
+        category = np.concatenate([carried.category, batch.category_id[rows]])
+        boxes = np.concatenate([carried.box, batch.bbox[rows]])
+        before = len(carried.position)
+        repeats = {}
+        for later, first in self._repeats(image, category, boxes, np.ones(len(image), dtype=bool)).items():
+            if later >= before and first < before:  # pairs within this batch are found above
+                repeats[int(rows[later - before])] = (int(carried.position[first]), carried.ids[first])
+        return repeats
+
+    def _carry(self, batch: Any, valid: np.ndarray) -> _Carried:
+        """The boxes of this batch's last image (after those carried before, if the image goes on)."""
+        rows = np.flatnonzero(valid)
+        if not len(rows):
+            return self.carried
+        last = batch.image_id[rows[-1]]
+        rows = rows[batch.image_id[rows] == last][-CARRIED_AT_MOST:]
+        these = _Carried(batch.image_id[rows], batch.category_id[rows], batch.bbox[rows], batch.start + rows,
+                         [batch.raw_annotation_id(int(row)) for row in rows.tolist()])
+        before = self.carried
+        if not len(before.position) or before.image[0] != last or len(rows) == CARRIED_AT_MOST:
+            return these
+        keep = max(0, len(before.position) + len(rows) - CARRIED_AT_MOST)
+        return _Carried(np.concatenate([before.image[keep:], these.image]),
+                        np.concatenate([before.category[keep:], these.category]),
+                        np.concatenate([before.box[keep:], these.box]),
+                        np.concatenate([before.position[keep:], these.position]), before.ids[keep:] + these.ids)
+
+    def _repeats(self, image: np.ndarray, category: np.ndarray, boxes: np.ndarray, valid: np.ndarray) -> dict[int, int]:
+        """For each row that repeats an earlier valid row (rows are in file order), the earliest it repeats."""
+        rows = np.flatnonzero(valid)
+        if len(rows) < 2:
+            return {}
+        key = image * _KEY_FACTOR + category
+        keys = key if len(rows) == len(key) else key[rows]
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        same = ordered[1:] == ordered[:-1]
         if not same.any():  # the usual batch: no image has two boxes of one category
             return {}
         grouped = np.zeros(len(order), dtype=bool)
         grouped[1:] |= same
         grouped[:-1] |= same
-        candidates = order[grouped]
-        candidates = candidates[np.lexsort((boxes.box[candidates, 0], key[candidates]))]
+        candidates = rows[order[grouped]]
+        candidates = candidates[np.lexsort((boxes[candidates, 0], key[candidates]))]
         found: dict[int, int] = {}
         for step in range(1, min(NEIGHBOURS, len(candidates) - 1) + 1):
             first, second = candidates[:-step], candidates[step:]
-            pair = (boxes.image[first] == boxes.image[second]) & (boxes.category[first] == boxes.category[second])
+            pair = (image[first] == image[second]) & (category[first] == category[second])
             if not pair.any():
                 break  # no group is larger than this step
             first, second = first[pair], second[pair]
-            repeats = self._same(boxes.box[first], boxes.box[second])
-            for a, b in zip(first[repeats].tolist(), second[repeats].tolist()):
-                earlier, later = (a, b) if boxes.position[a] < boxes.position[b] else (b, a)
-                if later >= carried and (later not in found or boxes.position[earlier] < boxes.position[found[later]]):
-                    found[later] = earlier
-        return dict(sorted(found.items(), key=lambda item: int(boxes.position[item[0]])))
+            for a, b in zip(*(side[self._same(boxes[first], boxes[second])].tolist() for side in (first, second))):
+                earlier, later = min(a, b), max(a, b)
+                found[later] = min(earlier, found.get(later, earlier))
+        return found
 
     def _same(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         across = np.minimum(a[:, 0] + a[:, 2], b[:, 0] + b[:, 2]) - np.maximum(a[:, 0], b[:, 0])

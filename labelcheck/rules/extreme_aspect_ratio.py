@@ -37,16 +37,17 @@ class ExtremeAspectRatio(Rule):
 
     def check_batch(self, view: BatchView) -> Iterator[Finding]:
         boxes = view.batch.bbox
-        usable = view.box_usable
-        width, height = np.where(usable, boxes[:, 2], 1.0), np.where(usable, boxes[:, 3], 1.0)
-        ratio = np.maximum(width, height) / np.minimum(width, height)
         limit = self.options["max-ratio"]
-        for row in rows(ratio > limit):
+        ratio = view.box_ratio
+        with np.errstate(invalid="ignore"):
+            extreme = view.box_usable & ((ratio > limit) | (ratio * limit < 1))
+        for row in rows(extreme):
+            wide = ratio[row] > 1
             yield self.annotation_finding(
                 view,
                 row,
-                f"bbox {box_text(boxes[row])} is {ratio[row]:.3g} times as {'wide' if width[row] > height[row] else 'high'} "
-                f"as it is {'high' if width[row] > height[row] else 'wide'} (more than {limit:g}): "
+                f"bbox {box_text(boxes[row])} is {max(ratio[row], 1 / ratio[row]):.3g} times as "
+                f"{'wide' if wide else 'high'} as it is {'high' if wide else 'wide'} (more than {limit:g}): "
                 "check for swapped or mis-scaled coordinates",
                 "bbox",
             )

@@ -37,11 +37,7 @@ class InvalidBbox(Rule):
     def check_batch(self, view: BatchView) -> Iterator[Finding]:
         batch = view.batch
         boxes = batch.bbox
-        finite = np.isfinite(boxes).all(axis=1)
-        shaped = batch.bbox_kind == BboxKind.OK
-        with np.errstate(invalid="ignore"):
-            positive = (boxes[:, 2] > 0) & (boxes[:, 3] > 0)
-        for row in rows(~(shaped & finite & positive)):
+        for row in rows(~view.box_usable):
             yield self.annotation_finding(view, row, self._message(batch.bbox_kind[row], boxes[row]), "bbox")
 
     @staticmethod

@@ -19,17 +19,12 @@ import numpy as np
 
 from ..core.findings import jsonable
 from ..rules import BatchView, FileContext
-from ..rules.bbox_outside_image import beyond_image
 
 # Distinct ids tallied per kind (outside the head, undeclared) before the rest are lumped together.
 MAX_TRACKED_IDS = 1000
 # Within this many pixels of an image's edge, a box touches it.
 TOUCHING_PX = 1.0
 
-# Fixed bin edges. Sizes grow by half octaves (x1.41), so a log scale is the bins themselves.
-SIDE_EDGES = tuple(float(2.0 ** (k / 2)) for k in range(-2, 29))  # 0.5 px .. 16384 px
-AREA_EDGES = tuple(float(2.0**k) for k in range(-2, 29))  # 0.25 px^2 .. 2^28 px^2 (16384^2)
-ASPECT_EDGES = tuple(float(2.0 ** (k / 2)) for k in range(-12, 13))  # width/height 1/64 .. 64
 PER_IMAGE_EDGES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 20, 30, 50, 100, 200, 500, 1000)  # the first bin: none
 
 
@@ -47,6 +42,50 @@ class Histogram:
     def to_dict(self) -> dict[str, Any]:
         """``edges``: the lower bound of each bin (the first bin starts at 0); ``counts``: one per bin."""
         return {"edges": [0, *_numbers(self.edges)], "counts": self.counts.tolist()}
+
+
+_EXPONENT = np.int64(1023)
+_MANTISSA = np.int64((1 << 52) - 1)
+_SQRT2_MANTISSA = np.int64(np.array(2.0**0.5).view(np.int64)) & _MANTISSA
+
+
+class OctaveHistogram(Histogram):
+    """A histogram of positive values in bins of whole or half octaves: edges 2^(k/steps), k = low..high.
+
+    The bin is read off the float's bits (its exponent, and for half octaves
+    whether its mantissa reaches that of sqrt(2)) instead of searched for:
+    a log scale at the cost of a few integer operations per value.
+    """
+
+    def __init__(self, low: int, high: int, steps: int) -> None:
+        super().__init__(tuple(float(2.0 ** (k / steps)) for k in range(low, high + 1)))
+        self.low, self.steps = low, steps
+
+    def add_where(self, values: np.ndarray, counted: np.ndarray) -> None:
+        """Count the float64 ``values`` where ``counted`` (they must be > 0 and finite there)."""
+        bits = values.view(np.int64)  # in place where possible: this runs on every box of the file
+        bins = bits >> 52  # the biased exponent (the values are positive)
+        if self.steps == 2:
+            bins <<= 1
+            bins += (bits & _MANTISSA) >= _SQRT2_MANTISSA
+        bins -= self.steps * _EXPONENT + self.low - 1  # the bin of 2^(low/steps) is 1: bin 0 is below it
+        np.clip(bins, 0, len(self.edges), out=bins)
+        if not counted.all():
+            bins[~counted] = len(self.counts)  # a bin past the end, dropped
+        self.counts += np.bincount(bins, minlength=len(self.counts) + 1)[: len(self.counts)]
+
+
+# Fixed bins. Sizes grow by half octaves (x1.41), so a log scale is the bins themselves.
+def side_histogram() -> OctaveHistogram:
+    return OctaveHistogram(-2, 28, 2)  # 0.5 px .. 16384 px
+
+
+def area_histogram() -> OctaveHistogram:
+    return OctaveHistogram(-2, 28, 1)  # 0.25 px^2 .. 2^28 px^2 (16384^2)
+
+
+def aspect_histogram() -> OctaveHistogram:
+    return OctaveHistogram(-12, 12, 2)  # width / height: 1/64 .. 64
 
 
 @dataclass
@@ -77,8 +116,8 @@ class FileStatistics:
         self.outside_head = IdTally(Counter())
         self.undeclared = IdTally(Counter())
         self.unusable_ids = 0  # category ids that are not integers
-        self.width, self.height = Histogram(SIDE_EDGES), Histogram(SIDE_EDGES)
-        self.area, self.aspect = Histogram(AREA_EDGES), Histogram(ASPECT_EDGES)
+        self.width, self.height = side_histogram(), side_histogram()
+        self.area, self.aspect = area_histogram(), aspect_histogram()
         self.unusable_boxes = 0
         self.position = Counter({"inside": 0, "touching": 0, "outside": 0, "image_size_unknown": 0})
         self._per_image = np.zeros(len(ctx.images), dtype=np.int32)
@@ -101,27 +140,28 @@ class FileStatistics:
             self.undeclared.add(batch.category_id[undeclared])
 
     def _boxes(self, view: BatchView) -> None:
+        """Every row is computed on; only the usable boxes are counted (no copies of the columns)."""
         usable = view.box_usable
-        boxes = view.batch.bbox[usable]
-        self.unusable_boxes += len(usable) - len(boxes)
-        x, y, w, h = boxes.T
-        self.width.add(w)
-        self.height.add(h)
-        self.area.add(w * h)
-        self.aspect.add(w / h)
-        width, height = (side[usable] for side in view.image_size)
-        known = np.isfinite(width) & np.isfinite(height)
-        outside = known & beyond_image(boxes, width, height)
-        with np.errstate(invalid="ignore"):
+        total = int(np.count_nonzero(usable))
+        self.unusable_boxes += len(usable) - total
+        x, y, w, h = view.batch.bbox.T
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            self.width.add_where(w, usable)
+            self.height.add_where(h, usable)
+            self.area.add_where(w * h, usable)
+            self.aspect.add_where(view.box_ratio, usable)
+            width, height = view.image_size
+            known = usable & (width == width) & (height == height)  # not NaN
+            outside = known & view.beyond_image
             touching = known & ~outside & (
                 (x <= TOUCHING_PX) | (y <= TOUCHING_PX) | (x + w >= width - TOUCHING_PX) | (y + h >= height - TOUCHING_PX)
             )
-        unknown = len(known) - int(np.count_nonzero(known))
+        seen = int(np.count_nonzero(known))
         outside_count, touching_count = int(np.count_nonzero(outside)), int(np.count_nonzero(touching))
         self.position["outside"] += outside_count
         self.position["touching"] += touching_count
-        self.position["image_size_unknown"] += unknown
-        self.position["inside"] += len(known) - unknown - outside_count - touching_count
+        self.position["image_size_unknown"] += total - seen
+        self.position["inside"] += seen - outside_count - touching_count
 
     def _images(self, view: BatchView) -> None:
         rows = view.image_row[view.image_row >= 0]
