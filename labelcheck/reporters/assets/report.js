@@ -194,10 +194,12 @@
   main.appendChild(section("classes", "Class distribution over the model's columns", classParts));
 
   /* Box geometry */
+  function edgeText(value) { // whole edges exactly (1,024), others to 3 digits (0.354)
+    return (Number.isInteger(value) ? value : Number(value.toPrecision(3))).toLocaleString("en-US");
+  }
   function binLabel(edges, i, unit) {
     var low = edges[i], high = i + 1 < edges.length ? edges[i + 1] : null;
-    var f = function (v) { return Number(v.toPrecision(3)).toLocaleString("en-US"); };
-    return (high === null ? f(low) + " and more" : f(low) + " to " + f(high)) + unit;
+    return (high === null ? edgeText(low) + " and more" : edgeText(low) + " to " + edgeText(high)) + unit;
   }
   function histogram(title, key, unit, pick) {
     var histograms = withStatistics.map(function (file) { return pick(file.statistics); });
@@ -234,7 +236,7 @@
       });
       chart.appendChild(group);
       if ((i - first) % labelEvery === 0) {
-        chart.appendChild(svg("text", { x: x + slot / 2, y: base + 14, "text-anchor": "middle" }, [Number(edges[i].toPrecision(3)).toLocaleString("en-US")]));
+        chart.appendChild(svg("text", { x: x + slot / 2, y: base + 14, "text-anchor": "middle" }, [edgeText(edges[i])]));
       }
     }
     chart.appendChild(svg("line", { "class": "axis", x1: left, x2: left + plotWidth, y1: base, y2: base }));
