@@ -38,7 +38,8 @@ import numpy as np
 from ..core.findings import Finding, Severity
 from .base import BatchView, FileContext, Rule, RuleOption, box_text, describe, usable
 
-# Boxes of an image kept from one batch for the next (an image's annotations may straddle two).
+# Boxes of an image kept from one batch for the next (an image's annotations may straddle two),
+# looked for among the last boxes of a batch and the first of the next.
 CARRIED_AT_MOST = 4096
 # Each box is compared with this many following boxes of its image and category, in order of x.
 NEIGHBOURS = 64
@@ -98,7 +99,8 @@ class DuplicateBox(Rule):
         carried = self.carried
         if not len(carried.position):
             return {}
-        rows = np.flatnonzero(valid & (batch.image_id == carried.image[0]))
+        head = slice(0, CARRIED_AT_MOST)  # where the carried image's annotations go on, if they do
+        rows = np.flatnonzero(valid[head] & (batch.image_id[head] == carried.image[0]))
         if not len(rows):
             return {}
         image = np.concatenate([carried.image, batch.image_id[rows]])
@@ -113,11 +115,12 @@ class DuplicateBox(Rule):
 
     def _carry(self, batch: Any, valid: np.ndarray) -> _Carried:
         """The boxes of this batch's last image (after those carried before, if the image goes on)."""
-        rows = np.flatnonzero(valid)
+        start = max(0, len(valid) - CARRIED_AT_MOST)  # the image's annotations end the batch, if any do
+        rows = start + np.flatnonzero(valid[start:])
         if not len(rows):
             return self.carried
         last = batch.image_id[rows[-1]]
-        rows = rows[batch.image_id[rows] == last][-CARRIED_AT_MOST:]
+        rows = rows[batch.image_id[rows] == last]
         these = _Carried(batch.image_id[rows], batch.category_id[rows], batch.bbox[rows], batch.start + rows,
                          [batch.raw_annotation_id(int(row)) for row in rows.tolist()])
         before = self.carried
@@ -131,11 +134,12 @@ class DuplicateBox(Rule):
 
     def _repeats(self, image: np.ndarray, category: np.ndarray, boxes: np.ndarray, valid: np.ndarray) -> dict[int, int]:
         """For each row that repeats an earlier valid row (rows are in file order), the earliest it repeats."""
-        rows = np.flatnonzero(valid)
+        key = image * _KEY_FACTOR + category
+        every = bool(valid.all())
+        rows = np.arange(len(key)) if every else np.flatnonzero(valid)
         if len(rows) < 2:
             return {}
-        key = image * _KEY_FACTOR + category
-        keys = key if len(rows) == len(key) else key[rows]
+        keys = key if every else key[rows]
         order = np.argsort(keys, kind="stable")
         ordered = keys[order]
         same = ordered[1:] == ordered[:-1]
@@ -153,7 +157,8 @@ class DuplicateBox(Rule):
             if not pair.any():
                 break  # no group is larger than this step
             first, second = first[pair], second[pair]
-            for a, b in zip(*(side[self._same(boxes[first], boxes[second])].tolist() for side in (first, second))):
+            same = self._same(boxes[first], boxes[second])
+            for a, b in zip(first[same].tolist(), second[same].tolist()):
                 earlier, later = min(a, b), max(a, b)
                 found[later] = min(earlier, found.get(later, earlier))
         return found
