@@ -143,3 +143,15 @@ def test_the_harness_sees_requests_console_errors_and_blank_pages(chromium, tmp_
     assert "error: boom" in seen.console
     with pytest.raises(AssertionError):
         assert_not_blank(seen.page)
+
+
+def test_a_head_of_many_columns_is_drawn_in_ranges(chromium, write_json, tmp_path):
+    document = {"categories": [{"id": 4321, "name": "far"}], "images": [{"id": 1, "file_name": "a.jpg"}],
+                "annotations": [{"id": 1, "image_id": 1, "category_id": 4321, "bbox": [1, 1, 2, 2], "area": 4,
+                                 "iscrowd": 0}]}
+    write_report([write_json(document)], tmp_path / "report.html", "--num-classes", "5000")
+    page = open_clean(chromium, tmp_path / "report.html")
+    bars = page.locator('.panel[data-file="0"] svg.class-chart rect.bar')
+    assert bars.count() == 1000  # 5 columns a bar
+    assert page.locator('.panel[data-file="0"] g.column[data-column="4320"] title').text_content().startswith(
+        "columns 4320-4324: 1 annotation")
