@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import warnings
 
 import pytest
 
@@ -182,3 +183,19 @@ def test_rule_options_from_the_configuration(write_json, tmp_path, monkeypatch):
 def test_bad_options_are_refused_by_the_library(options, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         labelcheck.Policy(options=options)
+
+
+def test_extreme_aspect_ratio_of_extreme_numbers(write_json):
+    """Widths and heights far apart (a ratio past float range) are reported without arithmetic warnings."""
+    path = write_json(document([(1, 0, [1, 1, 1e-300, 1e300]), (1, 0, [1, 1, 5e-324, 1]), (1, 0, [1, 1, 1e300, 1e300]),
+                                (1, 0, [1, 1, 1e300, 1e300])]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        found = labelcheck.scan(str(path), CONTRACT).findings
+    assert [(f.rule, f.annotation_id) for f in found if f.annotation_id] == [
+        ("bbox-outside-image", 1), ("bbox-outside-image", 3), ("bbox-outside-image", 4),
+        ("tiny-box", 1), ("tiny-box", 2), ("extreme-aspect-ratio", 1), ("extreme-aspect-ratio", 2),
+        ("duplicate-box", 4),
+    ]
+    (first,) = [f for f in found if f.rule == "extreme-aspect-ratio" and f.annotation_id == 1]
+    assert "inf times as high" in first.message

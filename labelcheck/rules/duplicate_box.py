@@ -164,6 +164,10 @@ class DuplicateBox(Rule):
         return found
 
     def _same(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore", invalid="ignore"):  # sizes near float range: inf areas compare anyway
+            return self._overlap(a, b)
+
+    def _overlap(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         across = np.minimum(a[:, 0] + a[:, 2], b[:, 0] + b[:, 2]) - np.maximum(a[:, 0], b[:, 0])
         down = np.minimum(a[:, 1] + a[:, 3], b[:, 1] + b[:, 3]) - np.maximum(a[:, 1], b[:, 1])
         inter = np.clip(across, 0, None) * np.clip(down, 0, None)

@@ -39,14 +39,15 @@ class ExtremeAspectRatio(Rule):
         boxes = view.batch.bbox
         limit = self.options["max-ratio"]
         ratio = view.box_ratio
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):
             extreme = view.box_usable & ((ratio > limit) | (ratio * limit < 1))
         for row in rows(extreme):
-            wide = ratio[row] > 1
+            width, height = float(boxes[row, 2]), float(boxes[row, 3])
+            wide = width > height
             yield self.annotation_finding(
                 view,
                 row,
-                f"bbox {box_text(boxes[row])} is {max(ratio[row], 1 / ratio[row]):.3g} times as "
+                f"bbox {box_text(boxes[row])} is {max(width, height) / min(width, height):.3g} times as "
                 f"{'wide' if wide else 'high'} as it is {'high' if wide else 'wide'} (more than {limit:g}): "
                 "check for swapped or mis-scaled coordinates",
                 "bbox",

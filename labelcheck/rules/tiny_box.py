@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import numpy as np
+
 from ..core.findings import Finding, Severity
 from .base import BatchView, Rule, RuleOption, box_text, rows
 
@@ -42,7 +44,8 @@ class TinyBox(Rule):
         boxes = view.batch.bbox
         width, height = boxes[:, 2], boxes[:, 3]
         size, area = self.options["min-size"], self.options["min-area"]
-        tiny = view.box_usable & ((width < size) | (height < size) | (width * height < area))
+        with np.errstate(invalid="ignore", over="ignore"):  # an unusable box's NaN, an area past float range
+            tiny = view.box_usable & ((width < size) | (height < size) | (width * height < area))
         for row in rows(tiny):
             w, h = float(width[row]), float(height[row])
             limit = f"under the {size:g} px minimum" if min(w, h) < size else f"an area under {area:g} px^2"
