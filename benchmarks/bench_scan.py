@@ -6,7 +6,8 @@
 
 Generates (once, seeded) an OpenImages-MLPerf-format file in bench-data/ (git
 ignored): the keys and layout of fixtures/make_fixtures.py, about 9 boxes per
-image, 0.1% of labels out of range. Then runs, each as its own process, after
+image, 0.1% of labels out of range, boxes within their image and at most 8
+times as wide as high (or the reverse). Then runs, each as its own process, after
 one untimed read of the file so the page cache is warm, ``--runs`` times each
 (default 3, the tools taking turns; the median wall time and the largest peaks
 are shown, each run's time on stderr):
@@ -23,7 +24,14 @@ on the same file, against the scan's time:
 - remap: ``labelcheck remap FILE -o OUT --offset 0 --drop-unknown`` (rewrites
   every annotation's category_id, drops the undeclared ones);
 
-and checks that each dropped exactly the out-of-range annotations. With
+and checks that each dropped exactly the out-of-range annotations. And it
+times two variants of the scan, against it:
+
+- no-statistics: ``--no-statistics --ignore`` the statistics rules (what the
+  scan cost before the dataset statistics; the target is at most 1.15x);
+- html: ``--format html -o report.html`` (the audit report), with its size.
+
+With
 ``--tree DIR`` (another checkout, such as the main branch before a change),
 that checkout's scan, clean and remap run in the same turns, each from its own
 tree, and are printed beside this tree's. Peak memory is measured two ways:
@@ -52,6 +60,7 @@ NUM_CLASSES = len(CLASSES)
 BOXES_PER_IMAGE = 9
 OUT_OF_RANGE_RATE = 0.001
 OUT_OF_RANGE_LABELS = (264, 265, 300, 600, -1)
+MAX_ASPECT = 8
 SIZES = ((1024, 768), (768, 1024), (1024, 683), (800, 600), (1024, 1024), (683, 1024))
 
 RANGE_CHECK = f"""
@@ -99,7 +108,10 @@ def _annotation(rng: random.Random, annotation_id: int, image_id: int, size: tup
     width, height = size
     x_min, y_min = rng.uniform(0, 0.8), rng.uniform(0, 0.8)
     x_max, y_max = rng.uniform(x_min + 0.02, 1.0), rng.uniform(y_min + 0.02, 1.0)
-    w, h = round((x_max - x_min) * width, 2), round((y_max - y_min) * height, 2)
+    w, h = (x_max - x_min) * width, (y_max - y_min) * height
+    # Real boxes are seldom more than 8 times as wide as high or the reverse (extreme-aspect-ratio flags 20).
+    w, h = min(max(w, h / MAX_ASPECT), (1 - x_min) * width), min(max(h, w / MAX_ASPECT), (1 - y_min) * height)
+    w, h = round(w, 2), round(h, 2)
     if rng.random() < bad_rate:
         category = rng.choice(OUT_OF_RANGE_LABELS)
     else:
@@ -226,6 +238,12 @@ def _rss(pid: int) -> int:
 
 
 LABELCHECK_COMMANDS = ("labelcheck", "clean", "remap")
+STATISTICS_RULES = "few-annotations,class-missing-in-split,tiny-box,extreme-aspect-ratio,duplicate-box"
+SCAN_VARIANTS = {
+    "no-statistics": ["scan", "{path}", "--format", "json", "-o", "{data}/report-no-statistics.json", "--quiet",
+                      "--no-statistics", "--ignore", STATISTICS_RULES],
+    "html": ["scan", "{path}", "--format", "html", "-o", "{data}/report.html", "--quiet"],
+}
 REWRITES = {
     "clean": ["clean", "{path}", "-o", "{data}/clean.json", "--force", "--report", "{data}/clean-audit.json"],
     "remap": ["remap", "{path}", "-o", "{data}/remap.json", "--offset", "0", "--drop-unknown", "--force",
@@ -234,8 +252,9 @@ REWRITES = {
 
 
 def command(name: str, path: Path, data: Path = DATA) -> list[str]:
-    if name in REWRITES:
-        return [sys.executable, "-m", "labelcheck", *(a.format(path=path, data=data) for a in REWRITES[name])]
+    if name in REWRITES or name in SCAN_VARIANTS:
+        arguments = REWRITES.get(name) or SCAN_VARIANTS[name]
+        return [sys.executable, "-m", "labelcheck", *(a.format(path=path, data=data) for a in arguments)]
     if name == "labelcheck":
         report = data / "report.json"
         return [sys.executable, "-m", "labelcheck", "scan", str(path), "--format", "json", "-o", str(report), "--quiet"]
@@ -246,8 +265,9 @@ def out_of_range_found(name: str) -> list[int]:
     if name == "clean":
         dropped = json.loads((DATA / "clean-audit.json").read_text("utf-8"))["dropped_annotations"]
         return sorted(a["annotation_id"] for a in dropped)
-    if name == "labelcheck":
-        findings = json.loads((DATA / "report.json").read_text("utf-8"))["findings"]
+    if name in ("labelcheck", "no-statistics"):
+        report = "report.json" if name == "labelcheck" else "report-no-statistics.json"
+        findings = json.loads((DATA / report).read_text("utf-8"))["findings"]
         return sorted(f["annotation_id"] for f in findings if f["rule"] == "category-out-of-range")
     return json.loads((DATA / f"found-{name}.json").read_text("utf-8"))
 
@@ -255,7 +275,7 @@ def out_of_range_found(name: str) -> list[int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--annotations", type=int, default=1_000_000)
-    parser.add_argument("--only", choices=["labelcheck", *CONTENDERS, *REWRITES], action="append")
+    parser.add_argument("--only", choices=["labelcheck", *CONTENDERS, *REWRITES, *SCAN_VARIANTS], action="append")
     parser.add_argument("--runs", type=int, default=3,
                         help="runs of each tool, taken in turns; the median wall time and the largest peaks are shown")
     parser.add_argument("--tree", type=Path,
@@ -268,7 +288,7 @@ def main() -> None:
             pass
     size = path.stat().st_size
     print(f"{path.name}: {args.annotations:,} annotations, {size / 1e6:,.0f} MB")
-    names = args.only or ["labelcheck", *CONTENDERS, *REWRITES]
+    names = args.only or ["labelcheck", *CONTENDERS, *REWRITES, *SCAN_VARIANTS]
     runs: dict[str, list[Measured]] = {name: [] for name in names}
     # Every run first: a child's peak counts the memory of this process when it
     # started, so nothing is loaded here until all have run. The tools take
@@ -288,6 +308,7 @@ def main() -> None:
                     {name: summary(taken) for name, taken in other_tree.items()}, args.tree)
     print(f"{max(args.runs, 1)} runs of each: median wall time, largest peaks")
     rewrites = {name: measured_runs.pop(name) for name in REWRITES if name in measured_runs}
+    variants = {name: (measured_runs.pop(name), runs[name]) for name in SCAN_VARIANTS if name in measured_runs}
     results = {name: (measured, out_of_range_found(name)) for name, measured in measured_runs.items()}
     print()
     print("| tool | wall time | peak RSS, largest process | peak RSS, process tree | MB/s |")
@@ -311,6 +332,8 @@ def main() -> None:
           f"{'all the same' if agree else 'DIFFERENT'}")
     if rewrites:
         print_rewrites(rewrites, results, size)
+    if variants:
+        print_variants(variants, results, runs.get("labelcheck"))
     if not agree:
         sys.exit(1)
 
@@ -324,6 +347,28 @@ def print_trees(here: dict[str, Measured], there: dict[str, Measured], tree: Pat
         print(f"| {name} | {mine.wall:.2f} s, {mine.tree_mb:,.0f} MB | {theirs.wall:.2f} s, {theirs.tree_mb:,.0f} MB "
               f"| {mine.wall / theirs.wall:.2f} |")
     print()
+
+
+def print_variants(variants: dict[str, tuple[Measured, list[Measured]]], results: dict,
+                   scan_runs: list[Measured] | None) -> None:
+    """The scan without its statistics, and the HTML report, against the scan (all rules, JSON report)."""
+    scan = results.get("labelcheck")
+    spread = lambda taken: f"{min(r.wall for r in taken):.2f}-{max(r.wall for r in taken):.2f}"  # noqa: E731
+    print("\n| scan | wall time: median (all runs) | CPU time: median | peak RSS, largest process "
+          "| peak RSS, process tree |")
+    print("|---|---:|---:|---:|---:|")
+    rows = ([("--format json (statistics on)", scan[0], scan_runs)] if scan and scan_runs else [])
+    rows += [(name, measured, taken) for name, (measured, taken) in variants.items()]
+    for name, measured, taken in rows:
+        print(f"| {name} | {measured.wall:.2f} s ({spread(taken)}) | {measured.cpu:.2f} s "
+              f"| {measured.largest_process_mb:,.0f} MB | {measured.tree_mb:,.0f} MB |")
+    if "html" in variants:
+        print(f"\nHTML report: {(DATA / 'report.html').stat().st_size / 1e6:.2f} MB")
+    if scan and "no-statistics" in variants:
+        off = variants["no-statistics"][0]
+        same = out_of_range_found("no-statistics") == scan[1]
+        print(f"statistics on / off: {scan[0].wall / off.wall:.2f}x wall time, {scan[0].cpu / off.cpu:.2f}x CPU time; "
+              f"the same out-of-range annotations: {same}")
 
 
 def print_rewrites(rewrites: dict[str, Measured], results: dict, size: int) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,15 @@ from labelcheck.core.contract import mlperf_class_names
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 CASES = Path(__file__).resolve().parent / "cases"
+
+
+def load_benchmark():
+    """benchmarks/bench_scan.py as a module: its generator makes the large test files."""
+    if "bench_scan" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("bench_scan", ROOT / "benchmarks" / "bench_scan.py")
+        sys.modules["bench_scan"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules["bench_scan"])  # type: ignore[union-attr]
+    return sys.modules["bench_scan"]
 
 
 def run_cli(*args: str, input: bytes | str | None = None):

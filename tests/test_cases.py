@@ -4,7 +4,9 @@ Each expectation lists every finding (rule, JSON path, severity) the case must
 produce, and the exit code; nothing more may be found. Run through the library
 and through the CLI's JSON report. A case may expect one outcome per loader
 profile (``"profiles": {label: {"contract", "exit", "findings"}}``): the same
-file under each.
+file under each. The dataset-statistics rules (few-annotations and the others
+in ``STATISTICS_RULES``) fire on any small sample, so they run only in the cases
+whose expectation says ``"statistics": true``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pytest
 
 import labelcheck
 from labelcheck.readers.plain import PlainReader
+from labelcheck.rules import STATISTICS_RULES
 from conftest import CASES, coco_document, contract_args, json_report, run_cli
 
 CASE_FILES = sorted(path for path in CASES.glob("*.json") if not path.name.endswith(".expect.json"))
@@ -29,6 +32,12 @@ def expectations(path):
     """(label, {contract, exit, findings}) for each contract the case is checked under."""
     expected = expectation(path)
     return list(expected["profiles"].items()) if "profiles" in expected else [("", expected)]
+def policy_of(expected):
+    return labelcheck.Policy(ignore=frozenset() if expected.get("statistics") else STATISTICS_RULES)
+
+
+def ignored_args(expected):
+    return [] if expected.get("statistics") else ["--ignore", ",".join(sorted(STATISTICS_RULES))]
 
 
 def contract_of(spec):
@@ -46,7 +55,7 @@ def test_corpus_is_not_empty():
 @pytest.mark.parametrize("case", CASE_FILES, ids=lambda p: p.stem)
 def test_library_finds_exactly_the_expected(case):
     for label, expected in expectations(case):
-        report = labelcheck.scan(str(case), contract_of(expected["contract"]))
+        report = labelcheck.scan(str(case), contract_of(expected["contract"]), policy=policy_of(expected))
         found = Counter((f.rule, f.path, f.severity.label) for f in report.findings)
         assert found == Counter(tuple(f) for f in expected["findings"]), label
         assert report.failed() == (expected["exit"] == 1), label
@@ -55,7 +64,8 @@ def test_library_finds_exactly_the_expected(case):
 @pytest.mark.parametrize("case", CASE_FILES, ids=lambda p: p.stem)
 def test_cli_json_report_matches(case, tmp_path):
     for label, expected in expectations(case):
-        result = run_cli("scan", case, "--format", "json", *contract_args(expected["contract"], tmp_path))
+        result = run_cli("scan", case, "--format", "json", *contract_args(expected["contract"], tmp_path),
+                         *ignored_args(expected))
         assert result.exit_code == expected["exit"], (label, result.stderr)
         found = Counter((f["rule"], f["path"], f["severity"]) for f in json_report(result)["findings"])
         assert found == Counter(tuple(f) for f in expected["findings"]), label

@@ -7,12 +7,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from ci_support import CLEAN, CONTRACT, TINY, ci_env, run  # noqa: F401 (ci_env: autouse fixture)
+from ci_support import CLEAN, CONTRACT, TINY, ci_env, html_report_data, run  # noqa: F401 (ci_env: autouse fixture)
 
 from labelcheck.reporters import REPORTERS
 from labelcheck.rules import RULES
 
-PARSERS = {"json": json.loads, "sarif": json.loads, "junit": ET.fromstring}
+PARSERS = {"json": json.loads, "sarif": json.loads, "junit": ET.fromstring, "html": html_report_data}
 
 
 @pytest.mark.parametrize("format_name", sorted(PARSERS))
@@ -43,10 +43,10 @@ def test_an_unreadable_input_leaves_no_output(tmp_path: Path, format_name):
 
 
 def test_every_format_is_a_choice():
-    assert list(REPORTERS) == ["table", "json", "github", "sarif", "junit"]
+    assert list(REPORTERS) == ["table", "json", "github", "sarif", "junit", "html"]
     result = run("scan", TINY, "--format", "xml")
     assert result.exit_code == 2
-    assert "'xml' is not one of 'table', 'json', 'github', 'sarif', 'junit'" in result.stderr
+    assert "'xml' is not one of 'table', 'json', 'github', 'sarif', 'junit', 'html'" in result.stderr
 
 
 @pytest.mark.parametrize(("fail_on", "exit_code"), [("error", 1), ("warning", 1), ("info", 1), ("never", 0)])

@@ -129,3 +129,18 @@ def test_rules_command_lists_and_explains():
     detail = run_cli("rules", "class-name-mismatch")
     assert detail.exit_code == 0 and "1-based" in detail.stdout
     assert run_cli("rules", "nope").exit_code == 2
+
+
+def test_readme_rule_options_table_matches_the_rules():
+    table = README.split("<!-- rule-options")[1].split("<!-- /rule-options -->")[0]
+    rows = re.findall(r"^\| `([a-z-]+)` \| `([a-z-]+)` \| ([\d.]+) \| .+ \|$", table, flags=re.M)
+    assert rows == [(rule_id, option.name, f"{option.default:g}") for rule_id, rule in RULES.items()
+                    for option in rule.OPTIONS]
+
+
+@pytest.mark.parametrize("rule_id", [rule_id for rule_id, rule in RULES.items() if rule.OPTIONS])
+def test_every_rule_option_is_in_its_documentation(rule_id):
+    doc = " ".join(RULES[rule_id].doc().split())  # as one line: the docs wrap anywhere
+    assert f"[tool.labelcheck.rule-options.{rule_id}]" in doc
+    for option in RULES[rule_id].OPTIONS:
+        assert f"``{option.name}`` (default {option.default:g}" in doc

@@ -89,7 +89,8 @@ def test_one_rule_entry_per_rule_with_docs_and_default_level():
         "category-table-mismatch": "error", "crashes-loader": "error", "relabelled-by-loader": "error",
         "dropped-by-loader": "warning", "image-missing": "error", "image-unreadable": "error",
         "image-size-mismatch": "error", "image-exif-rotated": "warning", "image-duplicate": "warning",
-        "split-leakage": "error",
+        "split-leakage": "error", "few-annotations": "note", "class-missing-in-split": "warning",
+        "tiny-box": "warning", "extreme-aspect-ratio": "note", "duplicate-box": "warning",
     }
     first = rules[0]
     assert first["name"] == "CategoryOutOfRange"

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import load_benchmark
 
-ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("bench_scan", ROOT / "benchmarks" / "bench_scan.py")
-bench_scan = sys.modules.setdefault("bench_scan", importlib.util.module_from_spec(_spec))
-_spec.loader.exec_module(bench_scan)  # type: ignore[union-attr]
+bench_scan = load_benchmark()
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "wait4"), reason="measures children with os.wait4")
 
@@ -97,3 +93,25 @@ def test_the_benchmark_counts_every_process_of_the_tree():
         os.kill(child, 9)
         parent.kill()
         parent.communicate()
+
+
+def test_every_box_tiny_still_bounded(tmp_path):
+    """A tiny-box finding for each of 150,000 annotations: streamed to the report, the statistics bounded."""
+    path = tmp_path / "tiny.json"
+    images = 15_000
+    with open(path, "w", encoding="utf-8") as out:
+        out.write('{"categories": [' + ", ".join(f'{{"id": {i}, "name": "c{i}"}}' for i in range(264)) + '],\n')
+        out.write('"images": [' + ",\n".join(f'{{"id": {i}, "file_name": "{i:08d}.jpg", "width": 640, "height": 480}}'
+                                         for i in range(1, images + 1)) + '],\n"annotations": [\n')
+        out.write(",\n".join(f'{{"id": {k}, "image_id": {1 + k % images}, "category_id": {k % 264}, '
+                             f'"bbox": [{k % 600}, {k % 400}, 1, 1.5], "area": 1.5, "iscrowd": 0}}'
+                             for k in range(150_000)))
+        out.write("\n]}\n")
+    report = tmp_path / "report.json"
+    peak_mb, code = peak_rss_mb("scan", str(path), "--num-classes", "264", "--format", "json", "-o", str(report))
+    assert code == 0  # tiny-box is a warning
+    document = json.loads(report.read_text("utf-8"))
+    assert sum(f["rule"] == "tiny-box" for f in document["findings"]) == 150_000
+    width = document["statistics"]["files"][0]["boxes"]["width"]
+    assert width["counts"][width["edges"].index(1)] == 150_000  # all in [1, 1.41)
+    assert peak_mb < 90, peak_mb

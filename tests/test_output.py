@@ -30,7 +30,7 @@ def test_json_report_is_complete_when_nothing_is_found(write_json):
     result = run_cli("scan", path, "--format", "json", "--num-classes", "1", "--ignore", "unused-category")
     assert result.exit_code == 0
     report = json.loads(result.stdout)
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == 2
     assert report["findings"] == []
     assert report["contract"] == {"preset": None, "loader": None, "num_classes": 1, "mapping": "raw", "class_names": None}
     assert report["files"][0]["counts"] == {"images": 0, "annotations": 0, "categories": 1}
@@ -78,7 +78,7 @@ def test_table_fits_80_columns_and_has_no_escape_codes():
     assert "fixtures/openimages-mlperf-bad.json" in result.stdout
     assert "40 images, 376 annotations, 264 categories" in result.stdout
     assert "category-out-of-range, by category_id" in result.stdout
-    assert "FAILED: 8 errors, 0 warnings, 73 info (--fail-on error)" in result.stdout
+    assert "FAILED: 8 errors, 0 warnings, 273 info (--fail-on error)" in result.stdout
 
 
 def test_table_groups_by_category_id_with_examples():

@@ -275,12 +275,16 @@ def main() -> None:
               help="Example annotations and images shown per rule and per category id.", **env("MAX_EXAMPLES"))
 @click.option("--reader", type=click.Choice(["auto", *READERS]), default="auto", show_default=True,
               help="How files are read.", hidden=True)
+@click.option("--no-statistics", is_flag=True,
+              help="Leave the dataset statistics (class counts, box geometry) out of the json and html reports; "
+              "the statistics rules still run (--ignore them too for the fastest scan).")
 @image_options
 @config_options
 @baseline_options
 @QUIET
 @handles_errors
-def scan(paths, output, reader, config_file, baseline_file, write_baseline, quiet, **configurable) -> None:
+def scan(paths, output, reader, no_statistics, config_file, baseline_file, write_baseline, quiet,
+         **configurable) -> None:
     """Check annotation files (COCO JSON, .json.gz, or - for stdin) against the model contract.
 
     Files given together (train and validation) must also agree on their
@@ -293,6 +297,7 @@ def scan(paths, output, reader, config_file, baseline_file, write_baseline, quie
       labelcheck scan train.json val.json
       labelcheck scan train.json --num-classes 80 --mapping sorted
       labelcheck scan train.json --format json -o report.json
+      labelcheck scan train.json val.json --format html -o report.html
       labelcheck scan train.json --format sarif -o labelcheck.sarif --baseline labelcheck-baseline.json
       labelcheck scan train.json val.json --images data/train --images data/val --image-check decode
     """
@@ -319,12 +324,14 @@ def scan(paths, output, reader, config_file, baseline_file, write_baseline, quie
     color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     progress = progress_bar(quiet)
     with atomic_write(output) if output else deferred_stdout() as out:
-        reporter = REPORTERS[settings.format](out, fail_on=fail_on, max_examples=max_examples, color=color)
+        reporter_class = REPORTERS[settings.format]
+        reporter = reporter_class(out, fail_on=fail_on, max_examples=max_examples, color=color)
         reporter.start(contract)
         with progress or nullcontext():
             report = run_scan(
                 list(paths), contract, policy=policy, reader=reader, max_examples=max_examples,
                 keep_findings=False, baseline=baseline, progress=progress, images=images,
+                statistics=reporter_class.shows_statistics and not no_statistics,
                 on_finding=reporter.finding if recorded is None else _tee(reporter.finding, recorded.add),
             )
         reporter.finish(report)

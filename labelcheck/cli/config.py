@@ -7,12 +7,14 @@ and no further than the repository root (the first folder holding ``.git``).
 
 Keys: ``preset``, ``loader``, ``num-classes``, ``mapping``, ``classes`` (a path
 relative to the configuration file), ``select`` and ``ignore`` (lists of rule names),
-``severity`` (a table: rule name = "error" | "warning" | "info"), ``fail-on``,
+``severity`` (a table: rule name = "error" | "warning" | "info"),
+``rule-options`` (a table of tables: ``[tool.labelcheck.rule-options.tiny-box]``
+``min-size = 4``; each rule's documentation lists its options), ``fail-on``,
 ``format``, ``max-examples``, and for the image checks ``images`` (a folder or
 URL, or a list of them, one per file; local folders relative to the
 configuration file), ``image-check``, ``image-cache`` (relative to the file)
-and ``executor``. An unknown key or a bad value is a ConfigError naming the
-file and the key.
+and ``executor``. An unknown key, rule or option, or a bad value, is a
+ConfigError naming the file and the key.
 
 Precedence, lowest first: defaults, the configuration file, ``LABELCHECK_*``
 environment variables, command-line options; ``merge`` takes the layers in
@@ -67,6 +69,7 @@ class Settings:
     select: frozenset[str] | None = None
     ignore: frozenset[str] | None = None
     severity: dict[str, Severity] = field(default_factory=dict)
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     fail_on: str | None = None
     format: str | None = None
     max_examples: int | None = None
@@ -95,7 +98,8 @@ class Settings:
 
     def policy(self) -> Policy:
         """Raises ValueError for an unknown rule name (the file's names are checked on load)."""
-        return Policy(select=self.select, ignore=self.ignore or frozenset(), severities=dict(self.severity))
+        return Policy(select=self.select, ignore=self.ignore or frozenset(), severities=dict(self.severity),
+                      options={rule: dict(options) for rule, options in self.rule_options.items()})
 
 
 def merge(*layers: Settings) -> Settings:
@@ -105,7 +109,7 @@ def merge(*layers: Settings) -> Settings:
         given = {
             item.name: getattr(layer, item.name)
             for item in fields(layer)
-            if item.name != "severity" and getattr(layer, item.name) is not None
+            if item.name not in ("severity", "rule_options") and getattr(layer, item.name) is not None
         }
         if layer.preset is not None:
             merged = replace(merged, **dict.fromkeys(CONTRACT_FIELDS))
@@ -114,7 +118,9 @@ def merge(*layers: Settings) -> Settings:
         for name, other in ALTERNATIVES.items():
             if getattr(layer, name) is not None and getattr(layer, other) is None:
                 merged = replace(merged, **{other: None})
-        merged = replace(merged, **given, severity={**merged.severity, **layer.severity})
+        options = {rule: {**merged.rule_options.get(rule, {}), **values} for rule, values in layer.rule_options.items()}
+        merged = replace(merged, **given, severity={**merged.severity, **layer.severity},
+                         rule_options={**merged.rule_options, **options})
     return merged
 
 
@@ -186,6 +192,18 @@ def _severities(value: Any) -> dict[str, Severity]:
     return result
 
 
+def _rule_options(value: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict) or not all(isinstance(options, dict) for options in value.values()):
+        raise ValueError(f"{value!r} is not a table of rule tables, e.g. [tool.labelcheck.rule-options.tiny-box]")
+    for name, options in value.items():
+        _rule(name)
+        try:
+            RULES[name].check_options(options)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+    return value
+
+
 KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "preset": ("preset", _choice(sorted(PRESETS))),
     "loader": ("loader", _choice(list(LOADERS))),
@@ -195,6 +213,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "select": ("select", _rules),
     "ignore": ("ignore", _rules),
     "severity": ("severity", _severities),
+    "rule-options": ("rule_options", _rule_options),
     "fail-on": ("fail_on", _choice(FAIL_ON_CHOICES)),
     "format": ("format", _choice(list(REPORTERS))),
     "max-examples": ("max_examples", _whole(0)),

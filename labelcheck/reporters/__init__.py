@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .base import Reporter
 from .github import GithubReporter
+from .html import HtmlReporter
 from .json import JsonReporter
 from .junit import JunitReporter
 from .sarif import SarifReporter
@@ -18,6 +19,7 @@ REPORTERS: dict[str, type[Reporter]] = {
     GithubReporter.name: GithubReporter,
     SarifReporter.name: SarifReporter,
     JunitReporter.name: JunitReporter,
+    HtmlReporter.name: HtmlReporter,
 }
 
 __all__ = ["REPORTERS", "Reporter"]

@@ -20,6 +20,8 @@ class Reporter:
     name: ClassVar[str]
     # Whether the report itself is the human summary (else one goes to stderr).
     human: ClassVar[bool] = False
+    # Whether the report shows the dataset statistics (the scan accumulates them only then).
+    shows_statistics: ClassVar[bool] = False
 
     def __init__(self, out: TextIO, *, fail_on: str = "error", max_examples: int = 3, color: bool = False) -> None:
         self.out = out

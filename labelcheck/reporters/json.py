@@ -1,9 +1,9 @@
 """``--format json``: one JSON document, findings streamed as they are found.
 
-Schema (version 1)::
+Schema (version 2; version 1 had no ``statistics``)::
 
     {
-      "schema_version": 1,
+      "schema_version": 2,
       "tool": {"name": "labelcheck", "version": "..."},
       "contract": {"preset": ..., "num_classes": ..., "mapping": ..., "class_names": [...] | null},
       "findings": [{"rule", "severity", "message", "file", "path",
@@ -11,8 +11,13 @@ Schema (version 1)::
       "files": [{"file", "counts": {"images", "annotations", "categories"},
                  "findings_by_rule": {...}, "findings_by_severity": {...}}, ...],
       "summary": {"error": n, "warning": n, "info": n, "fail_on": "...", "failed": bool,
-                  "baseline_suppressed": n (only with --baseline)}
+                  "baseline_suppressed": n (only with --baseline)},
+      "statistics": {"files": [{"file", "classes": {...}, "boxes": {...}, "images": {...}}, ...]}
+                    | null (with --no-statistics)
     }
+
+The statistics of each file are ``FileStatistics.to_dict()`` (the README's
+Output section describes every key).
 """
 
 from __future__ import annotations
@@ -24,11 +29,12 @@ from ..core.version import __version__
 from ..scanning.report import Report
 from .base import Reporter
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class JsonReporter(Reporter):
     name = "json"
+    shows_statistics = True
 
     def start(self, contract: Contract) -> None:
         self._count = 0
@@ -50,4 +56,15 @@ class JsonReporter(Reporter):
         summary = {**report.summary(), "fail_on": self.fail_on, "failed": report.failed(self.fail_on)}
         if report.suppressed is not None:
             summary["baseline_suppressed"] = report.suppressed
-        self.out.write(f'  "summary": {json_text(summary)}\n}}\n')
+        self.out.write(f'  "summary": {json_text(summary)},\n')
+        self.out.write(f'  "statistics": {_statistics(report)}\n}}\n')
+
+
+def _statistics(report: Report) -> str:
+    """Each file's statistics, one file a line; null when the scan did not accumulate them."""
+    files = [(file_report.file, file_report.statistics) for file_report in report.files]
+    if any(statistics is None for _, statistics in files):
+        return "null"
+    lines = ",\n      ".join(json_text({"file": file, **statistics.to_dict()}) for file, statistics in files)
+    return f'{{"files": [\n      {lines}\n    ]}}' if lines else '{"files": []}'
+

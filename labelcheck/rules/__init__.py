@@ -13,12 +13,16 @@ from .bbox_outside_image import BboxOutsideImage
 from .category_count_mismatch import CategoryCountMismatch
 from .category_out_of_range import CategoryOutOfRange
 from .category_table_mismatch import CategoryTableMismatch
+from .class_missing_in_split import ClassMissingInSplit
 from .class_name_mismatch import ClassNameMismatch
 from .crashes_loader import CrashesLoader
 from .dropped_by_loader import DroppedByLoader
+from .duplicate_box import DuplicateBox
 from .duplicate_category import DuplicateCategory
 from .duplicate_id import DuplicateId
 from .empty_image import EmptyImage
+from .extreme_aspect_ratio import ExtremeAspectRatio
+from .few_annotations import FewAnnotations
 from .image_duplicate import ImageDuplicate
 from .image_exif_rotated import ImageExifRotated
 from .image_missing import ImageMissing
@@ -31,6 +35,7 @@ from .missing_field import MissingField
 from .missing_image import MissingImage
 from .relabelled_by_loader import RelabelledByLoader
 from .split_leakage import SplitLeakage
+from .tiny_box import TinyBox
 from .undefined_category import UndefinedCategory
 from .unused_category import UnusedCategory
 
@@ -61,6 +66,11 @@ RULES: dict[str, type[Rule]] = {
         ImageExifRotated,
         ImageDuplicate,
         SplitLeakage,
+        FewAnnotations,
+        ClassMissingInSplit,
+        TinyBox,
+        ExtremeAspectRatio,
+        DuplicateBox,
     )
 }
 
@@ -74,4 +84,11 @@ REASON_RULES = frozenset({CrashesLoader.ID, RelabelledByLoader.ID, DroppedByLoad
 # Rules that say what one loader does with the file: what `labelcheck loaders` counts per profile.
 LOADER_RULES = (MissingField, CrashesLoader, CategoryOutOfRange, RelabelledByLoader, DroppedByLoader, ClassNameMismatch)
 
-__all__ = ["CATEGORY_RULES", "LOADER_RULES", "REASON_RULES", "RULES", "BatchView", "FileContext", "MaskRule", "Rule"]
+# Rules about the dataset's statistics rather than its validity: they fire on
+# small samples by nature (every class of a 40-image sample has few annotations).
+STATISTICS_RULES = frozenset(
+    {FewAnnotations.ID, ClassMissingInSplit.ID, TinyBox.ID, ExtremeAspectRatio.ID, DuplicateBox.ID}
+)
+
+__all__ = ["CATEGORY_RULES", "LOADER_RULES", "REASON_RULES", "RULES", "STATISTICS_RULES", "BatchView",
+           "FileContext", "MaskRule", "Rule"]

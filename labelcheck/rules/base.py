@@ -11,12 +11,14 @@ import sys
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, ClassVar, Iterable, Iterator, Sequence
+from typing import Mapping as MappingType
 
 import numpy as np
 
 from ..core.contract import BY_ID, Contract, Mapping, columns_by_id, declared_columns
 from ..core.dataset import (
     AnnotationBatch,
+    BboxKind,
     Category,
     ImageTable,
     ValueKind,
@@ -30,6 +32,10 @@ from ..loaders import LOADERS, AnnotationFacts, Background, LoaderProfile
 
 # Rows per step where a whole-column operation would make full-size temporaries.
 _CHUNK = 1 << 16
+# Relative slack before a box is beyond its image: absorbs float rounding.
+OUTSIDE_TOLERANCE = 1e-6
+# Four True flags (numpy bools are bytes) read as one uint32.
+_FOUR_TRUE = np.frombuffer(np.ones(4, dtype=bool).tobytes(), dtype=np.uint32)[0]
 
 
 class IdIndex:
@@ -193,6 +199,9 @@ class FileContext:
         # files scanned before this one (their tables released: what they kept is in their ``kept``).
         self.kept: dict[str, Any] = {}
         self.earlier: Sequence[FileContext] = ()
+        # Annotations per column of the head, counted by the engine for every batch:
+        # the class statistics and the rules about class counts share it.
+        self.columns = ColumnCounts()
 
     def release_images(self) -> None:
         """Forget the image table (and the index over it) once the file's batches and finish() are done."""
@@ -234,10 +243,48 @@ class FileContext:
         names = self.contract.class_names
         return names[column] if names is not None and 0 <= column < len(names) else None
 
+    @cached_property
+    def _declared_at(self) -> dict[int, int]:
+        return {column: number for number, column in self.column_of_declared.items() if column is not None}
+
+    def declared_id(self, column: int) -> int | None:
+        """The declared category id that maps to a column, if any."""
+        return self._declared_at.get(column)
+
+    def class_label(self, column: int) -> str:
+        """A column as messages name it: 17 'Apple' (the model's class name, when the contract has names)."""
+        names = self.contract.class_names
+        return f"{column} {describe(names[column])}" if names else str(column)
+
+
+class ColumnCounts:
+    """Annotations per column of the head.
+
+    The array grows to the largest column a batch uses (it is not allocated
+    for ``num_classes`` up front); columns past its end have none.
+    """
+
+    def __init__(self) -> None:
+        self.counts = np.zeros(0, dtype=np.int64)
+
+    def add(self, view: "BatchView") -> None:
+        counted = np.bincount(view.column[view.in_head])
+        if len(counted) > len(self.counts):
+            self.counts = np.concatenate([self.counts, np.zeros(len(counted) - len(self.counts), dtype=np.int64)])
+        self.counts[: len(counted)] += counted
+
+    def used(self) -> np.ndarray:
+        """The columns with at least one annotation."""
+        return np.flatnonzero(self.counts)
+
 
 @dataclass
 class BatchView:
-    """Derived columns computed once per batch and shared by all rules."""
+    """Derived columns computed once per batch and shared by all rules (and the statistics).
+
+    The properties are computed when first asked for, so a column no active
+    rule reads costs nothing.
+    """
 
     batch: AnnotationBatch
     category_usable: np.ndarray  # bool: the id is an integer the loader can use
@@ -247,6 +294,7 @@ class BatchView:
     image_row: np.ndarray  # int64 row in the image table, -1 if none
     repeated_id: np.ndarray  # bool: the annotation id was used by an earlier annotation
     facts: AnnotationFacts  # what loader profiles test
+    ctx: FileContext
 
     @classmethod
     def of(cls, batch: AnnotationBatch, ctx: FileContext, shared: "BatchView | None" = None) -> "BatchView":
@@ -270,12 +318,82 @@ class BatchView:
             has_column, column = declared & (declared_columns >= 0), declared_columns
         facts = shared.facts if shared is not None else AnnotationFacts(batch, image_row, ctx.images, declared)
         return cls(batch=batch, category_usable=category_usable, declared=declared, has_column=has_column,
-                   column=column, image_row=image_row, repeated_id=repeated, facts=facts)
+                   column=column, image_row=image_row, repeated_id=repeated, facts=facts, ctx=ctx)
 
     @property
     def unmapped(self) -> np.ndarray:
         """A declared category the mapping gives no column (a name not in the class list)."""
         return self.declared & ~self.has_column
+
+    @cached_property
+    def in_head(self) -> np.ndarray:
+        """bool: the annotation maps to a column of the head (0 <= column < num_classes)."""
+        with np.errstate(invalid="ignore"):
+            return self.has_column & (self.column >= 0) & (self.column < self.ctx.contract.num_classes)
+
+    @cached_property
+    def box_finite(self) -> np.ndarray:
+        """bool: the bbox is a list of 4 finite numbers."""
+        finite = np.ascontiguousarray(np.isfinite(self.batch.bbox))
+        # The 4 flags of a row read as one 32-bit word: a reduction over the short axis is 50 times slower.
+        return (finite.view(np.uint32).reshape(len(finite)) == _FOUR_TRUE) & (self.batch.bbox_kind == BboxKind.OK)
+
+    @cached_property
+    def box_usable(self) -> np.ndarray:
+        """bool: the bbox is 4 finite numbers with width and height > 0 (what invalid-bbox passes)."""
+        boxes = self.batch.bbox
+        with np.errstate(invalid="ignore"):
+            return self.box_finite & (boxes[:, 2] > 0) & (boxes[:, 3] > 0)
+
+    @cached_property
+    def box_ratio(self) -> np.ndarray:
+        """float64: each box's width / height (meaningful where ``box_usable``)."""
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return self.batch.bbox[:, 2] / self.batch.bbox[:, 3]
+
+    @cached_property
+    def beyond_image(self) -> np.ndarray:
+        """bool: a finite box that extends beyond its image, where the image's size is known."""
+        width, height = self.image_size
+        x, y, w, h = self.batch.bbox.T
+        slack_x, slack_y = OUTSIDE_TOLERANCE * np.abs(width), OUTSIDE_TOLERANCE * np.abs(height)
+        with np.errstate(invalid="ignore"):  # NaN sizes compare False
+            return self.box_finite & (
+                (x < -slack_x) | (y < -slack_y) | (x + w > width + slack_x) | (y + h > height + slack_y)
+            )
+
+    @cached_property
+    def image_size(self) -> tuple[np.ndarray, np.ndarray]:
+        """(width, height) of each annotation's image as float64, NaN where the image or its size is unknown."""
+        images = self.ctx.images
+        known = self.image_row >= 0
+        if not len(images.id):
+            unknown = np.full(len(self.batch), np.nan)
+            return unknown, unknown
+        rows = np.where(known, self.image_row, 0)
+        return (np.where(known, images.width[rows].astype(np.float64), np.nan),
+                np.where(known, images.height[rows].astype(np.float64), np.nan))
+
+
+@dataclass(frozen=True)
+class RuleOption:
+    """A threshold of a rule that configuration may change (``[tool.labelcheck.rule-options.RULE]``)."""
+
+    name: str  # kebab-case, as written in the configuration
+    default: float
+    meaning: str  # what the value is, for error messages
+    minimum: float = 0.0
+    maximum: float = float("inf")
+    integer: bool = False  # a whole number
+
+    def check(self, value: Any) -> float:
+        """The value as the rule uses it; ValueError saying what is wrong."""
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or not self.minimum <= value <= self.maximum or (self.integer and not isinstance(value, int)):
+            kind = "a whole number" if self.integer else "a number"
+            limits = f">= {self.minimum:g}" + (f" and <= {self.maximum:g}" if self.maximum < float("inf") else "")
+            raise ValueError(f"{self.name}: {value!r} is not {kind} {limits} ({self.meaning})")
+        return value
 
 
 class Rule:
@@ -291,10 +409,27 @@ class Rule:
     CLEANABLE: ClassVar[bool] = False
     # Its findings point at images, so `clean` can drop their annotations, or the images.
     CLEANABLE_IMAGES: ClassVar[bool] = False
+    # Thresholds configuration may change; their defaults are in the rule's docs.
+    OPTIONS: ClassVar[tuple[RuleOption, ...]] = ()
 
-    def __init__(self, ctx: FileContext, severity: Severity | None = None) -> None:
+    def __init__(
+        self, ctx: FileContext, severity: Severity | None = None, options: MappingType[str, Any] | None = None
+    ) -> None:
         self.ctx = ctx
         self.override = severity
+        self.options = {option.name: option.default for option in self.OPTIONS} | self.check_options(options or {})
+
+    @classmethod
+    def check_options(cls, options: MappingType[str, Any]) -> dict[str, Any]:
+        """The options given, validated; ValueError for an unknown name or a bad value."""
+        known = {option.name: option for option in cls.OPTIONS}
+        checked = {}
+        for name, value in options.items():
+            if name not in known:
+                hint = f"its options are {', '.join(known)}" if known else "it has no options"
+                raise ValueError(f"no option {name!r}; {hint}")
+            checked[name] = known[name].check(value)
+        return checked
 
     @classmethod
     def doc(cls) -> str:
@@ -429,6 +564,11 @@ def describe(value: Any) -> str:
         return safe(repr(value) if len(value) <= 60 else repr(value[:57] + "..."))
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def box_text(box: np.ndarray) -> str:
+    """A bbox as messages show it: [10, 20.5, 30, 15]."""
+    return "[" + ", ".join(f"{value:g}" for value in box.tolist()) + "]"
 
 
 def rows(mask: np.ndarray) -> Iterator[int]:

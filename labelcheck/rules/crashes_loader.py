@@ -31,14 +31,22 @@ Passes (--loader detectron2):
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
 from ..core.dataset import usable_category_id
 from ..core.findings import Finding, Severity
 from ..loaders import Duplicates
-from .base import BatchView, FileContext, MaskRule, RepeatedIds, exclusive, loader_says, reached
+from .base import (
+    BatchView,
+    FileContext,
+    MaskRule,
+    RepeatedIds,
+    exclusive,
+    loader_says,
+    reached,
+)
 
 
 class CrashesLoader(MaskRule):
@@ -48,8 +56,8 @@ class CrashesLoader(MaskRule):
     CLEANABLE = True
     REPORTS_REASON = True
 
-    def __init__(self, ctx: FileContext, severity: Severity | None = None) -> None:
-        super().__init__(ctx, severity)
+    def __init__(self, ctx: FileContext, *policy: Any) -> None:
+        super().__init__(ctx, *policy)
         assert ctx.profile is not None
         self.profile = ctx.profile
         self.says = {condition.key: condition.says for condition in self.profile.crashes}

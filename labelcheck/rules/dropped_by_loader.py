@@ -26,7 +26,7 @@ Passes (--loader torchvision):
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
@@ -45,8 +45,8 @@ class DroppedByLoader(MaskRule):
     CLEANABLE = True
     REPORTS_REASON = True
 
-    def __init__(self, ctx: FileContext, severity: Severity | None = None) -> None:
-        super().__init__(ctx, severity)
+    def __init__(self, ctx: FileContext, *policy: Any) -> None:
+        super().__init__(ctx, *policy)
         assert ctx.profile is not None
         self.profile = ctx.profile
         self.says = {condition.key: condition.says for condition in self.profile.drops}

@@ -16,7 +16,7 @@ Passes:
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -28,8 +28,8 @@ class EmptyImage(Rule):
     ID = "empty-image"
     SEVERITY = Severity.INFO
 
-    def __init__(self, ctx: FileContext, severity: Severity | None = None) -> None:
-        super().__init__(ctx, severity)
+    def __init__(self, ctx: FileContext, *policy: Any) -> None:
+        super().__init__(ctx, *policy)
         self.annotated = np.zeros(len(ctx.images), dtype=bool)
 
     def check_batch(self, view: BatchView) -> Iterator[Finding]:

@@ -24,7 +24,7 @@ Passes: orientation 1, or no EXIF orientation.
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -43,8 +43,8 @@ class ImageExifRotated(ImageRule):
     SEVERITY = Severity.WARNING
     DEPTH = Depth.HEADER
 
-    def __init__(self, ctx: FileContext, severity: Severity | None = None) -> None:
-        super().__init__(ctx, severity)
+    def __init__(self, ctx: FileContext, *policy: Any) -> None:
+        super().__init__(ctx, *policy)
         tracked = ctx.image_depth is not None and ctx.image_depth >= self.DEPTH
         # The right and bottom edge of each image's boxes: where they fit, once the real sizes are known.
         self.reach = np.zeros((len(ctx.images) if tracked else 0, 2), dtype=np.float64)

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..core.dataset import BboxKind
 from ..core.findings import Finding, Severity
-from .base import BatchView, Rule, rows
+from .base import BatchView, Rule, box_text, rows
 
 
 class InvalidBbox(Rule):
@@ -37,11 +37,7 @@ class InvalidBbox(Rule):
     def check_batch(self, view: BatchView) -> Iterator[Finding]:
         batch = view.batch
         boxes = batch.bbox
-        finite = np.isfinite(boxes).all(axis=1)
-        shaped = batch.bbox_kind == BboxKind.OK
-        with np.errstate(invalid="ignore"):
-            positive = (boxes[:, 2] > 0) & (boxes[:, 3] > 0)
-        for row in rows(~(shaped & finite & positive)):
+        for row in rows(~view.box_usable):
             yield self.annotation_finding(view, row, self._message(batch.bbox_kind[row], boxes[row]), "bbox")
 
     @staticmethod
@@ -50,7 +46,7 @@ class InvalidBbox(Rule):
             return "annotation has no bbox; give [x, y, width, height] or drop the annotation"
         if kind == BboxKind.MALFORMED:
             return "bbox is not a list of 4 numbers [x, y, width, height]"
-        shown = "[" + ", ".join(f"{value:g}" for value in box.tolist()) + "]"
+        shown = box_text(box)
         if not np.isfinite(box).all():
             return f"bbox {shown} contains NaN or Infinity; the regression loss would become NaN"
         return f"bbox {shown} has width or height <= 0; the loader drops it"

@@ -23,7 +23,7 @@ Passes:
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -54,8 +54,8 @@ class MissingField(MaskRule):
     SEVERITY = Severity.ERROR
     CLEANABLE = True
 
-    def __init__(self, ctx: FileContext, severity: Severity | None = None) -> None:
-        super().__init__(ctx, severity)
+    def __init__(self, ctx: FileContext, *policy: Any) -> None:
+        super().__init__(ctx, *policy)
         profile = ctx.profile
         fields = profile.annotation_fields if profile is not None else _GENERIC_ANNOTATION_FIELDS
         self.annotation_fields = [key for key in fields if key in _ANNOTATION_ABSENT]

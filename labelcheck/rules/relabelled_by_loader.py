@@ -33,7 +33,7 @@ Passes (--preset mmdet-coco):
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -54,8 +54,8 @@ class RelabelledByLoader(MaskRule):
     CLEANABLE = True
     REPORTS_REASON = True
 
-    def __init__(self, ctx: FileContext, severity: Severity | None = None) -> None:
-        super().__init__(ctx, severity)
+    def __init__(self, ctx: FileContext, *policy: Any) -> None:
+        super().__init__(ctx, *policy)
         assert ctx.profile is not None
         self.profile = ctx.profile
         n = ctx.contract.num_classes

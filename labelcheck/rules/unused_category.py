@@ -19,32 +19,21 @@ from typing import Iterator
 import numpy as np
 
 from ..core.findings import Finding, Severity
-from .base import BatchView, FileContext, Rule, describe
+from .base import Rule
 
 
 class UnusedCategory(Rule):
     ID = "unused-category"
     SEVERITY = Severity.INFO
 
-    def __init__(self, ctx: FileContext, severity: Severity | None = None) -> None:
-        super().__init__(ctx, severity)
-        self.used = np.zeros(ctx.contract.num_classes, dtype=np.int64)
-
-    def check_batch(self, view: BatchView) -> Iterator[Finding]:
-        n = self.ctx.contract.num_classes
-        columns = view.column[view.has_column & (view.column >= 0) & (view.column < n)]
-        self.used += np.bincount(columns, minlength=n)
-        return iter(())
-
     def finish(self) -> Iterator[Finding]:
-        names = self.ctx.contract.class_names
-        declared_at = {column: number for number, column in self.ctx.column_of_declared.items() if column is not None}
-        for column in np.flatnonzero(self.used == 0).tolist():
+        used = np.zeros(self.ctx.contract.num_classes, dtype=bool)
+        used[self.ctx.columns.used()] = True
+        for column in np.flatnonzero(~used).tolist():
             if column in self.ctx.placeholder_columns:
                 continue
-            label = f" {describe(names[column])}" if names else ""
             yield self.file_finding(
-                f"model class {column}{label} has no annotation in this file",
+                f"model class {self.ctx.class_label(column)} has no annotation in this file",
                 path="$.annotations",
-                category_id=declared_at.get(column),
+                category_id=self.ctx.declared_id(column),
             )

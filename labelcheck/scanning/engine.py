@@ -22,23 +22,38 @@ from ..readers import STDIN, Progress, ProgressCallback, ReadAgain, Reader, read
 from ..rules import RULES, BatchView, FileContext, Rule
 from .baseline import Baseline
 from .report import FileReport, Report
+from .statistics import FileStatistics
 
 
 @dataclass(frozen=True)
 class Policy:
-    """Which rules run and at what severity. Severity is policy, not rule code."""
+    """Which rules run, at what severity and with which thresholds. Severity is policy, not rule code.
+
+    ``options``: rule name -> {option name: value}, e.g. ``{"tiny-box": {"min-size": 4}}``
+    (each rule's documentation lists its options and their defaults).
+    """
 
     select: frozenset[str] | None = None  # None: all rules
     ignore: frozenset[str] = frozenset()
     severities: dict[str, Severity] = field(default_factory=dict)
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        named = set(self.select or ()) | set(self.ignore) | set(self.severities)
+        named = set(self.select or ()) | set(self.ignore) | set(self.severities) | set(self.options)
         unknown = sorted(named - set(RULES))
         if unknown:
             raise ValueError(f"unknown rule {unknown[0]!r}; see 'labelcheck rules' for the list")
+        for rule_id, options in self.options.items():
+            try:
+                RULES[rule_id].check_options(options)
+            except ValueError as exc:
+                raise ValueError(f"{rule_id}: {exc}") from None
         if not self.active():
             raise ValueError("no rule is left to run: the selection is empty or ignores every selected rule")
+
+    def instances(self, rules: list[type[Rule]], ctx: FileContext) -> list[Rule]:
+        """The rules to run over one file, with their severities and options."""
+        return [rule(ctx, self.severities.get(rule.ID), self.options.get(rule.ID)) for rule in rules]
 
     def active(self) -> list[type[Rule]]:
         return [
@@ -63,6 +78,7 @@ def scan(
     baseline: Baseline | None = None,
     progress: ProgressCallback | None = None,
     images: "ImageOptions | str | Sequence[str] | None" = None,
+    statistics: bool = True,
 ) -> Report:
     """Check annotation files against a model contract.
 
@@ -80,7 +96,9 @@ def scan(
     ``labelcheck.readers.Progress`` as readers that report go (and, phase
     "images", as images are checked). ``images``: check each image's file
     too (a ROOT, one ROOT per file, or ``labelcheck.ImageOptions``), once the
-    file's annotations are read; the image rules need it.
+    file's annotations are read; the image rules need it. ``statistics``:
+    accumulate each file's dataset statistics (``FileReport.statistics``: class
+    counts per column, box geometry, boxes per image) as the rules run.
 
     Raises ``InputError`` for unreadable or malformed input, ``UsageError``
     for a ROOT that is not a folder or an executor that cannot start.
@@ -110,12 +128,12 @@ def scan(
                 on_finding(finding)
 
     checker = ImageCheck(ImageOptions.of(images), len(sources)) if images is not None else None
+    checks = _Checks(rules, contract, policy, statistics)
     try:
         for index, source in enumerate(sources):
             probe = ImageProbe(checker, index, progress) if checker is not None else None
-            file_report, ctx = _check_file(
-                reader_for(source, reader, progress), source, rules, contract, policy, emit, probe, tuple(contexts)
-            )
+            file_report, ctx = _check_file(reader_for(source, reader, progress), source, checks, emit, probe,
+                                           tuple(contexts))
             report.files.append(file_report)
             contexts.append(ctx)
 
@@ -157,22 +175,31 @@ def applicable(rules: list[type[Rule]], contract: Contract) -> list[type[Rule]]:
 Emit = Callable[[Iterable[Finding], FileReport], None]
 
 
+@dataclass(frozen=True)
+class _Checks:
+    """What runs over each file: the rules (under the policy) and, if asked for, the statistics."""
+
+    rules: list[type[Rule]]
+    contract: Contract
+    policy: Policy
+    statistics: bool
+
+
 def _check_file(
-    reader: Reader, source: Any, rules: list[type[Rule]], contract: Contract, policy: Policy, emit: Emit,
+    reader: Reader, source: Any, checks: _Checks, emit: Emit,
     probe: ImageProbe | None = None, earlier: Sequence[FileContext] = (),
 ) -> tuple[FileReport, FileContext]:
     """Run the rules over one file, from the start again with another reader
     when the first gives its reading up. ``earlier``: the files checked before it."""
     while True:
-        checked = _check_once(reader, source, rules, contract, policy, emit, probe, earlier)
+        checked = _check_once(reader, source, checks, emit, probe, earlier)
         if not isinstance(checked, Reader):
             return checked
         reader = checked  # what the first read held is gone: this is a function's return
 
 
 def _check_once(
-    reader: Reader, source: Any, rules: list[type[Rule]], contract: Contract, policy: Policy, emit: Emit,
-    probe: ImageProbe | None, earlier: Sequence[FileContext],
+    reader: Reader, source: Any, checks: _Checks, emit: Emit, probe: ImageProbe | None, earlier: Sequence[FileContext],
 ) -> tuple[FileReport, FileContext] | Reader:
     """The file checked; or the reader to check it with instead: one the
     reader named (``ReadAgain``), or, when more findings than ``HELD_AT_MOST``
@@ -180,7 +207,7 @@ def _check_once(
     images are checked once the annotations are read: the file is then
     whole, and no reading again can change its image table."""
     dataset = reader.read(source)
-    ctx = FileContext(dataset.source, contract, dataset.categories, dataset.images)
+    ctx = FileContext(dataset.source, checks.contract, dataset.categories, dataset.images)
     ctx.earlier = earlier
     if probe is not None:
         ctx.image_depth = probe.depth
@@ -188,14 +215,17 @@ def _check_once(
         dataset.source, images=len(dataset.images), categories=len(dataset.categories), layout=dataset.layout,
         category_table=dataset.categories,
     )
-    active = [rule(ctx, policy.severities.get(rule.ID)) for rule in rules]
+    active = checks.policy.instances(checks.rules, ctx)
+    statistics = FileStatistics(ctx) if checks.statistics else None
     try:
         if dataset.reread is not None:
             with _HeldFindings() as held:
-                _check_batches(dataset, ctx, active, file_report, held.add)
+                _check_batches(dataset, ctx, active, statistics, file_report, held.add)
                 emit(held.released(), file_report)
         else:
-            _check_batches(dataset, ctx, active, file_report, lambda findings: emit(findings, file_report))
+            _check_batches(
+                dataset, ctx, active, statistics, file_report, lambda findings: emit(findings, file_report)
+            )
     except ReadAgain as again:
         ctx.release_images()
         return again.reader
@@ -213,6 +243,8 @@ def _check_once(
         file_report.images_from_cache = ctx.image_results.from_cache
     for rule in active:
         emit(rule.finish(), file_report)
+    if statistics is not None:
+        file_report.statistics = statistics.finish()
     # Files are compared by their categories only: this file's image table
     # (its names perhaps in a temporary file) goes before the next is read.
     ctx.release_images()
@@ -220,12 +252,15 @@ def _check_once(
 
 
 def _check_batches(
-    dataset: Dataset, ctx: FileContext, active: list[Rule], file_report: FileReport,
-    found: Callable[[Iterable[Finding]], None],
+    dataset: Dataset, ctx: FileContext, active: list[Rule], statistics: FileStatistics | None,
+    file_report: FileReport, found: Callable[[Iterable[Finding]], None],
 ) -> None:
     for batch in dataset.annotation_batches:
         file_report.annotations += len(batch)
         view = BatchView.of(batch, ctx)
+        ctx.columns.add(view)
+        if statistics is not None:
+            statistics.add(view)
         for rule in active:
             found(rule.check_batch(view))
 

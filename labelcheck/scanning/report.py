@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.contract import Contract
 from ..core.dataset import Category, FileLayout
 from ..core.findings import Finding, Severity, fail_threshold
 from ..rules import CATEGORY_RULES, REASON_RULES
+
+if TYPE_CHECKING:
+    from .statistics import FileStatistics
 
 # Distinct offending category ids tracked per rule before the rest are lumped.
 MAX_CATEGORY_GROUPS = 200
@@ -55,6 +58,7 @@ class FileReport:
     images_checked: int | None = None  # image files checked (None: images were not checked)
     images_from_cache: int = 0  # of which the image cache answered
     category_table: list[Category] = field(default_factory=list, repr=False)  # what the file declares
+    statistics: "FileStatistics | None" = field(default=None, repr=False)  # when the scan accumulated them
 
     def add(self, finding: Finding, max_examples: int) -> None:
         self.rule_counts[finding.rule, finding.severity] += 1
