@@ -40,10 +40,10 @@ def test_preset_with_agreeing_options_is_fine():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"preset": "mlperf-retinanet", "num_classes": 91}, "contradicts --num-classes 91"),
-        ({"preset": "mlperf-retinanet", "mapping": "sorted"}, "contradicts --mapping sorted"),
-        ({"mapping": "sorted"}, "give --num-classes"),
-        ({"mapping": "names", "num_classes": 3}, "--mapping names needs the class names"),
+        ({"preset": "mlperf-retinanet", "num_classes": 91}, "contradicts num_classes=91"),
+        ({"preset": "mlperf-retinanet", "mapping": "sorted"}, "contradicts mapping='sorted'"),
+        ({"mapping": "sorted"}, "give num_classes=N or classes=FILE"),
+        ({"mapping": "names", "num_classes": 3}, "mapping='names' needs the class names"),
         ({"preset": "no-such"}, "unknown preset"),
     ],
 )
@@ -55,7 +55,7 @@ def test_contradictions(kwargs, message):
 def test_class_file_length_must_match(tmp_path):
     path = tmp_path / "classes.txt"
     path.write_text("cat\ndog\n", encoding="utf-8")
-    with pytest.raises(ContractError, match="2 names but --num-classes is 3"):
+    with pytest.raises(ContractError, match="2 names but num_classes is 3"):
         resolve_contract(classes=path, num_classes=3)
 
 

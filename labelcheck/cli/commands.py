@@ -21,7 +21,7 @@ from click.core import ParameterSource
 
 from ..core.atomic import atomic_write, check_side_output
 from ..core.contract import PRESETS, Mapping
-from ..core.errors import LabelcheckError
+from ..core.errors import LabelcheckError, cli_spelling
 from ..core.findings import FAIL_ON_CHOICES
 from ..core.text import safe
 from ..core.version import __version__
@@ -53,7 +53,8 @@ def handles_errors(command: Callable) -> Callable:
     @functools.wraps(command)
     def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
         try:
-            return command(*args, **kwargs)
+            with cli_spelling():
+                return command(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except LabelcheckError as exc:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from .dataset import STDIN
-from .errors import OutputError, UsageError
+from .errors import OutputError, UsageError, flag
 
 
 def _temp_name(folder: Path) -> str:
@@ -139,6 +139,6 @@ def check_side_output(path: str | os.PathLike, option: str, protected: list[str]
     if target.is_dir():
         raise OutputError(f"{target}: is a directory; give {option} a file path")
     if target.exists() and not force:
-        raise OutputError(f"{target}: already exists; pass --force to overwrite it")
+        raise OutputError(f"{target}: already exists; pass {flag('force')} to overwrite it")
     if not target.parent.is_dir():
         raise OutputError(f"{target}: output folder {target.parent} does not exist; create it first")

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import ContractError
+from .errors import ContractError, option
 
 
 class Mapping(str, enum.Enum):
@@ -27,15 +27,14 @@ class Contract:
     preset: str | None = None
 
     def __post_init__(self) -> None:
-        if self.num_classes < 1:
-            raise ContractError(f"--num-classes must be at least 1, got {self.num_classes}")
+        _require_head_size(self.num_classes)
         if self.class_names is not None and len(self.class_names) != self.num_classes:
             raise ContractError(
-                f"the class list has {len(self.class_names)} names but --num-classes is {self.num_classes}; "
-                "make them agree or drop --num-classes"
+                f"the class list has {len(self.class_names)} names but {option('num_classes')} is "
+                f"{self.num_classes}; make them agree or drop {option('num_classes')}"
             )
         if self.mapping == Mapping.NAMES and self.class_names is None:
-            raise ContractError("--mapping names needs the class names: give --classes FILE or a --preset")
+            raise _names_need_classes()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +50,17 @@ def mlperf_class_names() -> tuple[str, ...]:
     return tuple(text.splitlines())
 
 
+def _require_head_size(num_classes: object) -> None:
+    if type(num_classes) is not int or num_classes < 1:
+        raise ContractError(f"{option('num_classes')} must be a whole number >= 1, got {num_classes!r}")
+
+
+def _names_need_classes() -> ContractError:
+    return ContractError(
+        f"{option('mapping', 'names')} needs the class names: give {option('classes', 'FILE')} or a {option('preset')}"
+    )
+
+
 PRESETS = {
     "mlperf-retinanet": lambda: Contract(264, Mapping.RAW, mlperf_class_names(), preset="mlperf-retinanet"),
 }
@@ -62,7 +72,7 @@ def read_class_file(path: str | Path) -> tuple[str, ...]:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise ContractError(f"{path}: class list not found; check --classes") from None
+        raise ContractError(f"{path}: class list not found; check {option('classes')}") from None
     except UnicodeDecodeError as exc:
         raise ContractError(f"{path}: byte {exc.start}: class list is not UTF-8; re-encode it") from None
     except OSError as exc:
@@ -88,11 +98,10 @@ def resolve_contract(
     No option: the default preset. A preset plus options: the options must agree
     with the preset. Options without a preset: exactly what was given.
     """
-    if isinstance(classes, (str, Path)):
-        class_names: tuple[str, ...] | None = read_class_file(classes)
-    else:
-        class_names = tuple(classes) if classes is not None else None
-    mapping = Mapping(mapping) if mapping is not None else None
+    class_names = _class_names(classes)
+    mapping = _mapping(mapping)
+    if num_classes is not None:
+        _require_head_size(num_classes)
     explicit = num_classes is not None or mapping is not None or class_names is not None
     if preset is None and not explicit:
         preset = DEFAULT_PRESET
@@ -102,11 +111,37 @@ def resolve_contract(
         base = PRESETS[preset]()
         _require_agreement(base, num_classes, mapping, class_names)
         return base
+    if mapping == Mapping.NAMES and class_names is None:
+        raise _names_need_classes()
     if num_classes is None:
         if class_names is None:
-            raise ContractError("give --num-classes N or --classes FILE so the head's size is known")
+            raise ContractError(
+                f"give {option('num_classes', 'N')} or {option('classes', 'FILE')} so the head's size is known"
+            )
         num_classes = len(class_names)
     return Contract(num_classes, mapping or Mapping.RAW, class_names)
+
+
+def _class_names(classes: str | Path | tuple[str, ...] | list[str] | None) -> tuple[str, ...] | None:
+    if classes is None:
+        return None
+    if isinstance(classes, (str, Path)):
+        return read_class_file(classes)
+    names = tuple(classes)
+    wrong = [name for name in names if not isinstance(name, str)]
+    if wrong:
+        raise ContractError(f"{option('classes')}: class names are strings; got {wrong[0]!r}")
+    return names
+
+
+def _mapping(mapping: str | Mapping | None) -> Mapping | None:
+    if mapping is None:
+        return None
+    try:
+        return Mapping(mapping)
+    except ValueError:
+        choices = ", ".join(m.value for m in Mapping)
+        raise ContractError(f"{option('mapping')} {mapping!r} is not one of {choices}") from None
 
 
 def _require_agreement(
@@ -114,12 +149,12 @@ def _require_agreement(
 ) -> None:
     conflicts = []
     if num_classes is not None and num_classes != base.num_classes:
-        conflicts.append(f"--num-classes {num_classes} (preset: {base.num_classes})")
+        conflicts.append(f"{option('num_classes', num_classes)} (preset: {base.num_classes})")
     if mapping is not None and mapping != base.mapping:
-        conflicts.append(f"--mapping {mapping.value} (preset: {base.mapping.value})")
+        conflicts.append(f"{option('mapping', mapping.value)} (preset: {base.mapping.value})")
     if class_names is not None and class_names != base.class_names:
-        conflicts.append("--classes (differs from the preset's class list)")
+        conflicts.append(f"{option('classes')} (differs from the preset's class list)")
     if conflicts:
         raise ContractError(
-            f"preset {base.preset} contradicts {', '.join(conflicts)}; drop --preset to use your own contract"
+            f"preset {base.preset} contradicts {', '.join(conflicts)}; drop {option('preset')} to use your own contract"
         )

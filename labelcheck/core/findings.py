@@ -3,25 +3,59 @@
 from __future__ import annotations
 
 import enum
+import operator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 
-class Severity(enum.IntEnum):
-    INFO = 1
-    WARNING = 2
-    ERROR = 3
+class Severity(str, enum.Enum):
+    """How bad a finding is. A member is the text reports write (``finding.severity
+    == "error"``, ``print`` shows ``error``); severities order by rank, INFO < WARNING
+    < ERROR, and compare with that text too (``severity >= "warning"``)."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
 
     @property
     def label(self) -> str:
-        return self.name.lower()
+        return self.value
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self.value]
 
     @classmethod
     def parse(cls, text: str) -> "Severity":
         try:
-            return cls[text.upper()]
-        except KeyError:
+            return cls(text.lower())
+        except ValueError:
             raise ValueError(f"unknown severity {text!r}; use error, warning or info") from None
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    def _compare(self, other: object, test: Callable[[int, int], bool]) -> bool:
+        rank = other.rank if isinstance(other, Severity) else _RANK.get(other) if isinstance(other, str) else None
+        return NotImplemented if rank is None else test(self.rank, rank)
+
+    def __lt__(self, other: object) -> bool:
+        return self._compare(other, operator.lt)
+
+    def __le__(self, other: object) -> bool:
+        return self._compare(other, operator.le)
+
+    def __gt__(self, other: object) -> bool:
+        return self._compare(other, operator.gt)
+
+    def __ge__(self, other: object) -> bool:
+        return self._compare(other, operator.ge)
+
+
+_RANK = {"info": 1, "warning": 2, "error": 3}
 
 
 # --fail-on choices: a severity, or never.

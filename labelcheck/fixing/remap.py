@@ -27,7 +27,7 @@ from ..core.dataset import (
     classify_id,
     usable_category_id,
 )
-from ..core.errors import UsageError
+from ..core.errors import UsageError, flag, option
 from ..core.text import safe
 from ..readers import ProgressCallback, StreamReader, reader_for
 from ..readers.stream import Indexed
@@ -181,7 +181,10 @@ def build_mapping(
 ) -> dict[int, int | None]:
     methods = [offset is not None, by_name, table is not None, contiguous]
     if sum(methods) != 1:
-        raise UsageError("choose exactly one of --offset, --by-name, --map, --contiguous")
+        raise UsageError(
+            f"choose exactly one of {option('offset', 'K')}, {flag('by_name')}, {option('table', 'FILE')}, "
+            f"{flag('contiguous')}"
+        )
     declared = _declared(files)
     used = set().union(*(info.annotation_ids for info in files)) | set(declared)
     contract = contract or resolve_contract()
@@ -190,7 +193,9 @@ def build_mapping(
         unknown_what = "is used by annotations but not declared in categories"
     elif by_name:
         if contract.class_names is None:
-            raise UsageError("--by-name needs the model's class names: give --classes FILE or a --preset")
+            raise UsageError(
+                f"{flag('by_name')} needs the model's class names: give {option('classes', 'FILE')} or a {option('preset')}"
+            )
         column = {name: index for index, name in enumerate(contract.class_names)}
         known = {old: column[name] for old, name in declared.items() if isinstance(name, str) and name in column}
         unknown_what = "is not a model class"
@@ -205,7 +210,7 @@ def build_mapping(
         if not drop_unknown:
             label = f" {safe(repr(declared[old]))}" if old in declared else ""
             raise UsageError(
-                f"category {old}{label} {unknown_what}; fix it, or pass --drop-unknown to remove it and its annotations"
+                f"category {old}{label} {unknown_what}; fix it, or pass {flag('drop_unknown')} to remove it and its annotations"
             )
         mapping[old] = DROP
     _require_one_to_one(mapping)
@@ -231,7 +236,7 @@ def _require_columns(mapping: dict[int, int | None], contract: Contract) -> None
         if new is not None and not 0 <= new < contract.num_classes:
             raise UsageError(
                 f"category {old} would become {new}, outside the model's columns 0..{contract.num_classes - 1}; "
-                "is the file already remapped? (for another head, give its --num-classes or --mapping)"
+                f"is the file already remapped? (for another head, give its {option('num_classes')} or {option('mapping')})"
             )
 
 
@@ -271,7 +276,7 @@ def remap(
     backups = [backup_path(s, t) for s, t in zip(sources, targets)]
     if report:
         protected = [*sources, *map(str, targets), *(str(b) for b in backups if b)]
-        check_side_output(report, "--report", protected, force=force)
+        check_side_output(report, option("report"), protected, force=force)
     if isinstance(table, (str, os.PathLike)):
         table = load_table(table)
     options = dict(offset=offset, by_name=by_name, table=table, contiguous=contiguous, start=start,
@@ -304,7 +309,7 @@ def _whole_mapping(files: list[FileCategories], options: dict[str, Any]) -> dict
         if info.irregular and not options["drop_unknown"]:
             raise UsageError(
                 f"{info.source}: {info.irregular} annotations have a non-integer category_id; "
-                "run 'labelcheck clean' first or pass --drop-unknown"
+                f"run 'labelcheck clean' first or pass {flag('drop_unknown')}"
             )
     return build_mapping(files, **options)
 

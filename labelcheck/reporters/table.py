@@ -84,7 +84,7 @@ class TableReporter(Reporter):
         table.add_column("Rule")
         table.add_column("Severity")
         table.add_column("Findings", justify="right")
-        ordered = sorted(file_report.rule_counts.items(), key=lambda item: (-item[0][1], item[0][0]))
+        ordered = sorted(file_report.rule_counts.items(), key=lambda item: (-item[0][1].rank, item[0][0]))
         for (rule, severity), count in ordered:
             table.add_row(rule, Text(severity.label, style=STYLE[severity]), str(count))
         return table
