@@ -34,7 +34,8 @@ def test_json_report_is_complete_when_nothing_is_found(write_json):
     assert report["findings"] == []
     assert report["contract"] == {"preset": None, "num_classes": 1, "mapping": "raw", "class_names": None}
     assert report["files"][0]["counts"] == {"images": 0, "annotations": 0, "categories": 1}
-    assert report["summary"] == {"error": 0, "warning": 0, "info": 0, "fail_on": "error", "failed": False}
+    assert report["summary"] == {"error": 0, "warning": 0, "info": 0, "related_findings": 0, "fail_on": "error",
+                                 "failed": False}
 
 
 def test_json_findings_carry_raw_ids(write_json):
@@ -59,7 +60,7 @@ def test_json_report_to_output_file(tmp_path):
     assert result.exit_code == 1
     assert result.stdout == ""
     assert json.loads(target.read_text())["summary"]["failed"] is True
-    assert "labelcheck: failed: 8 errors" in result.stderr
+    assert "labelcheck: failed: 4 errors" in result.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
 
 
@@ -77,8 +78,8 @@ def test_table_fits_80_columns_and_has_no_escape_codes():
     assert "\x1b" not in result.stdout
     assert "fixtures/openimages-mlperf-bad.json" in result.stdout
     assert "40 images, 376 annotations, 264 categories" in result.stdout
-    assert "category-out-of-range, by category_id" in result.stdout
-    assert "FAILED: 8 errors, 0 warnings, 73 info (--fail-on error)" in result.stdout
+    assert "Offending annotations by category_id" in result.stdout
+    assert "FAILED: 4 errors, 0 warnings, 73 info (--fail-on error)" in result.stdout
 
 
 def test_table_groups_by_category_id_with_examples():

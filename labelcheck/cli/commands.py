@@ -28,7 +28,7 @@ from ..core.version import __version__
 from ..fixing.droplog import DEFAULT_CLEAN_RULES, DROP_CHOICES
 from ..readers import READERS
 from ..reporters import REPORTERS
-from ..reporters.base import tally_text
+from ..reporters.base import counts_text, tally_text
 from ..rules import RULES
 from ..scanning.baseline import Baseline
 from ..scanning.engine import scan as run_scan
@@ -221,13 +221,16 @@ def main() -> None:
 @click.option("--ignore", metavar="RULE,...", help="Skip these rules.", **env("IGNORE"))
 @click.option("--max-examples", type=click.IntRange(min=0), default=3, show_default=True,
               help="Example annotations and images shown per rule and per category id.", **env("MAX_EXAMPLES"))
+@click.option("--show", type=click.Choice(["error", "warning", "info"]), default="warning", show_default=True,
+              help="The lowest severity the table shows in detail; findings below it are counted in one line "
+              "(--show info lists the info findings too).")
 @click.option("--reader", type=click.Choice(["auto", *READERS]), default="auto", show_default=True,
               help="How files are read.", hidden=True)
 @config_options
 @baseline_options
 @QUIET
 @handles_errors
-def scan(paths, output, reader, config_file, baseline_file, write_baseline, quiet, **configurable) -> None:
+def scan(paths, output, reader, show, config_file, baseline_file, write_baseline, quiet, **configurable) -> None:
     """Check annotation files (COCO JSON, .json.gz, or - for stdin) against the model contract.
 
     Files given together (train and validation) must also agree on their
@@ -262,7 +265,8 @@ def scan(paths, output, reader, config_file, baseline_file, write_baseline, quie
     color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     progress = progress_bar(quiet)
     with atomic_write(output) if output else deferred_stdout() as out:
-        reporter = REPORTERS[settings.format](out, fail_on=fail_on, max_examples=max_examples, color=color)
+        reporter = REPORTERS[settings.format](out, fail_on=fail_on, max_examples=max_examples, color=color,
+                                              show=show)
         reporter.start(contract)
         with progress or nullcontext():
             report = run_scan(
@@ -273,7 +277,7 @@ def scan(paths, output, reader, config_file, baseline_file, write_baseline, quie
         reporter.finish(report)
     if recorded is not None:
         recorded.write(write_baseline)
-        click.echo(f"labelcheck: wrote baseline {safe(write_baseline)}: {tally_text(report)}; scans with "
+        click.echo(f"labelcheck: wrote baseline {safe(write_baseline)}: {counts_text(report.finding_counts())}; scans with "
                    "--baseline fail only on findings not in it", err=True)
         sys.exit(EXIT_CLEAN)
     if not reporter.human or output:

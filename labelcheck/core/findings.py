@@ -17,13 +17,11 @@ class Severity(str, enum.Enum):
     WARNING = "warning"
     ERROR = "error"
 
+    rank: int  # 1, 2, 3: an attribute of each member (read for every finding, so not a property)
+
     @property
     def label(self) -> str:
         return self.value
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self.value]
 
     @classmethod
     def parse(cls, text: str) -> "Severity":
@@ -56,6 +54,8 @@ class Severity(str, enum.Enum):
 
 
 _RANK = {"info": 1, "warning": 2, "error": 3}
+for _severity in Severity:
+    _severity.rank = _RANK[_severity.value]
 
 
 # --fail-on choices: a severity, or never.
@@ -80,6 +80,17 @@ class Finding:
     image_id: Any = field(default=None, compare=False)
     category_id: Any = field(default=None, compare=False)  # raw value from the file
     image_file: str | None = field(default=None, compare=False)
+    # The rule of an earlier finding on the same value (an undeclared id also out of
+    # range): one problem, counted once. Set by the report.
+    related_to: str | None = field(default=None, compare=False)
+
+    def related(self, rule: str) -> "Finding":
+        """A copy marked as on the value an earlier finding of ``rule`` is about. Made
+        without ``dataclasses.replace``, which costs ten times more: a file where every
+        annotation is wrong has millions."""
+        copy = object.__new__(Finding)
+        copy.__dict__.update(self.__dict__, related_to=rule)
+        return copy
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report's finding object; optional keys only where they apply."""
@@ -90,7 +101,7 @@ class Finding:
             "file": self.file,
             "path": self.path,
         }
-        for key in ("annotation_id", "image_id", "category_id", "image_file"):
+        for key in ("annotation_id", "image_id", "category_id", "image_file", "related_to"):
             value = getattr(self, key)
             if value is not None:
                 result[key] = value

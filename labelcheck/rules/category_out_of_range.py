@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..core.contract import Mapping
+from ..core.contract import Contract, Mapping
 from ..core.dataset import ValueKind
 from ..core.findings import Finding, Severity
 from .base import BatchView, Rule, describe, rows
@@ -59,3 +59,10 @@ class CategoryOutOfRange(Rule):
         wrapped = value + n
         lands = f"silently trains column {wrapped}" if wrapped >= 0 else "is out of bounds"
         return f"category_id {raw} is negative: the loss counts it from the end and {lands}; {valid}"
+
+    @classmethod
+    def danger(cls, finding: Finding, contract: Contract) -> int:
+        """A negative label the loss counts from the end trains another class without a sound: worse than a crash."""
+        value = finding.category_id
+        silent = contract.mapping == Mapping.RAW and type(value) is int and -contract.num_classes <= value < 0
+        return 1 if silent else 0

@@ -96,7 +96,7 @@ def scan(
             if known is not None and known.known(finding):
                 report.suppressed += 1
                 continue
-            file_report.add(finding, max_examples)
+            finding = file_report.add(finding, max_examples)
             if report.findings is not None:
                 report.findings.append(finding)
             if on_finding is not None:
@@ -138,7 +138,8 @@ def _check_once(
     dataset = reader.read(source)
     ctx = FileContext(dataset.source, contract, dataset.categories, dataset.images)
     file_report = FileReport(
-        dataset.source, images=len(dataset.images), categories=len(dataset.categories), layout=dataset.layout
+        dataset.source, images=len(dataset.images), categories=len(dataset.categories), layout=dataset.layout,
+        contract=contract,
     )
     active = [rule(ctx, policy.severities.get(rule.ID)) for rule in rules]
     try:

@@ -1,33 +1,121 @@
 """The result of a scan: per-file counts and bounded aggregates of findings.
 
 Aggregates stay small whatever the number of findings (a few examples per rule
-and per offending category id), so a file where every annotation is wrong still
-reports in bounded memory. The full list of findings is kept only on request.
+and per offending category id; two bytes per annotation for the fields that
+have findings, so a value two rules find counts once), so a file where every
+annotation is wrong still reports in bounded memory. The full list of findings
+is kept only on request.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
+
 
 from ..core.contract import Contract
 from ..core.dataset import FileLayout
 from ..core.findings import Finding, Severity, fail_threshold
-from ..rules import CATEGORY_RULES
+from ..rules import CATEGORY_RULES, RULES, Rule
 
-# Distinct offending category ids tracked per rule before the rest are lumped.
+# Distinct offending category ids tracked before the rest are lumped.
 MAX_CATEGORY_GROUPS = 200
 
 
 @dataclass
 class CategoryGroup:
-    """Findings of one category rule for one offending category_id."""
+    """The annotations with one offending category_id, and the category rules that found them."""
 
     category_id: Any
-    count: int = 0
+    count: int = 0  # annotations (one found by two rules counts once)
+    rules: list[str] = field(default_factory=list)
     annotation_ids: list[Any] = field(default_factory=list)
     image_files: list[str] = field(default_factory=list)
+
+
+class Causes:
+    """What each annotation field was found for, so a value two rules find is one problem.
+
+    Per field that has findings ("category_id", "bbox", ...), one number per
+    annotation position: the first rule that found it and the highest severity
+    so far (two bytes; none for a file without annotation findings).
+    """
+
+    def __init__(self) -> None:
+        self._fields: dict[str, array] = {}
+        self._rules = {rule_id: index for index, rule_id in enumerate(RULES, start=1)}
+        self._ids = list(RULES)
+
+    def mark(self, finding: Finding) -> tuple[str, Severity] | None:
+        """Record an annotation finding: None if its value was not found before, else the first
+        rule that found it and the highest severity it had."""
+        key = finding.path.partition("]")[2]
+        marks = self._fields.get(key)
+        position = finding.position
+        if marks is None:
+            marks = self._fields[key] = array("H")
+        if position >= len(marks):
+            marks.frombytes(bytes(marks.itemsize * max(position + 1 - len(marks), len(marks), 4096)))
+        earlier = marks[position]
+        rank = finding.severity.rank
+        if not earlier:
+            marks[position] = self._rules.get(finding.rule, 0) << 2 | rank
+            return None
+        if rank > earlier & 3:
+            marks[position] = earlier & ~3 | rank
+        return self._ids[(earlier >> 2) - 1], _BY_RANK[earlier & 3]
+
+
+_BY_RANK = {severity.rank: severity for severity in Severity}
+
+
+def _harmless(finding: Finding) -> int:
+    return 0
+
+
+class Examples:
+    """The ``limit`` most telling findings of one rule, most dangerous first.
+
+    A finding is worth more when it is not on a value another rule found first,
+    has an offending value none of the others has, is more dangerous
+    (``Rule.danger``: the silent -1 before the crashing 264) and more severe;
+    among equals the first met stays. A finding that cannot beat the least
+    telling one kept costs one comparison: files where every annotation is
+    wrong have millions.
+    """
+
+    def __init__(self, limit: int, danger: Callable[[Finding], int]) -> None:
+        self.limit = limit
+        self.danger = danger
+        self.kept: list[Finding] = []
+        self._values: set[str] = set()  # the offending values kept
+        self._floor: tuple = ()  # the worth of the least telling one kept, once full
+        self._least = 0  # its index
+
+    def offer(self, finding: Finding) -> None:
+        if len(self.kept) < self.limit:
+            self.kept.append(finding)
+        else:
+            worth = self._worth(finding, repr(finding.category_id) not in self._values)
+            if not self.limit or worth <= self._floor:
+                return
+            self.kept[self._least] = finding
+        self._settle()
+
+    def _worth(self, finding: Finding, distinct: bool) -> tuple[bool, bool, int, int]:
+        return finding.related_to is None, distinct, self.danger(finding), finding.severity.rank
+
+    def _settle(self) -> None:
+        self.kept.sort(key=lambda kept: (-self.danger(kept), -kept.severity.rank, kept.related_to is not None,
+                                         kept.position))
+        values = Counter(repr(kept.category_id) for kept in self.kept)
+        self._values = set(values)
+        worths = [(self._worth(kept, values[repr(kept.category_id)] == 1), -index)
+                  for index, kept in enumerate(self.kept)]
+        (self._floor, least) = min(worths)
+        self._least = -least
 
 
 @dataclass
@@ -36,29 +124,61 @@ class FileReport:
     images: int = 0
     annotations: int = 0
     categories: int = 0
-    rule_counts: Counter = field(default_factory=Counter)  # (rule, severity) -> count
-    examples: dict[str, list[Finding]] = field(default_factory=dict)  # rule -> first findings
-    category_groups: dict[str, dict[str, CategoryGroup]] = field(default_factory=dict)
-    ungrouped: Counter = field(default_factory=Counter)  # rule -> findings past MAX_CATEGORY_GROUPS
+    rule_counts: Counter = field(default_factory=Counter)  # (rule, severity) -> findings
+    counted: Counter = field(default_factory=Counter)  # severity -> problems (a value two rules find: once)
+    related: Counter = field(default_factory=Counter)  # (rule, earlier rule) -> findings on the same values
+    category_groups: dict[str, CategoryGroup] = field(default_factory=dict)  # by repr of the category_id
+    ungrouped: int = 0  # annotations with category ids past MAX_CATEGORY_GROUPS
     layout: FileLayout | None = field(default=None, repr=False)  # for rewriting a streamed file
+    contract: Contract | None = field(default=None, repr=False)  # what makes a finding dangerous
+    _causes: Causes = field(default_factory=Causes, repr=False)
+    _examples: dict[str, Examples] = field(default_factory=dict, repr=False)
 
-    def add(self, finding: Finding, max_examples: int) -> None:
+    @property
+    def examples(self) -> dict[str, list[Finding]]:
+        """A few findings per rule, the most telling first (see ``Examples``)."""
+        return {rule: examples.kept for rule, examples in self._examples.items()}
+
+    def _danger(self, rule_id: str) -> Callable[[Finding], int]:
+        rule = RULES.get(rule_id)
+        if rule is None or self.contract is None or rule.danger.__func__ is Rule.danger.__func__:  # type: ignore[attr-defined]
+            return _harmless
+        contract = self.contract
+        return lambda finding: rule.danger(finding, contract)
+
+    def add(self, finding: Finding, max_examples: int) -> Finding:
+        """Count a finding; returned marked ``related_to`` the rule that found its value first, if any."""
         self.rule_counts[finding.rule, finding.severity] += 1
-        examples = self.examples.setdefault(finding.rule, [])
-        if len(examples) < max_examples:
-            examples.append(finding)
+        earlier = self._causes.mark(finding) if finding.position >= 0 else None
+        if earlier is None:
+            self.counted[finding.severity] += 1
+        else:
+            rule, severity = earlier
+            finding = finding.related(rule)
+            self.related[finding.rule, rule] += 1
+            if finding.severity > severity:
+                self.counted[severity] -= 1
+                self.counted[finding.severity] += 1
+        examples = self._examples.get(finding.rule)
+        if examples is None:
+            examples = self._examples[finding.rule] = Examples(max_examples, self._danger(finding.rule))
+        examples.offer(finding)
         if finding.rule in CATEGORY_RULES:
-            self._group(finding, max_examples)
+            self._group(finding, max_examples, first=earlier is None or earlier[0] not in CATEGORY_RULES)
+        return finding
 
-    def _group(self, finding: Finding, max_examples: int) -> None:
-        groups = self.category_groups.setdefault(finding.rule, {})
+    def _group(self, finding: Finding, max_examples: int, first: bool) -> None:
         key = repr(finding.category_id)
-        if key not in groups:
-            if len(groups) >= MAX_CATEGORY_GROUPS:
-                self.ungrouped[finding.rule] += 1
+        group = self.category_groups.get(key)
+        if group is None:
+            if len(self.category_groups) >= MAX_CATEGORY_GROUPS:
+                self.ungrouped += first
                 return
-            groups[key] = CategoryGroup(finding.category_id)
-        group = groups[key]
+            group = self.category_groups[key] = CategoryGroup(finding.category_id)
+        if finding.rule not in group.rules:
+            group.rules.append(finding.rule)
+        if not first:
+            return
         group.count += 1
         if len(group.annotation_ids) < max_examples:
             group.annotation_ids.append(finding.annotation_id)
@@ -66,6 +186,7 @@ class FileReport:
                 group.image_files.append(finding.image_file)
 
     def severity_counts(self) -> Counter:
+        """Findings per severity (every finding, as the report lists them)."""
         counts: Counter = Counter()
         for (_, severity), count in self.rule_counts.items():
             counts[severity] += count
@@ -80,6 +201,7 @@ class FileReport:
             "counts": {"images": self.images, "annotations": self.annotations, "categories": self.categories},
             "findings_by_rule": dict(sorted(by_rule.items())),
             "findings_by_severity": _by_severity(self.severity_counts()),
+            "related_findings": sum(self.related.values()),
         }
 
 
@@ -97,10 +219,23 @@ class Report:
         raise KeyError(file)
 
     def severity_counts(self) -> Counter:
+        """Problems per severity: a value two rules find (an undeclared id also out of
+        range) is one problem, at the higher of their severities."""
+        total: Counter = Counter()
+        for report in self.files:
+            total.update(report.counted)
+        return total
+
+    def finding_counts(self) -> dict[str, int]:
+        """Findings per severity, every one counted (what the JSON report and a baseline list)."""
         total: Counter = Counter()
         for report in self.files:
             total.update(report.severity_counts())
-        return total
+        return _by_severity(total)
+
+    def related(self) -> int:
+        """Findings on a value an earlier finding of another rule is about (counted once)."""
+        return sum(sum(report.related.values()) for report in self.files)
 
     def failed(self, fail_on: str = "error") -> bool:
         """Whether any finding is at or above the --fail-on threshold."""
@@ -110,6 +245,7 @@ class Report:
         return any(severity >= threshold and count for severity, count in self.severity_counts().items())
 
     def summary(self) -> dict[str, int]:
+        """Problems per severity: the verdict's counts."""
         return _by_severity(self.severity_counts())
 
 
