@@ -401,7 +401,7 @@ def _output_for(source: str, output: str | None, in_place: bool) -> str:
 @click.argument("sources", nargs=-1, required=True, metavar="IN...")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="The remapped file (one input).")
 @click.option("--output-dir", type=click.Path(file_okay=False),
-              help="Folder for the remapped files (several inputs; their relative layout is kept).")
+              help="Folder for the remapped files, created if missing (several inputs; their relative layout is kept).")
 @click.option("--offset", type=int, help="Add K to every category id (--offset -1 repairs a 1-based export).")
 @click.option("--by-name", is_flag=True, help="Give each category the column of its name in the model's class list.")
 @click.option("--map", "table", type=click.Path(dir_okay=False),
@@ -455,8 +455,6 @@ def _remap_outputs(sources: tuple[str, ...], output: str | None, output_dir: str
     if output and output_dir:
         raise click.UsageError("give -o OUT for one input or --output-dir DIR, not both")
     if output_dir:
-        if not os.path.isdir(output_dir):
-            raise click.UsageError(f"--output-dir {output_dir} does not exist; create it first")
         return _layout_under(sources, output_dir)
     if len(sources) > 1:
         raise click.UsageError("several inputs need --output-dir DIR")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ class Contract:
     mapping: Mapping = Mapping.RAW
     class_names: tuple[str, ...] | None = None
     preset: str | None = None
+    classes_file: str | None = field(default=None, compare=False)  # where class_names were read from
 
     def __post_init__(self) -> None:
         _require_head_size(self.num_classes)
@@ -119,7 +120,8 @@ def resolve_contract(
                 f"give {option('num_classes', 'N')} or {option('classes', 'FILE')} so the head's size is known"
             )
         num_classes = len(class_names)
-    return Contract(num_classes, mapping or Mapping.RAW, class_names)
+    classes_file = str(classes) if isinstance(classes, (str, Path)) else None
+    return Contract(num_classes, mapping or Mapping.RAW, class_names, classes_file=classes_file)
 
 
 def _class_names(classes: str | Path | tuple[str, ...] | list[str] | None) -> tuple[str, ...] | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 import operator
+import os
+import shlex
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -83,6 +85,8 @@ class Finding:
     # The rule of an earlier finding on the same value (an undeclared id also out of
     # range): one problem, counted once. Set by the report.
     related_to: str | None = field(default=None, compare=False)
+    # The labelcheck command and options that repair it, without the files ("remap --offset -1").
+    fix: str | None = field(default=None, compare=False)
 
     def related(self, rule: str) -> "Finding":
         """A copy marked as on the value an earlier finding of ``rule`` is about. Made
@@ -105,6 +109,8 @@ class Finding:
             value = getattr(self, key)
             if value is not None:
                 result[key] = value
+        if self.fix is not None:
+            result["fix"] = fix_command(self.fix, [self.file])
         return result
 
 
@@ -114,3 +120,22 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
         return repr(value)
     return value
+
+
+def fix_command(fix: str, files: list[str]) -> str:
+    """The command line that applies ``fix`` (``Finding.fix``) to ``files``, quoted for a
+    shell: one file to ``NAME.fixed.json`` beside it, several to ``--output-dir fixed``."""
+    command, _, options = fix.partition(" ")
+    paths = [shlex.quote(file) if not file.startswith("<") else "FILE" for file in files]
+    if len(paths) > 1:
+        target = "--output-dir fixed"
+    else:
+        target = "-o " + (shlex.quote(fixed_name(files[0])) if paths[0] != "FILE" else "FIXED.json")
+    return " ".join(["labelcheck", command, *paths, target, *([options] if options else [])])
+
+
+def fixed_name(path: str) -> str:
+    """Where a fixed copy of ``path`` goes: train.json -> train.fixed.json, x.json.gz -> x.fixed.json.gz."""
+    folder, name = os.path.split(path)
+    suffix = ".json.gz" if name.endswith(".json.gz") else os.path.splitext(name)[1]
+    return os.path.join(folder, f"{name[: len(name) - len(suffix)]}.fixed{suffix}")

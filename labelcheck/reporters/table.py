@@ -58,6 +58,13 @@ class TableReporter(Reporter):
         for file_report in report.files:
             console.print()
             self._file(console, file_report)
+        fixes = report.fixes()
+        if fixes:
+            console.print()
+            console.print(Text("How to fix:"))
+        for command, rule, files in fixes:
+            console.print(Text(f"  {safe(command)}"), soft_wrap=True)  # one line to copy, however long
+            console.print(Text(f"    repairs {rule} in {len(files)} {'file' if len(files) == 1 else 'files'}"))
         console.print()
         console.print(self._verdict(report))
 

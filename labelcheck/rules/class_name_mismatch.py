@@ -19,10 +19,11 @@ Passes:
 
 from __future__ import annotations
 
+import shlex
 from collections import Counter
 from typing import Iterator
 
-from ..core.contract import Mapping
+from ..core.contract import DEFAULT_PRESET, Contract, Mapping
 from ..core.dataset import Category
 from ..core.findings import Finding, Severity
 from .base import Rule, describe
@@ -59,18 +60,17 @@ class ClassNameMismatch(Rule):
 
     def _shift_finding(self, shift: int, count: int, total: int) -> Finding:
         sign = f"+{shift}" if shift > 0 else str(shift)
-        if self.ctx.contract.mapping == Mapping.RAW:
-            fix = f"labelcheck remap {self.ctx.file} -o FIXED.json --offset {-shift}"
-        else:
-            fix = f"labelcheck remap {self.ctx.file} -o FIXED.json --by-name"
-        if self.ctx.contract.preset is None:
-            fix += " with the same contract options (--classes ...)"
+        contract = self.ctx.contract
+        fix = f"remap --offset {-shift}" if contract.mapping == Mapping.RAW else "remap --by-name"
+        fix += _contract_options(contract, by_name=contract.mapping != Mapping.RAW)
         hint = " (a 1-based export?)" if shift == 1 else ""
         rest = f"; {total - count} other categories mismatch too (listed separately)" if total > count else ""
         return self.file_finding(
             f"the category table is shifted by {sign}{hint}: {count} categories sit at their model "
-            f"index {sign}, so every one of their annotations trains the wrong class{rest}; fix: {fix}",
+            f"index {sign}, so every one of their annotations trains the wrong class{rest}; "
+            f"remapping with {fix.partition(' ')[2]} repairs it",
             path="$.categories",
+            fix=fix,
         )
 
     def _one_finding(
@@ -98,3 +98,13 @@ def _shift(category: Category, column: int | None, position_of: dict[str, int]) 
     if column is None or not isinstance(category.name, str) or category.name not in position_of:
         return None
     return column - position_of[category.name]
+
+
+def _contract_options(contract: Contract, by_name: bool) -> str:
+    """The options that give remap this scan's contract: its preset if not the default;
+    else the head's size (the new ids must fit it) or, to remap by name, the class list."""
+    if contract.preset is not None:
+        return "" if contract.preset == DEFAULT_PRESET else f" --preset {contract.preset}"
+    if by_name:
+        return f" --classes {shlex.quote(contract.classes_file) if contract.classes_file else 'FILE'}"
+    return f" --num-classes {contract.num_classes}"

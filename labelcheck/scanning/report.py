@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from ..core.contract import Contract
 from ..core.dataset import FileLayout
-from ..core.findings import Finding, Severity, fail_threshold
+from ..core.findings import Finding, Severity, fail_threshold, fix_command
 from ..rules import CATEGORY_RULES, RULES, Rule
 
 # Distinct offending category ids tracked before the rest are lumped.
@@ -132,6 +132,7 @@ class FileReport:
     layout: FileLayout | None = field(default=None, repr=False)  # for rewriting a streamed file
     contract: Contract | None = field(default=None, repr=False)  # what makes a finding dangerous
     _causes: Causes = field(default_factory=Causes, repr=False)
+    fixes: dict[str, str] = field(default_factory=dict)  # Finding.fix -> the rule whose finding names it
     _examples: dict[str, Examples] = field(default_factory=dict, repr=False)
 
     @property
@@ -159,6 +160,8 @@ class FileReport:
             if finding.severity > severity:
                 self.counted[severity] -= 1
                 self.counted[finding.severity] += 1
+        if finding.fix is not None:
+            self.fixes.setdefault(finding.fix, finding.rule)
         examples = self._examples.get(finding.rule)
         if examples is None:
             examples = self._examples[finding.rule] = Examples(max_examples, self._danger(finding.rule))
@@ -225,6 +228,15 @@ class Report:
         for report in self.files:
             total.update(report.counted)
         return total
+
+    def fixes(self) -> list[tuple[str, str, list[str]]]:
+        """(command line, rule, files) for each fix findings name: one command for
+        every file that needs the same fix, as ``remap`` takes train and validation together."""
+        files: dict[tuple[str, str], list[str]] = {}
+        for report in self.files:
+            for fix, rule in report.fixes.items():
+                files.setdefault((fix, rule), []).append(report.file)
+        return [(fix_command(fix, paths), rule, paths) for (fix, rule), paths in files.items()]
 
     def finding_counts(self) -> dict[str, int]:
         """Findings per severity, every one counted (what the JSON report and a baseline list)."""
