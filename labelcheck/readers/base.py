@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import gc
 import gzip
 import os
@@ -14,6 +15,8 @@ from typing import Any, BinaryIO, Callable, ClassVar, Iterator
 
 from ..core.dataset import STDIN, Dataset
 from ..core.errors import InputError
+from ..core.text import safe
+from .sniff import not_coco
 
 UTF8_BOM = b"\xef\xbb\xbf"
 DEFAULT_BATCH_SIZE = 65536
@@ -173,22 +176,48 @@ def byte_offset(text: str, char_offset: int) -> int:
     return len(text[:char_offset].encode("utf-8"))
 
 
-def require_document_shape(document: Any, name: str) -> tuple[list, list, list]:
-    """Check the top-level shape and return (categories, images, annotations)."""
+def require_document_shape(
+    document: Any, name: str, first: Callable[[str | None], Any] | None = None
+) -> tuple[list, list, list]:
+    """Check the top-level shape and return (categories, images, annotations).
+
+    ``first(key)``, the first element of an array in the document (``sniff.not_coco``),
+    lets the error say what the document is instead, when it is something else.
+    """
+    what = not_coco(document, first) if first is not None else None
+    if what is not None:
+        raise InputError(f"{name}: {what}")
     if not isinstance(document, dict):
         raise InputError(
             f"{name}: top level is a JSON {json_type(document)}, not an object; "
             "a COCO file is an object with 'images', 'annotations' and 'categories'"
         )
     arrays = []
-    for key in ("categories", "images", "annotations"):
+    for key in COCO_KEYS:
         if key not in document:
-            raise InputError(f"{name}: $.{key}: missing; a COCO annotation file needs a '{key}' array")
+            article = "an" if key[0] in "aeiou" else "a"
+            raise InputError(
+                f"{name}: $.{key}: missing{_near_miss(key, document)}; a COCO annotation file needs {article} "
+                f"'{key}' array"
+            )
         value = document[key]
         if not isinstance(value, list):
             raise InputError(f"{name}: $.{key}: is a JSON {json_type(value)}, expected an array")
         arrays.append(value)
     return arrays[0], arrays[1], arrays[2]
+
+
+COCO_KEYS = ("categories", "images", "annotations")
+
+
+def _near_miss(key: str, document: dict) -> str:
+    """', found 'annotation' (did you mean 'annotations'?)' for a key that is probably this one misspelt."""
+    others = [other for other in document if isinstance(other, str) and other not in COCO_KEYS]
+    lowered = {other.lower(): other for other in others}
+    close = difflib.get_close_matches(key, lowered, n=1, cutoff=0.75)
+    if not close:
+        return ""
+    return f"; found {safe(repr(lowered[close[0]]))}: did you mean '{key}'?"
 
 
 def json_type(value: Any) -> str:
