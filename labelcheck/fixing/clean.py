@@ -21,7 +21,7 @@ from ..core.dataset import RunSpan
 from ..core.errors import UsageError, option
 from ..core.findings import Finding, Severity, jsonable
 from ..core.text import json_text
-from ..readers import ProgressCallback
+from ..readers import ProgressCallback, relabelled
 from ..rules import RULES
 from ..scanning.engine import scan
 from .droplog import (
@@ -186,7 +186,7 @@ def clean(
     edits: dict[str, Any] = {"annotations": _AnnotationDrops(result, doomed, layout.stamp[0] if layout else 0)}
     if doomed:
         edits["images"] = _ImageDrops(result, doomed)
-    pieces = rewrite_file(str(source), layout, edits, progress)
+    pieces = rewrite_file(str(source), layout, edits, relabelled(progress, source=str(target)))
     with staging() as stages:
         stages += stage_text(target, pieces, backup_of=str(source) if backup else None)
         if report:

@@ -29,7 +29,7 @@ from ..core.dataset import (
 )
 from ..core.errors import UsageError, flag, option
 from ..core.text import safe
-from ..readers import ProgressCallback, StreamReader, reader_for
+from ..readers import ProgressCallback, StreamReader, reader_for, relabelled
 from ..readers.stream import Indexed
 from .rewrite.files import (
     backup_path,
@@ -281,7 +281,8 @@ def remap(
         table = load_table(table)
     options = dict(offset=offset, by_name=by_name, table=table, contiguous=contiguous, start=start,
                    drop_unknown=drop_unknown, contract=contract)
-    indexed = [_index(source, reader, progress) for source in sources]
+    told = [relabelled(progress, file=number, files=len(sources)) for number in range(1, len(sources) + 1)]
+    indexed = [_index(source, reader, tell) for source, tell in zip(sources, told)]
     # What the categories alone can tell fails here, before anything is written.
     declared = build_mapping([FileCategories(info.source, info.categories) for info in indexed], **options)
     # The ids annotations use are known only once they are read, as they are
@@ -290,9 +291,10 @@ def remap(
     edits = [_AnnotationIds({**(table or {}), **declared}, info.source) for info in indexed]
     result = RemapResult({})
     with removed_if_failed(target.parent for target in targets), staging() as stages:
-        for source, target, backup, info, edit in zip(sources, targets, backups, indexed, edits):
+        for source, target, backup, info, edit, tell in zip(sources, targets, backups, indexed, edits, told):
             categories = _CategoryIds(declared, source)
-            pieces = rewrite_file(source, info.layout, {"categories": categories, "annotations": edit}, progress)
+            edited = {"categories": categories, "annotations": edit}
+            pieces = rewrite_file(source, info.layout, edited, relabelled(tell, source=str(target)))
             stages += stage_text(target, pieces, backup_of=source if backup else None)
             result.outputs.append(str(target))
         used = [FileCategories(info.source, info.categories, edit.used, edit.irregular)

@@ -9,7 +9,7 @@ import os
 import sys
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, ClassVar, Iterator
 
@@ -29,14 +29,31 @@ class Progress:
     source: str  # display name
     # "reading" (stdin); "scanning" (validating and decoding the file; with two passes, "checking" it
     # first, then "scanning" decodes); "decoding" (annotations found before the images, read again);
-    # "writing" (a rewrite)
+    # "writing" (a rewrite; source is then the output)
     phase: str
-    done: int  # bytes of this phase done
+    done: int  # bytes of this phase done (of a .gz file's first pass and rewrite: compressed bytes read)
     total: int | None  # bytes of this phase; None when unknown
     annotations: int = 0  # annotations decoded so far
+    file: int = 1  # which of the files worked on together (train and validation): 1..files
+    files: int = 1
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+def relabelled(progress: ProgressCallback | None, **changes: Any) -> ProgressCallback | None:
+    """``progress``, told each event with ``changes`` made: which file of several this is,
+    the output's name for the "writing" phase."""
+    if progress is None:
+        return None
+    return lambda event: progress(replace(event, **changes))
+
+
+def bytes_read(stream: Any, offset: int) -> int:
+    """How far a stream at ``offset`` is through the file on disk: for a .gz, the
+    compressed bytes read (what its size on disk counts), else ``offset``."""
+    raw = stream.fileobj if isinstance(stream, gzip.GzipFile) else None
+    return raw.tell() if raw is not None else offset
 
 
 class Reader:

@@ -180,12 +180,12 @@ class StreamReader(Reader):
             self.progress(Progress(self._name, phase, done, total, annotations))
 
     def _index(self, src: "Source", workers: "WorkerPool | None") -> Document:
-        size = src.size()
+        size = src.size_on_disk()
         validator = workers.validator() if workers is not None else None
         try:
             with src.stream() as stream:
                 return index_document(
-                    stream, self.run_bytes, lambda done: self._report("checking", done, size), validator
+                    stream, self.run_bytes, lambda done: self._report("checking", stream.on_disk(done), size), validator
                 )
         except ShortRead:
             raise changed_while_read(src.name) from None
@@ -221,7 +221,7 @@ class _SinglePass:
         self.reader = reader
         self.src = src
         self.workers = workers
-        self.size = src.size()
+        self.size = src.size_on_disk()
         self.annotations = 0
         self.done = 0  # bytes validated
         self.last: dict[str, Member] = {}  # the last whole member of each key so far
@@ -364,7 +364,7 @@ class _SinglePass:
 
     def _progress(self, done: int) -> None:
         self.done = done
-        self.reader._report("scanning", done, self.size, self.annotations)
+        self.reader._report("scanning", self._stream.on_disk(done), self.size, self.annotations)
 
 
 class _Scanning:

@@ -15,7 +15,7 @@ from ..core.contract import Contract, resolve_contract
 from ..core.dataset import Dataset
 from ..core.errors import UsageError
 from ..core.findings import Finding, Severity
-from ..readers import STDIN, ProgressCallback, ReadAgain, Reader, reader_for
+from ..readers import STDIN, ProgressCallback, ReadAgain, Reader, reader_for, relabelled
 from ..rules import RULES, BatchView, FileContext, Rule
 from .baseline import Baseline
 from .report import FileReport, Report
@@ -102,8 +102,9 @@ def scan(
             if on_finding is not None:
                 on_finding(finding)
 
-    for source in sources:
-        file_report, ctx = _check_file(reader_for(source, reader, progress), source, rules, contract, policy, emit)
+    for number, source in enumerate(sources, start=1):
+        told = relabelled(progress, file=number, files=len(sources))
+        file_report, ctx = _check_file(reader_for(source, reader, told), source, rules, contract, policy, emit)
         report.files.append(file_report)
         contexts.append(ctx)
 
