@@ -176,14 +176,6 @@ def test_reports_never_overwrite_inputs_or_outputs(data, args):
     assert [p.name for p in data.parent.iterdir()] == ["t.json"]
 
 
-def test_existing_report_needs_force(data):
-    report = data.parent / "r.json"
-    report.write_text("keep")
-    result = run_cli("clean", data, "-o", data.parent / "c.json", "--report", report)
-    assert result.exit_code == 2 and "already exists" in result.stderr
-    assert report.read_text() == "keep" and not (data.parent / "c.json").exists()
-
-
 def test_unwritable_report_is_found_before_the_output_is_written(data):
     result = run_cli("clean", data, "-o", data.parent / "c.json", "--report", data.parent / "no" / "r.json")
     assert result.exit_code == 2 and "does not exist" in result.stderr

@@ -101,9 +101,19 @@ def bundle(*options: Callable) -> Callable[[Callable], Callable]:
     return apply
 
 
+class EnvOption(click.Option):
+    """An option also read from a LABELCHECK_* variable: a bad value names the variable only
+    when it came from there."""
+
+    def get_error_hint(self, ctx: click.Context | None) -> str:
+        if ctx is not None and ctx.get_parameter_source(self.name or "") == ParameterSource.ENVIRONMENT:
+            return super().get_error_hint(ctx)
+        return click.Parameter.get_error_hint(self, ctx)
+
+
 def env(name: str) -> dict[str, Any]:
     """An option also read from LABELCHECK_<NAME> (the command line wins; it wins over the config file)."""
-    return {"envvar": f"LABELCHECK_{name}", "show_envvar": True}
+    return {"envvar": f"LABELCHECK_{name}", "show_envvar": True, "cls": EnvOption}
 
 
 # The model contract, shared by every command that checks labels.
@@ -156,10 +166,13 @@ CONFIGURABLE = {
 }
 
 
-def _rule_list(value: str | None) -> frozenset[str] | None:
-    if value is None:
-        return None
-    return frozenset(part.strip() for part in value.split(",") if part.strip())
+def rule_names(values: tuple[str, ...] | None) -> tuple[str, ...]:
+    """Rule names given repeated, as comma lists, or both (--select a,b --select c)."""
+    return tuple(dict.fromkeys(part.strip() for value in values or () for part in value.split(",") if part.strip()))
+
+
+def _rule_list(values: tuple[str, ...] | None) -> frozenset[str] | None:
+    return frozenset(rule_names(values)) if values else None
 
 
 def layered_settings(ctx: click.Context, config_file: str | None) -> Settings:
@@ -212,13 +225,16 @@ def main() -> None:
     "--format", "format_name", type=click.Choice(list(REPORTERS)), default=default_format,
     show_default="table; github under GitHub Actions", help="Report format.", **env("FORMAT"),
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
+@click.option("--report", "-o", "--output", "output", type=click.Path(dir_okay=False),
+              help="Write the report to FILE (atomically; an existing report is replaced).")
 @click.option(
     "--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="error", show_default=True,
     help="Exit 1 when a finding has this severity or higher.", **env("FAIL_ON"),
 )
-@click.option("--select", metavar="RULE,...", help="Run only these rules.", **env("SELECT"))
-@click.option("--ignore", metavar="RULE,...", help="Skip these rules.", **env("IGNORE"))
+@click.option("--select", metavar="RULE,...", multiple=True, help="Run only these rules (a comma list, or repeated).",
+              **env("SELECT"))
+@click.option("--ignore", metavar="RULE,...", multiple=True, help="Skip these rules (a comma list, or repeated).",
+              **env("IGNORE"))
 @click.option("--max-examples", type=click.IntRange(min=0), default=3, show_default=True,
               help="Example annotations and images shown per rule and per category id.", **env("MAX_EXAMPLES"))
 @click.option("--show", type=click.Choice(["error", "warning", "info"]), default="warning", show_default=True,
@@ -247,7 +263,7 @@ def scan(paths, output, reader, show, config_file, baseline_file, write_baseline
     """
     if baseline_file and write_baseline:
         raise click.UsageError("--baseline and --write-baseline exclude each other; give one of them")
-    side_outputs = [(output, "--output"), (write_baseline, "--write-baseline")]
+    side_outputs = [(output, "--report"), (write_baseline, "--write-baseline")]
     for index, (path, option) in enumerate(side_outputs):
         others = [other for other, _ in side_outputs[:index]]
         if path:
@@ -345,8 +361,9 @@ def echo_err(message: str) -> None:
 @config_options
 @click.option("--drop", type=click.Choice(DROP_CHOICES), default="annotations", show_default=True,
               help="Drop only the offending annotations, or every image that has one (with all its annotations).")
-@click.option("--rule", "rules", multiple=True, metavar="NAME",
-              help=f"Drop annotations with findings of this rule (repeatable). Default: {', '.join(DEFAULT_CLEAN_RULES)}.")
+@click.option("--rule", "rules", multiple=True, metavar="RULE,...",
+              help="Drop annotations with findings of these rules (a comma list, or repeated). "
+              f"Default: {', '.join(DEFAULT_CLEAN_RULES)}.")
 @output_options
 @handles_errors
 def clean(source, output, preset, num_classes, mapping, classes, config_file, drop, rules, force, in_place,
@@ -371,7 +388,7 @@ def clean(source, output, preset, num_classes, mapping, classes, config_file, dr
     contract = layered_settings(click.get_current_context(), config_file).contract()
     progress = progress_bar(quiet)
     with progress or nullcontext():
-        result = clean_file(source, output, contract, drop=drop, rules=rules or None, force=force,
+        result = clean_file(source, output, contract, drop=drop, rules=rule_names(rules) or None, force=force,
                             in_place=in_place, report=report_path, progress=progress)
     echo_err(
         f"labelcheck clean: kept {result.kept_annotations} of {result.annotations} annotations "

@@ -174,7 +174,7 @@ def clean(
     target = check_output(source, output, force=force, in_place=in_place)
     backup = backup_path(source, target)
     if report:
-        check_side_output(report, option("report"), [source, str(target), *([str(backup)] if backup else [])], force=force)
+        check_side_output(report, option("report"), [source, str(target), *([str(backup)] if backup else [])])
     result = CleanResult(source=str(source), output=str(target), drop=drop, rules=rules)
     # Every rule runs, so the result can say what dropping annotations does not fix.
     scanned = scan(str(source), contract or resolve_contract(), reader=reader, keep_findings=False,

@@ -276,7 +276,7 @@ def remap(
     backups = [backup_path(s, t) for s, t in zip(sources, targets)]
     if report:
         protected = [*sources, *map(str, targets), *(str(b) for b in backups if b)]
-        check_side_output(report, option("report"), protected, force=force)
+        check_side_output(report, option("report"), protected)
     if isinstance(table, (str, os.PathLike)):
         table = load_table(table)
     options = dict(offset=offset, by_name=by_name, table=table, contiguous=contiguous, start=start,
