@@ -17,7 +17,7 @@ from conftest import FIXTURES, ROOT, run_cli
 
 BAD = FIXTURES / "openimages-mlperf-bad.json"
 ONE_BASED = FIXTURES / "openimages-mlperf-1based.json"
-COMMANDS = {"clean": [], "remap": ["--offset", "-1"]}
+COMMANDS = {"clean": ["--fail-on", "never"], "remap": ["--offset", "-1"]}  # the 1-based input: clean leaves its shift
 
 
 @pytest.fixture

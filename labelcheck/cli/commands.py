@@ -22,8 +22,8 @@ from click.core import ParameterSource
 from ..core.atomic import atomic_write, check_side_output
 from ..core.contract import PRESETS, Mapping
 from ..core.errors import LabelcheckError, cli_spelling
-from ..core.findings import FAIL_ON_CHOICES
-from ..core.text import safe
+from ..core.findings import FAIL_ON_CHOICES, fix_command
+from ..core.text import plural, safe
 from ..core.version import __version__
 from ..fixing.droplog import DEFAULT_CLEAN_RULES, DROP_CHOICES
 from ..readers import READERS
@@ -35,6 +35,7 @@ from ..scanning.engine import scan as run_scan
 from .config import Settings, discover_config, load_config, merge
 
 if TYPE_CHECKING:
+    from ..fixing.clean import CleanResult
     from .progressbar import ProgressBar
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -361,19 +362,25 @@ def echo_err(message: str) -> None:
 @config_options
 @click.option("--drop", type=click.Choice(DROP_CHOICES), default="annotations", show_default=True,
               help="Drop only the offending annotations, or every image that has one (with all its annotations).")
+@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="error", show_default=True,
+              help="Exit 1 when the output still has findings of this severity or higher that clean does not fix.",
+              **env("FAIL_ON"))
 @click.option("--rule", "rules", multiple=True, metavar="RULE,...",
               help="Drop annotations with findings of these rules (a comma list, or repeated). "
               f"Default: {', '.join(DEFAULT_CLEAN_RULES)}.")
 @output_options
 @handles_errors
-def clean(source, output, preset, num_classes, mapping, classes, config_file, drop, rules, force, in_place,
+def clean(source, output, preset, num_classes, mapping, classes, config_file, drop, rules, fail_on, force, in_place,
           report_path, quiet) -> None:
     """Write a copy of IN without the annotations that would crash or corrupt training.
 
     Everything else is kept exactly: the kept annotations, images and
     categories byte for byte, top-level keys and their order, unknown keys.
     A summary goes to stderr; --report writes every dropped annotation and
-    image with the reason.
+    image with the reason. Exit 0: written, and nothing at or above
+    --fail-on is left that clean does not fix; 1: written, but such findings
+    remain (a shifted class table, say: the labels are still wrong); 2: error,
+    nothing written.
 
     \b
     Examples:
@@ -385,25 +392,48 @@ def clean(source, output, preset, num_classes, mapping, classes, config_file, dr
     )
 
     output = _output_for(source, output, in_place)
-    contract = layered_settings(click.get_current_context(), config_file).contract()
+    settings = layered_settings(click.get_current_context(), config_file)
     progress = progress_bar(quiet)
     with progress or nullcontext():
-        result = clean_file(source, output, contract, drop=drop, rules=rule_names(rules) or None, force=force,
-                            in_place=in_place, report=report_path, progress=progress)
-    echo_err(
-        f"labelcheck clean: kept {result.kept_annotations} of {result.annotations} annotations "
-        f"({result.dropped_annotations} dropped), {result.kept_images} of {result.images} images "
-        f"({len(result.dropped_images)} dropped); wrote {result.output}"
-    )
-    for rule, count in sorted(result.by_rule().items()):
-        echo_err(f"  {rule}: {count} annotations")
-    for rule, count in sorted(result.remaining.items()):
-        echo_err(f"  found but not fixed by clean: {rule} ({count}): {result.remaining_example[rule]}")
+        result = clean_file(source, output, settings.contract(), drop=drop, rules=rule_names(rules) or None,
+                            force=force, in_place=in_place, report=report_path, progress=progress)
+    for line in clean_summary(result, settings.fail_on):
+        echo_err(line)
+    sys.exit(EXIT_FINDINGS if result.failed(settings.fail_on) else EXIT_CLEAN)
+
+
+def clean_summary(result: "CleanResult", fail_on: str) -> list[str]:
+    """What clean did, in lines that add up, then what it left (at or above --fail-on, errors at least)."""
+    if result.dropped_with_image:
+        dropped = f"{result.dropped_annotations} dropped: {len(result.dropped)} with findings, " \
+                  f"{len(result.dropped_with_image)} with their images"
+    else:
+        dropped = f"{result.dropped_annotations} dropped"
+    images = f"{len(result.dropped_images)} dropped"
+    if result.dropped_images:
+        images += ": every image of an annotation with findings"
+    lines = [f"labelcheck clean: kept {result.kept_annotations} of {plural(result.annotations, 'annotation')} "
+             f"({dropped}), {result.kept_images} of {plural(result.images, 'image')} ({images}); wrote {result.output}"]
+    by_rule = result.by_rule()
+    several = sum(by_rule.values()) > len(result.dropped)
+    for number, (rule, count) in enumerate(sorted(by_rule.items())):
+        note = " (the same annotations: one can have several reasons)" if several and number else ""
+        lines.append(f"  dropped for {rule}: {plural(count, 'annotation')}{note}")
     by_category = result.by_category()
     if by_category:
         listed = ", ".join(f"{category} ({count})" for category, count in by_category.most_common(10))
         more = f" and {len(by_category) - 10} more" if len(by_category) > 10 else ""
-        echo_err(f"  dropped category_ids: {listed}{more}")
+        lines.append(f"  dropped category_ids: {listed}{more}")
+    for rule, count in sorted(result.remaining_at("error" if fail_on == "never" else fail_on).items()):
+        example = result.remaining_example[rule]
+        lines.append(f"  not fixed by clean (still in the output): {rule} ({plural(count, 'finding')}): {example.message}")
+        if example.fix is not None:
+            lines.append(f"    fix: {fix_command(example.fix, [result.output])}")
+    left = result.remaining_at(fail_on, by="severity")
+    if left:
+        lines.append(f"labelcheck clean: failed: the output still has {counts_text(left)} clean does not fix "
+                     f"(--fail-on {fail_on})")
+    return lines
 
 
 def _output_for(source: str, output: str | None, in_place: bool) -> str:

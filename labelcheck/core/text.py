@@ -27,3 +27,10 @@ def json_text(value: object, **options: object) -> str:
     cannot carry) written as the \\udXXX escapes JSON allows, NaN refused."""
     text = json.dumps(value, ensure_ascii=False, allow_nan=False, **options)  # type: ignore[arg-type]
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """'1 annotation', '2 annotations', '1 class', '3 classes'."""
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count} {many or (noun + 'es' if noun.endswith(('s', 'x', 'ch', 'sh')) else noun + 's')}"
