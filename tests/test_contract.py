@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from labelcheck import ContractError, Mapping, resolve_contract
+from labelcheck import ContractError, ContractWarning, Mapping, resolve_contract
 from labelcheck.core.contract import mlperf_class_names
 from conftest import FIXTURES, run_cli
 
@@ -87,3 +87,27 @@ def test_mlperf_file_against_coco_sized_head_fails():
     result = run_cli("scan", CLEAN, "--num-classes", "91", "--format", "json")
     assert result.exit_code == 1
     assert '"category-out-of-range"' in result.stdout
+
+
+@pytest.mark.parametrize("line", ["cat, dog, bird", "cat\tdog\tbird", "['cat', 'dog']", "cat;dog"])
+def test_a_class_list_on_one_line_is_warned_about(tmp_path, line):
+    path = tmp_path / "classes.txt"
+    path.write_text(line + "\n", encoding="utf-8")
+    with pytest.warns(ContractWarning, match="one line"):
+        contract = resolve_contract(classes=path)
+    assert contract.num_classes == 1
+
+
+def test_a_single_class_is_not_warned_about(tmp_path, recwarn):
+    path = tmp_path / "classes.txt"
+    path.write_text("traffic light\n", encoding="utf-8")
+    assert resolve_contract(classes=path).class_names == ("traffic light",)
+    assert not recwarn.list
+
+
+def test_the_cli_prints_the_warning_in_one_line(tmp_path):
+    path = tmp_path / "classes.txt"
+    path.write_text("cat, dog, bird\n", encoding="utf-8")
+    result = run_cli("scan", FIXTURES / "openimages-mlperf-clean.json", "--classes", path)
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("labelcheck: warning: ")]
+    assert len(warnings) == 1 and "one line" in warnings[0] and str(path) in warnings[0]

@@ -159,3 +159,37 @@ def test_closed_pipe_is_quiet(write_json):
     assert proc.wait() == 2
     assert "Traceback" not in stderr and "internal error" not in stderr
 
+
+
+def test_piped_table_lines_have_no_trailing_spaces():
+    shown = run_cli("scan", BAD, "--show", "info").stdout
+    assert all(line == line.rstrip() for line in shown.splitlines())
+    assert "Offending annotations by category_id" in shown
+
+
+def test_counts_of_one_are_singular(write_json, tmp_path):
+    classes = tmp_path / "classes.txt"
+    classes.write_text("cat\n", encoding="utf-8")
+    document = {"categories": [{"id": 0, "name": "cat"}], "images": [{"id": 1, "file_name": "a.jpg"}],
+                "annotations": [{"id": 1, "image_id": 1, "category_id": 0, "bbox": [1, 1, 2, 2], "area": 4,
+                                 "iscrowd": 0}]}
+    shown = run_cli("scan", write_json(document), "--classes", classes).stdout
+    assert "Contract: 1 class, raw mapping, with class names" in shown
+    assert "1 image, 1 annotation, 1 category" in shown
+
+
+def test_unused_category_under_a_table_mapping_names_the_category(write_json):
+    document = {"categories": [{"id": 7, "name": "cat"}, {"id": 52, "name": "dog"}],
+                "images": [{"id": 1, "file_name": "a.jpg"}],
+                "annotations": [{"id": 1, "image_id": 1, "category_id": 7, "bbox": [1, 1, 2, 2], "area": 4,
+                                 "iscrowd": 0}]}
+    result = run_cli("scan", write_json(document), "--num-classes", "2", "--mapping", "sorted", "--format", "json")
+    (unused,) = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "unused-category"]
+    assert unused["message"] == "model class 1 (category 52 'dog') has no annotation in this file"
+
+
+def test_finding_messages_count_one_in_the_singular(write_json):
+    document = {"categories": [{"id": 0, "name": "cat"}], "images": [], "annotations": []}
+    result = run_cli("scan", write_json(document), "--num-classes", "3", "--format", "json")
+    messages = [f["message"] for f in json.loads(result.stdout)["findings"] if f["rule"] == "category-count-mismatch"]
+    assert messages == ["1 category declared but the model has 3 classes; check that the file was exported for this model"]

@@ -6,12 +6,14 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
 
 from __future__ import annotations
 
+import difflib
 import functools
 import os
 import shutil
 import sys
 import tempfile
 import traceback
+import warnings
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TextIO
@@ -21,9 +23,9 @@ from click.core import ParameterSource
 
 from ..core.atomic import atomic_write, check_side_output
 from ..core.contract import PRESETS, Mapping
-from ..core.errors import LabelcheckError, cli_spelling
+from ..core.errors import ContractWarning, LabelcheckError, cli_spelling
 from ..core.findings import FAIL_ON_CHOICES, fix_command
-from ..core.text import plural, safe
+from ..core.text import plain_text, plural, safe
 from ..core.version import __version__
 from ..fixing.droplog import DEFAULT_CLEAN_RULES, DROP_CHOICES
 from ..readers import READERS
@@ -54,7 +56,7 @@ def handles_errors(command: Callable) -> Callable:
     @functools.wraps(command)
     def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
         try:
-            with cli_spelling():
+            with cli_spelling(), warnings_on_stderr():
                 return command(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
@@ -74,6 +76,19 @@ def handles_errors(command: Callable) -> Callable:
             fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback and report it)")
 
     return click.option("--debug", is_flag=True, help="Show tracebacks for errors.")(wrapper)
+
+
+@contextmanager
+def warnings_on_stderr() -> Iterator[None]:
+    """The library's warnings (a class list on one line) as one line each on stderr."""
+
+    def show(message: Warning | str, category: type[Warning], *rest: Any) -> None:
+        click.echo(f"labelcheck: warning: {safe(str(message))}", err=True)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", ContractWarning)
+        warnings.showwarning = show
+        yield
 
 
 @contextmanager
@@ -316,13 +331,15 @@ def rules(name: str | None) -> None:
     if name is None:
         width = max(len(rule_id) for rule_id in RULES)
         for rule_id, rule in RULES.items():
-            click.echo(f"{rule_id:<{width}}  {rule.SEVERITY.label:<7}  {rule.summary()}")
+            click.echo(f"{rule_id:<{width}}  {rule.SEVERITY.label:<7}  {plain_text(rule.summary())}")
         return
     if name not in RULES:
-        raise click.BadParameter(f"no rule {name!r}; 'labelcheck rules' lists them", param_hint="RULE")
+        close = difflib.get_close_matches(name, RULES, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "'labelcheck rules' lists them"
+        raise click.BadParameter(f"no rule {name!r}; {hint}", param_hint="RULE")
     rule = RULES[name]
     click.echo(f"{rule.ID} (default severity: {rule.SEVERITY.label})\n")
-    click.echo(rule.doc())
+    click.echo(plain_text(rule.doc()))
 
 
 
@@ -494,7 +511,7 @@ def remap(sources, output, output_dir, offset, by_name, table, contiguous, start
     else:
         echo_err(f"labelcheck remap: mapping: {result.describe()}")
     if result.dropped_annotations:
-        echo_err(f"  dropped {result.dropped_annotations} annotations of unmapped categories")
+        echo_err(f"  dropped {plural(result.dropped_annotations, 'annotation')} without a category id the mapping renumbers")
     echo_err(f"  wrote {', '.join(result.outputs)}")
 
 

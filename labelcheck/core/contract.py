@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import enum
+import re
+import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import ContractError, option
+from .errors import ContractError, ContractWarning, option
+from .text import plural
 
 
 class Mapping(str, enum.Enum):
@@ -31,7 +34,7 @@ class Contract:
         _require_head_size(self.num_classes)
         if self.class_names is not None and len(self.class_names) != self.num_classes:
             raise ContractError(
-                f"the class list has {len(self.class_names)} names but {option('num_classes')} is "
+                f"the class list has {plural(len(self.class_names), 'name')} but {option('num_classes')} is "
                 f"{self.num_classes}; make them agree or drop {option('num_classes')}"
             )
         if self.mapping == Mapping.NAMES and self.class_names is None:
@@ -85,6 +88,11 @@ def read_class_file(path: str | Path) -> tuple[str, ...]:
     for number, name in enumerate(names, start=1):
         if not name.strip():
             raise ContractError(f"{path}: line {number}: empty class name; every line names the class at index line-1")
+    if len(names) == 1 and re.search(r"[,;\t]|^\s*\[", names[0]):
+        shown = names[0] if len(names[0]) <= 40 else names[0][:37] + "..."
+        warnings.warn(ContractWarning(
+            f"{path}: the class list is one line ({shown!r}), so the model has 1 class; put one class name per line"
+        ), stacklevel=2)
     return tuple(names)
 
 

@@ -69,3 +69,7 @@ class BaselineError(LabelcheckError):
 
 class ConfigError(LabelcheckError):
     """A configuration file cannot be read, or has an unknown key or a bad value."""
+
+
+class ContractWarning(UserWarning):
+    """A contract option that works but is probably not what was meant (a class list on one line)."""

@@ -14,6 +14,7 @@ import csv
 import json
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -28,7 +29,7 @@ from ..core.dataset import (
     usable_category_id,
 )
 from ..core.errors import UsageError, flag, option
-from ..core.text import safe
+from ..core.text import plural, safe
 from ..readers import ProgressCallback, StreamReader, reader_for, relabelled
 from ..readers.stream import Indexed
 from .rewrite.files import (
@@ -45,6 +46,12 @@ from .rewrite.streamed import EditedRun
 from .rewrite.writer import replace_members
 
 DROP = None  # the mapping value of an id that is removed
+# Why an annotation has no id to renumber: (said of one, said of several).
+IRREGULAR = {
+    "missing": ("has no category_id", "have no category_id"),
+    "non-integer": ("has a non-integer category_id", "have a non-integer category_id"),
+    "not-an-object": ("is not a JSON object", "are not JSON objects"),
+}
 
 
 @dataclass
@@ -54,7 +61,7 @@ class FileCategories:
     source: str
     categories: list[Category]
     annotation_ids: set[int] = field(default_factory=set)  # distinct usable category ids used by annotations
-    irregular: int = 0  # annotations whose category_id is not an integer
+    irregular: Counter = field(default_factory=Counter)  # annotations without an integer category_id, by why
 
 
 @dataclass
@@ -75,9 +82,9 @@ class RemapResult:
             (shift,) = shifts
             first, last = pairs[0][0], pairs[-1][0]
             span = f": {first}..{last} -> {first + shift}..{last + shift}" if last - first + 1 == len(pairs) else ""
-            return f"every id {shift:+d} ({len(pairs)} ids{span})"
+            return f"every id {shift:+d} ({plural(len(pairs), 'id')}{span})"
         shown = ", ".join(f"{old}->{'dropped' if new is None else new}" for old, new in pairs[:limit])
-        return f"{len(pairs)} ids: {shown}" + (f", ... ({len(pairs) - limit} more)" if len(pairs) > limit else "")
+        return f"{plural(len(pairs), 'id')}: {shown}" + (f", ... ({len(pairs) - limit} more)" if len(pairs) > limit else "")
 
     def report(self) -> dict[str, Any]:
         return {
@@ -309,8 +316,10 @@ def remap(
 def _whole_mapping(files: list[FileCategories], options: dict[str, Any]) -> dict[int, int | None]:
     for info in files:
         if info.irregular and not options["drop_unknown"]:
+            said = ", ".join(f"{plural(count, 'annotation')} {IRREGULAR[why][count != 1]}"
+                             for why, count in sorted(info.irregular.items()))
             raise UsageError(
-                f"{info.source}: {info.irregular} annotations have a non-integer category_id; "
+                f"{info.source}: {said}; "
                 f"run 'labelcheck clean' first or pass {flag('drop_unknown')}"
             )
     return build_mapping(files, **options)
@@ -353,7 +362,7 @@ class _AnnotationIds:
         self.mapping = mapping
         self.name = name
         self.used: set[int] = set()
-        self.irregular = 0  # annotations without an integer category_id (dropped)
+        self.irregular: Counter = Counter()  # annotations without an integer category_id (dropped), by why
         self.dropped = 0
 
     def task(self, span: RunSpan) -> tuple[Any, tuple]:
@@ -374,7 +383,8 @@ class _AnnotationIds:
         present = isinstance(annotation, dict) and "category_id" in annotation
         kind, number = classify_id(annotation.get("category_id") if present else None, present)
         if kind not in USABLE_KINDS:
-            self.irregular += 1
+            self.irregular["not-an-object" if not isinstance(annotation, dict) else
+                           "non-integer" if present else "missing"] += 1
             self.dropped += 1
             return None
         self.used.add(number)

@@ -7,6 +7,8 @@ category name is printed, not interpreted, and control characters are escaped.
 
 from __future__ import annotations
 
+import io
+
 from rich import box
 from rich.console import Console
 from rich.padding import Padding
@@ -14,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..core.findings import Severity
-from ..core.text import json_text, safe
+from ..core.text import json_text, plural, safe
 from ..rules import CATEGORY_RULES
 from ..scanning.report import CategoryGroup, FileReport, Report
 from .base import Reporter, counts_text, tally_text
@@ -40,8 +42,11 @@ class TableReporter(Reporter):
     human = True
 
     def finish(self, report: Report) -> None:
+        # Off a terminal rich pads table lines to the width: drawn into a buffer, the lines go
+        # out without their trailing spaces.
+        buffer = None if self.color else io.StringIO()
         console = Console(
-            file=self.out,
+            file=self.out if buffer is None else buffer,
             force_terminal=self.color,
             no_color=not self.color,
             highlight=False,
@@ -49,11 +54,16 @@ class TableReporter(Reporter):
             emoji=False,
             width=None if self.color else 80,
         )
+        self._report(console, report)
+        if buffer is not None:
+            self.out.write("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()))
+
+    def _report(self, console: Console, report: Report) -> None:
         contract = report.contract
         preset = f"{contract.preset}: " if contract.preset else ""
         names = "with class names" if contract.class_names else "no class names"
         console.print(
-            Text(f"Contract: {preset}{contract.num_classes} classes, {contract.mapping.value} mapping, {names}")
+            Text(f"Contract: {preset}{plural(contract.num_classes, 'class')}, {contract.mapping.value} mapping, {names}")
         )
         for file_report in report.files:
             console.print()
@@ -64,7 +74,7 @@ class TableReporter(Reporter):
             console.print(Text("How to fix:"))
         for command, rule, files in fixes:
             console.print(Text(f"  {safe(command)}"), soft_wrap=True)  # one line to copy, however long
-            console.print(Text(f"    repairs {rule} in {len(files)} {'file' if len(files) == 1 else 'files'}"))
+            console.print(Text(f"    repairs {rule} in {plural(len(files), 'file')}"))
         console.print()
         console.print(self._verdict(report))
 
@@ -72,8 +82,8 @@ class TableReporter(Reporter):
         console.print(_text(file_report.file), style="bold")
         console.print(
             Text(
-                f"{file_report.images} images, {file_report.annotations} annotations, "
-                f"{file_report.categories} categories"
+                f"{plural(file_report.images, 'image')}, {plural(file_report.annotations, 'annotation')}, "
+                f"{plural(file_report.categories, 'category', 'categories')}"
             )
         )
         if not file_report.rule_counts:

@@ -26,6 +26,7 @@ from typing import Iterator
 from ..core.contract import DEFAULT_PRESET, Contract, Mapping
 from ..core.dataset import Category
 from ..core.findings import Finding, Severity
+from ..core.text import plural
 from .base import Rule, describe
 
 # A shift is called out as such only when it explains this many categories.
@@ -84,7 +85,7 @@ class ClassNameMismatch(Rule):
                 "its annotations; rename it to a model class or remove it"
             )
         elif not 0 <= column < len(names):
-            message = f"category {number} {name} maps to column {column}, outside the model's {len(names)} classes"
+            message = f"category {number} {name} maps to column {column}, outside the model's {plural(len(names), 'class')}"
         else:
             expected = describe(names[column])
             where = position_of.get(category.name) if isinstance(category.name, str) else None

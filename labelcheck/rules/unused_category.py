@@ -17,6 +17,7 @@ from typing import Iterator
 
 import numpy as np
 
+from ..core.contract import Mapping
 from ..core.findings import Finding, Severity
 from .base import BatchView, FileContext, Rule, describe
 
@@ -39,9 +40,16 @@ class UnusedCategory(Rule):
         names = self.ctx.contract.class_names
         declared_at = {column: number for number, column in self.ctx.column_of_declared.items() if column is not None}
         for column in np.flatnonzero(self.used == 0).tolist():
-            label = f" {describe(names[column])}" if names else ""
+            number = declared_at.get(column)
             yield self.file_finding(
-                f"model class {column}{label} has no annotation in this file",
+                f"model class {column}{self._label(column, number, names)} has no annotation in this file",
                 path="$.annotations",
-                category_id=declared_at.get(column),
+                category_id=number,
             )
+
+    def _label(self, column: int, number: int | None, names: tuple[str, ...] | None) -> str:
+        """The class's name; under a mapping by table (sorted, names) also the category that maps to it."""
+        if self.ctx.contract.mapping == Mapping.RAW or number is None:
+            return f" {describe(names[column])}" if names else ""
+        category = f"category {number} {describe(self.ctx.declared[number].name)}"
+        return f" {describe(names[column])} ({category})" if names else f" ({category})"
