@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 
 from labelcheck.rules import RULES
-from conftest import ROOT, run_cli
+from conftest import FIXTURES, ROOT, run_cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -71,3 +72,26 @@ def test_rules_command_lists_and_explains():
     detail = run_cli("rules", "class-name-mismatch")
     assert detail.exit_code == 0 and "1-based" in detail.stdout
     assert run_cli("rules", "nope").exit_code == 2
+
+
+def readme_python_examples() -> list[str]:
+    return re.findall(r"^```python\n(.*?)^```$", README, flags=re.M | re.S)
+
+
+def test_readme_python_examples_run_as_written(tmp_path, monkeypatch, capsys):
+    """Every Python block, in order, in one namespace, in a folder with the train.json and val.json
+    the README names; what their comments say they print is what they print."""
+    for name in ("train.json", "val.json"):
+        shutil.copy(FIXTURES / "openimages-mlperf-1based.json", tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    blocks = readme_python_examples()
+    assert len(blocks) >= 4
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - the README's own examples
+    printed = capsys.readouterr().out.splitlines()
+    for expected in ("True", "{'error': 0, 'warning': 0, 'info': 73}", "4 {'category-out-of-range': 4}",
+                     "every id -1 (264 ids: 1..264 -> 0..263)", "['a.jpg'] 1"):
+        assert expected in printed
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["train.json", "val.json"]
+
