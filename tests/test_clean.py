@@ -202,7 +202,8 @@ def test_clean_fail_on_warning_counts_remaining_warnings(tmp_path, write_json):
 def test_findings_on_annotations_clean_drops_do_not_remain(tmp_path, write_json):
     document = {
         "categories": [{"id": 0, "name": "cat"}],
-        "images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10}, {"id": 2, "file_name": "b.jpg", "width": 10, "height": 10}],
+        "images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10},
+                   {"id": 2, "file_name": "b.jpg", "width": 10, "height": 10}],
         "annotations": [
             {"id": 1, "image_id": 1, "category_id": 0, "bbox": [1, 1, 2, 2], "area": 4, "iscrowd": 0},
             {"id": 1, "image_id": 1, "category_id": 7, "bbox": [1, 1, 2, 2], "area": 4, "iscrowd": 0},

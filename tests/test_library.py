@@ -113,7 +113,8 @@ def test_library_errors_name_keyword_arguments_and_the_cli_its_options(tmp_path)
         labelcheck.clean(str(BAD), str(out))
     with pytest.raises(labelcheck.ContractError, match=r"mapping='names' needs the class names: give classes="):
         labelcheck.resolve_contract(num_classes=3, mapping="names")
-    with pytest.raises(labelcheck.UsageError, match=r"choose exactly one of offset=K, by_name=True, table=FILE, contiguous=True"):
+    with pytest.raises(labelcheck.UsageError,
+                       match=r"choose exactly one of offset=K, by_name=True, table=FILE, contiguous=True"):
         labelcheck.remap(str(BAD), str(tmp_path / "r.json"))
     from conftest import run_cli
 

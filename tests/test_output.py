@@ -192,4 +192,6 @@ def test_finding_messages_count_one_in_the_singular(write_json):
     document = {"categories": [{"id": 0, "name": "cat"}], "images": [], "annotations": []}
     result = run_cli("scan", write_json(document), "--num-classes", "3", "--format", "json")
     messages = [f["message"] for f in json.loads(result.stdout)["findings"] if f["rule"] == "category-count-mismatch"]
-    assert messages == ["1 category declared but the model has 3 classes; check that the file was exported for this model"]
+    assert messages == [
+        "1 category declared but the model has 3 classes; check that the file was exported for this model"
+    ]

@@ -309,7 +309,8 @@ def scan(paths, output, reader, show, config_file, baseline_file, write_baseline
         reporter.finish(report)
     if recorded is not None:
         recorded.write(write_baseline)
-        click.echo(f"labelcheck: wrote baseline {safe(write_baseline)}: {counts_text(report.finding_counts())}; scans with "
+        recorded_counts = counts_text(report.finding_counts())
+        click.echo(f"labelcheck: wrote baseline {safe(write_baseline)}: {recorded_counts}; scans with "
                    "--baseline fail only on findings not in it", err=True)
         sys.exit(EXIT_CLEAN)
     if not reporter.human or output:
@@ -443,7 +444,8 @@ def clean_summary(result: "CleanResult", fail_on: str) -> list[str]:
         lines.append(f"  dropped category_ids: {listed}{more}")
     for rule, count in sorted(result.remaining_at("error" if fail_on == "never" else fail_on).items()):
         example = result.remaining_example[rule]
-        lines.append(f"  not fixed by clean (still in the output): {rule} ({plural(count, 'finding')}): {example.message}")
+        found = plural(count, "finding")
+        lines.append(f"  not fixed by clean (still in the output): {rule} ({found}): {example.message}")
         if example.fix is not None:
             lines.append(f"    fix: {fix_command(example.fix, [result.output])}")
     left = result.remaining_at(fail_on, by="severity")
@@ -511,7 +513,8 @@ def remap(sources, output, output_dir, offset, by_name, table, contiguous, start
     else:
         echo_err(f"labelcheck remap: mapping: {result.describe()}")
     if result.dropped_annotations:
-        echo_err(f"  dropped {plural(result.dropped_annotations, 'annotation')} without a category id the mapping renumbers")
+        dropped = plural(result.dropped_annotations, "annotation")
+        echo_err(f"  dropped {dropped} without a category id the mapping renumbers")
     echo_err(f"  wrote {', '.join(result.outputs)}")
 
 

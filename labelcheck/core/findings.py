@@ -19,11 +19,15 @@ class Severity(str, enum.Enum):
     WARNING = "warning"
     ERROR = "error"
 
-    rank: int  # 1, 2, 3: an attribute of each member (read for every finding, so not a property)
-
     @property
     def label(self) -> str:
         return self.value
+
+    @property
+    def rank(self) -> int:
+        """1, 2, 3: INFO, WARNING, ERROR. Read for every finding: from ``_value_``, not the
+        ``value`` property, which costs ten times more."""
+        return _RANK[self._value_]
 
     @classmethod
     def parse(cls, text: str) -> "Severity":
@@ -56,8 +60,6 @@ class Severity(str, enum.Enum):
 
 
 _RANK = {"info": 1, "warning": 2, "error": 3}
-for _severity in Severity:
-    _severity.rank = _RANK[_severity.value]
 
 
 # --fail-on choices: a severity, or never.
@@ -88,13 +90,12 @@ class Finding:
     # The labelcheck command and options that repair it, without the files ("remap --offset -1").
     fix: str | None = field(default=None, compare=False)
 
-    def related(self, rule: str) -> "Finding":
-        """A copy marked as on the value an earlier finding of ``rule`` is about. Made
-        without ``dataclasses.replace``, which costs ten times more: a file where every
-        annotation is wrong has millions."""
-        copy = object.__new__(Finding)
-        copy.__dict__.update(self.__dict__, related_to=rule)
-        return copy
+    def mark_related(self, rule: str) -> None:
+        """Say the finding is on the value an earlier finding of ``rule`` is about. The report
+        does, as it takes a finding in, before anyone else is given it; ``related_to`` does not
+        take part in comparing or hashing findings. (A copy would cost 3 us a finding where a
+        file with every annotation wrong has millions.)"""
+        object.__setattr__(self, "related_to", rule)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report's finding object; optional keys only where they apply."""

@@ -84,7 +84,8 @@ class RemapResult:
             span = f": {first}..{last} -> {first + shift}..{last + shift}" if last - first + 1 == len(pairs) else ""
             return f"every id {shift:+d} ({plural(len(pairs), 'id')}{span})"
         shown = ", ".join(f"{old}->{'dropped' if new is None else new}" for old, new in pairs[:limit])
-        return f"{plural(len(pairs), 'id')}: {shown}" + (f", ... ({len(pairs) - limit} more)" if len(pairs) > limit else "")
+        more = f", ... ({len(pairs) - limit} more)" if len(pairs) > limit else ""
+        return f"{plural(len(pairs), 'id')}: {shown}{more}"
 
     def report(self) -> dict[str, Any]:
         return {
@@ -201,7 +202,8 @@ def build_mapping(
     elif by_name:
         if contract.class_names is None:
             raise UsageError(
-                f"{flag('by_name')} needs the model's class names: give {option('classes', 'FILE')} or a {option('preset')}"
+                f"{flag('by_name')} needs the model's class names: give {option('classes', 'FILE')} "
+                f"or a {option('preset')}"
             )
         column = {name: index for index, name in enumerate(contract.class_names)}
         known = {old: column[name] for old, name in declared.items() if isinstance(name, str) and name in column}
@@ -217,7 +219,8 @@ def build_mapping(
         if not drop_unknown:
             label = f" {safe(repr(declared[old]))}" if old in declared else ""
             raise UsageError(
-                f"category {old}{label} {unknown_what}; fix it, or pass {flag('drop_unknown')} to remove it and its annotations"
+                f"category {old}{label} {unknown_what}; fix it, or pass {flag('drop_unknown')} to remove it "
+                "and its annotations"
             )
         mapping[old] = DROP
     _require_one_to_one(mapping)
@@ -243,7 +246,8 @@ def _require_columns(mapping: dict[int, int | None], contract: Contract) -> None
         if new is not None and not 0 <= new < contract.num_classes:
             raise UsageError(
                 f"category {old} would become {new}, outside the model's columns 0..{contract.num_classes - 1}; "
-                f"is the file already remapped? (for another head, give its {option('num_classes')} or {option('mapping')})"
+                "is the file already remapped? (for another head, give its "
+                f"{option('num_classes')} or {option('mapping')})"
             )
 
 

@@ -34,5 +34,6 @@ def reader_for(source: Any, name: str = "auto", progress: ProgressCallback | Non
 
 
 __all__ = [
-    "READERS", "STDIN", "Progress", "ProgressCallback", "ReadAgain", "Reader", "StreamReader", "reader_for", "relabelled",
+    "READERS", "STDIN", "Progress", "ProgressCallback", "ReadAgain", "Reader", "StreamReader", "reader_for",
+    "relabelled",
 ]

@@ -62,9 +62,8 @@ class TableReporter(Reporter):
         contract = report.contract
         preset = f"{contract.preset}: " if contract.preset else ""
         names = "with class names" if contract.class_names else "no class names"
-        console.print(
-            Text(f"Contract: {preset}{plural(contract.num_classes, 'class')}, {contract.mapping.value} mapping, {names}")
-        )
+        head = plural(contract.num_classes, "class")
+        console.print(Text(f"Contract: {preset}{head}, {contract.mapping.value} mapping, {names}"))
         for file_report in report.files:
             console.print()
             self._file(console, file_report)

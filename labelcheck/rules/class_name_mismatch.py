@@ -85,7 +85,8 @@ class ClassNameMismatch(Rule):
                 "its annotations; rename it to a model class or remove it"
             )
         elif not 0 <= column < len(names):
-            message = f"category {number} {name} maps to column {column}, outside the model's {plural(len(names), 'class')}"
+            classes = plural(len(names), "class")
+            message = f"category {number} {name} maps to column {column}, outside the model's {classes}"
         else:
             expected = describe(names[column])
             where = position_of.get(category.name) if isinstance(category.name, str) else None

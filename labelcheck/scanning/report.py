@@ -14,12 +14,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-
 from ..core.contract import Contract
 from ..core.dataset import FileLayout
 from ..core.findings import Finding, Severity, fail_threshold, fix_command
-from ..rules import CATEGORY_RULES, RULES, Rule
+from ..rules import CATEGORY_RULES, RULES
 
+# Findings about an annotation's value: "$.annotations[N].category_id" (N its position).
+ANNOTATION_PATH = "$.annotations["
 # Distinct offending category ids tracked before the rest are lumped.
 MAX_CATEGORY_GROUPS = 200
 
@@ -45,8 +46,8 @@ class Causes:
 
     def __init__(self) -> None:
         self._fields: dict[str, array] = {}
-        self._rules = {rule_id: index for index, rule_id in enumerate(RULES, start=1)}
-        self._ids = list(RULES)
+        self._numbers: dict[str, int] = {}  # rule -> its number here, from 1
+        self._names: list[str] = []  # and back
 
     def mark(self, finding: Finding) -> tuple[str, Severity] | None:
         """Record an annotation finding: None if its value was not found before, else the first
@@ -61,11 +62,18 @@ class Causes:
         earlier = marks[position]
         rank = finding.severity.rank
         if not earlier:
-            marks[position] = self._rules.get(finding.rule, 0) << 2 | rank
+            marks[position] = self._number(finding.rule) << 2 | rank
             return None
         if rank > earlier & 3:
             marks[position] = earlier & ~3 | rank
-        return self._ids[(earlier >> 2) - 1], _BY_RANK[earlier & 3]
+        return self._names[(earlier >> 2) - 1], _BY_RANK[earlier & 3]
+
+    def _number(self, rule: str) -> int:
+        number = self._numbers.get(rule)
+        if number is None:
+            self._names.append(rule)
+            number = self._numbers[rule] = len(self._names)
+        return number
 
 
 _BY_RANK = {severity.rank: severity for severity in Severity}
@@ -97,12 +105,20 @@ class Examples:
     def offer(self, finding: Finding) -> None:
         if len(self.kept) < self.limit:
             self.kept.append(finding)
+        elif not self.limit or not self._beats_floor(finding):
+            return
         else:
-            worth = self._worth(finding, repr(finding.category_id) not in self._values)
-            if not self.limit or worth <= self._floor:
-                return
             self.kept[self._least] = finding
         self._settle()
+
+    def _beats_floor(self, finding: Finding) -> bool:
+        """``_worth(finding) > _floor``, working out only as much of the worth as it takes."""
+        own, distinct, *rest = self._floor
+        if (finding.related_to is None) != own:
+            return not own
+        if (repr(finding.category_id) not in self._values) != distinct:
+            return not distinct
+        return (self.danger(finding), finding.severity.rank) > tuple(rest)
 
     def _worth(self, finding: Finding, distinct: bool) -> tuple[bool, bool, int, int]:
         return finding.related_to is None, distinct, self.danger(finding), finding.severity.rank
@@ -141,32 +157,32 @@ class FileReport:
         return {rule: examples.kept for rule, examples in self._examples.items()}
 
     def _danger(self, rule_id: str) -> Callable[[Finding], int]:
-        rule = RULES.get(rule_id)
-        if rule is None or self.contract is None or rule.danger.__func__ is Rule.danger.__func__:  # type: ignore[attr-defined]
+        rule, contract = RULES.get(rule_id), self.contract
+        if rule is None or contract is None:
             return _harmless
-        contract = self.contract
         return lambda finding: rule.danger(finding, contract)
 
     def add(self, finding: Finding, max_examples: int) -> Finding:
         """Count a finding; returned marked ``related_to`` the rule that found its value first, if any."""
-        self.rule_counts[finding.rule, finding.severity] += 1
-        earlier = self._causes.mark(finding) if finding.position >= 0 else None
+        rule, severity = finding.rule, finding.severity
+        self.rule_counts[rule, severity] += 1
+        earlier = self._causes.mark(finding) if finding.path.startswith(ANNOTATION_PATH) else None
         if earlier is None:
-            self.counted[finding.severity] += 1
+            self.counted[severity] += 1
         else:
-            rule, severity = earlier
-            finding = finding.related(rule)
-            self.related[finding.rule, rule] += 1
-            if finding.severity > severity:
-                self.counted[severity] -= 1
-                self.counted[finding.severity] += 1
+            first_rule, first_severity = earlier
+            finding.mark_related(first_rule)
+            self.related[rule, first_rule] += 1
+            if severity.rank > first_severity.rank:
+                self.counted[first_severity] -= 1
+                self.counted[severity] += 1
         if finding.fix is not None:
-            self.fixes.setdefault(finding.fix, finding.rule)
-        examples = self._examples.get(finding.rule)
+            self.fixes.setdefault(finding.fix, rule)
+        examples = self._examples.get(rule)
         if examples is None:
-            examples = self._examples[finding.rule] = Examples(max_examples, self._danger(finding.rule))
+            examples = self._examples[rule] = Examples(max_examples, self._danger(rule))
         examples.offer(finding)
-        if finding.rule in CATEGORY_RULES:
+        if rule in CATEGORY_RULES:
             self._group(finding, max_examples, first=earlier is None or earlier[0] not in CATEGORY_RULES)
         return finding
 
