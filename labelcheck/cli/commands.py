@@ -82,7 +82,8 @@ def handles_errors(command: Callable) -> Callable:
 def warnings_on_stderr() -> Iterator[None]:
     """The library's warnings (a class list on one line) as one line each on stderr."""
 
-    def show(message: Warning | str, category: type[Warning], *rest: Any) -> None:
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: TextIO | None = None, line: str | None = None) -> None:
         click.echo(f"labelcheck: warning: {safe(str(message))}", err=True)
 
     with warnings.catch_warnings():
@@ -184,7 +185,8 @@ CONFIGURABLE = {
 
 def rule_names(values: tuple[str, ...] | None) -> tuple[str, ...]:
     """Rule names given repeated, as comma lists, or both (--select a,b --select c)."""
-    return tuple(dict.fromkeys(part.strip() for value in values or () for part in value.split(",") if part.strip()))
+    parts = (part.strip() for value in values or () for part in value.split(","))
+    return tuple(dict.fromkeys(part for part in parts if part))
 
 
 def _rule_list(values: tuple[str, ...] | None) -> frozenset[str] | None:
@@ -421,7 +423,7 @@ def clean(source, output, preset, num_classes, mapping, classes, config_file, dr
 
 
 def clean_summary(result: "CleanResult", fail_on: str) -> list[str]:
-    """What clean did, in lines that add up, then what it left (at or above --fail-on, errors at least)."""
+    """What clean did, in lines that add up, then what it left."""
     if result.dropped_with_image:
         dropped = f"{result.dropped_annotations} dropped: {len(result.dropped)} with findings, " \
                   f"{len(result.dropped_with_image)} with their images"
@@ -442,6 +444,12 @@ def clean_summary(result: "CleanResult", fail_on: str) -> list[str]:
         listed = ", ".join(f"{category} ({count})" for category, count in by_category.most_common(10))
         more = f" and {len(by_category) - 10} more" if len(by_category) > 10 else ""
         lines.append(f"  dropped category_ids: {listed}{more}")
+    return lines + _left_by_clean(result, fail_on)
+
+
+def _left_by_clean(result: "CleanResult", fail_on: str) -> list[str]:
+    """The findings still in clean's output (at or above --fail-on, errors at least), their fixes, the verdict."""
+    lines = []
     for rule, count in sorted(result.remaining_at("error" if fail_on == "never" else fail_on).items()):
         example = result.remaining_example[rule]
         found = plural(count, "finding")

@@ -27,7 +27,7 @@ class Severity(str, enum.Enum):
     def rank(self) -> int:
         """1, 2, 3: INFO, WARNING, ERROR. Read for every finding: from ``_value_``, not the
         ``value`` property, which costs ten times more."""
-        return _RANK[self._value_]
+        return RANK[self._value_]
 
     @classmethod
     def parse(cls, text: str) -> "Severity":
@@ -43,7 +43,7 @@ class Severity(str, enum.Enum):
         return format(self.value, spec)
 
     def _compare(self, other: object, test: Callable[[int, int], bool]) -> bool:
-        rank = other.rank if isinstance(other, Severity) else _RANK.get(other) if isinstance(other, str) else None
+        rank = other.rank if isinstance(other, Severity) else RANK.get(other) if isinstance(other, str) else None
         return NotImplemented if rank is None else test(self.rank, rank)
 
     def __lt__(self, other: object) -> bool:
@@ -59,7 +59,8 @@ class Severity(str, enum.Enum):
         return self._compare(other, operator.ge)
 
 
-_RANK = {"info": 1, "warning": 2, "error": 3}
+# Each severity's rank, also by its text (a Severity is its text: RANK[finding.severity] is a plain lookup).
+RANK = {"info": 1, "warning": 2, "error": 3}
 
 
 # --fail-on choices: a severity, or never.

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from ..core.contract import Contract
 from ..core.dataset import FileLayout
-from ..core.findings import Finding, Severity, fail_threshold, fix_command
+from ..core.findings import RANK, Finding, Severity, fail_threshold, fix_command
 from ..rules import CATEGORY_RULES, RULES
 
 # Findings about an annotation's value: "$.annotations[N].category_id" (N its position).
@@ -60,23 +60,23 @@ class Causes:
         if position >= len(marks):
             marks.frombytes(bytes(marks.itemsize * max(position + 1 - len(marks), len(marks), 4096)))
         earlier = marks[position]
-        rank = finding.severity.rank
+        rank = RANK[finding.severity]
         if not earlier:
-            marks[position] = self._number(finding.rule) << 2 | rank
+            number = self._numbers.get(finding.rule) or self._number(finding.rule)
+            marks[position] = number << 2 | rank
             return None
         if rank > earlier & 3:
             marks[position] = earlier & ~3 | rank
         return self._names[(earlier >> 2) - 1], _BY_RANK[earlier & 3]
 
     def _number(self, rule: str) -> int:
-        number = self._numbers.get(rule)
-        if number is None:
-            self._names.append(rule)
-            number = self._numbers[rule] = len(self._names)
+        """A number for a rule met for the first time."""
+        self._names.append(rule)
+        number = self._numbers[rule] = len(self._names)
         return number
 
 
-_BY_RANK = {severity.rank: severity for severity in Severity}
+_BY_RANK = {RANK[severity]: severity for severity in Severity}
 
 
 def _harmless(finding: Finding) -> int:
@@ -99,29 +99,30 @@ class Examples:
         self.danger = danger
         self.kept: list[Finding] = []
         self._values: set[str] = set()  # the offending values kept
-        self._floor: tuple = ()  # the worth of the least telling one kept, once full
+        self._floor: tuple[bool, bool, int, int] = (False, False, 0, 0)  # the least telling one's worth, once full
         self._least = 0  # its index
 
     def offer(self, finding: Finding) -> None:
         if len(self.kept) < self.limit:
             self.kept.append(finding)
-        elif not self.limit or not self._beats_floor(finding):
+            self._settle()
             return
-        else:
-            self.kept[self._least] = finding
-        self._settle()
-
-    def _beats_floor(self, finding: Finding) -> bool:
-        """``_worth(finding) > _floor``, working out only as much of the worth as it takes."""
-        own, distinct, *rest = self._floor
+        if not self.limit:
+            return
+        # Is its worth above the floor? Working out only as much of the worth as it takes.
+        own, distinct, danger, rank = self._floor
         if (finding.related_to is None) != own:
-            return not own
-        if (repr(finding.category_id) not in self._values) != distinct:
-            return not distinct
-        return (self.danger(finding), finding.severity.rank) > tuple(rest)
+            better = not own
+        elif (repr(finding.category_id) not in self._values) != distinct:
+            better = not distinct
+        else:
+            better = (self.danger(finding), RANK[finding.severity]) > (danger, rank)
+        if better:
+            self.kept[self._least] = finding
+            self._settle()
 
     def _worth(self, finding: Finding, distinct: bool) -> tuple[bool, bool, int, int]:
-        return finding.related_to is None, distinct, self.danger(finding), finding.severity.rank
+        return finding.related_to is None, distinct, self.danger(finding), RANK[finding.severity]
 
     def _settle(self) -> None:
         self.kept.sort(key=lambda kept: (-self.danger(kept), -kept.severity.rank, kept.related_to is not None,
@@ -173,7 +174,7 @@ class FileReport:
             first_rule, first_severity = earlier
             finding.mark_related(first_rule)
             self.related[rule, first_rule] += 1
-            if severity.rank > first_severity.rank:
+            if RANK[severity] > RANK[first_severity]:
                 self.counted[first_severity] -= 1
                 self.counted[severity] += 1
         if finding.fix is not None:
