@@ -276,7 +276,7 @@ def scan(paths, output, reader, show, config_file, baseline_file, write_baseline
     Examples:
       labelcheck scan train.json val.json
       labelcheck scan train.json --num-classes 80 --mapping sorted
-      labelcheck scan train.json --format json -o report.json
+      labelcheck scan train.json --format json --report report.json
       labelcheck scan train.json --format sarif -o labelcheck.sarif --baseline labelcheck-baseline.json
     """
     if baseline_file and write_baseline:
@@ -363,7 +363,7 @@ def output_options(command: Callable) -> Callable:
         click.option("--force", is_flag=True, help="Overwrite an existing output (or backup)."),
         click.option("--in-place", is_flag=True, help="Allow the output to be the input; keeps IN.bak."),
         click.option("--report", "report_path", type=click.Path(dir_okay=False),
-                     help="Write a JSON audit of every change to FILE."),
+                     help="Write a JSON audit of every change to FILE (an existing report is replaced)."),
         QUIET,
     ]
     for option in reversed(options):
