@@ -29,6 +29,7 @@ _EXPORTS = {
     "BaselineError": ".core.errors",
     "ConfigError": ".core.errors",
     "ContractError": ".core.errors",
+    "ContractWarning": ".core.errors",
     "InputError": ".core.errors",
     "LabelcheckError": ".core.errors",
     "OutputError": ".core.errors",
@@ -63,15 +64,16 @@ if TYPE_CHECKING:
         BaselineError,
         ConfigError,
         ContractError,
+        ContractWarning,
         InputError,
         LabelcheckError,
         OutputError,
         UsageError,
     )
     from .core.findings import Finding, Severity
-    from .images.check import ImageOptions
     from .fixing.clean import CleanResult, clean
     from .fixing.remap import RemapResult, remap
+    from .images.check import ImageOptions
     from .loaders import LOADERS, PRESETS, resolve_contract
     from .rules import RULES
     from .scanning.baseline import Baseline
@@ -91,6 +93,7 @@ __all__ = [
     "RemapResult",
     "Contract",
     "ContractError",
+    "ContractWarning",
     "Finding",
     "ImageOptions",
     "InputError",

@@ -12,7 +12,8 @@ from click.testing import CliRunner, Result
 from labelcheck.cli.commands import main
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = "tests/cases/ci/tiny.json"  # 3 errors, 1 warning, 1 info with --num-classes 3
+# With --num-classes 3: 3 errors (2 problems: one id is undeclared and out of range), 1 warning, 1 info.
+TINY = "tests/cases/ci/tiny.json"
 CLEAN = "tests/cases/ci/tiny-clean.json"  # no findings with --num-classes 3
 # The contract, without the rules about a dataset's size and splits: every class of
 # a 4-annotation sample is "few", and these samples are not splits of one dataset.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,9 @@ from labelcheck.cli.commands import main
 from labelcheck.core.contract import mlperf_class_names
 
 ROOT = Path(__file__).resolve().parent.parent
+# Set by .ci/run, which installs torch: there a missing torch fails the loss tests instead of skipping them.
+REQUIRE_TORCH = "TESTS_REQUIRE_TORCH"
+TORCH_CPU = "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
 FIXTURES = ROOT / "fixtures"
 CASES = Path(__file__).resolve().parent / "cases"
 
@@ -27,6 +31,17 @@ def load_benchmark():
         sys.modules["bench_scan"] = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(sys.modules["bench_scan"])  # type: ignore[union-attr]
     return sys.modules["bench_scan"]
+def need_torch():
+    """torch, for the tests of the RetinaNet loss: skipped, saying why and how to install it, where
+    it is missing (the README's test command does not install it); a failure under .ci/run."""
+    try:
+        import torch
+    except ImportError:
+        if os.environ.get(REQUIRE_TORCH) == "1":
+            pytest.fail(f"torch is not installed, and {REQUIRE_TORCH}=1 requires the loss tests to run: {TORCH_CPU}",
+                        pytrace=False)
+        pytest.skip(f"the RetinaNet loss tests need torch (the CPU build: {TORCH_CPU})", allow_module_level=True)
+    return torch
 
 
 def run_cli(*args: str, input: bytes | str | None = None):

@@ -51,8 +51,8 @@ def test_known_findings_are_suppressed_and_counted(tmp_path: Path):
     assert result.exit_code == 0
     report = json.loads(result.stdout)
     assert report["findings"] == []
-    assert report["summary"] == {"error": 0, "warning": 0, "info": 0, "fail_on": "error", "failed": False,
-                                 "baseline_suppressed": 5}
+    assert report["summary"] == {"error": 0, "warning": 0, "info": 0, "related_findings": 0, "fail_on": "error",
+                                 "failed": False, "baseline_suppressed": 5}
     assert result.stderr == (
         "labelcheck: passed: 0 errors, 0 warnings, 0 info; 5 known findings suppressed by the baseline "
         "(--fail-on error)\n"

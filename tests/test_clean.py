@@ -9,10 +9,12 @@ import io
 import json
 
 import pytest
+from conftest import FIXTURES, run_cli
 from pycocotools.coco import COCO
 
 import labelcheck
-from conftest import FIXTURES, run_cli
+from labelcheck import Severity
+from labelcheck.rules import STATISTICS_RULES
 
 BAD = FIXTURES / "openimages-mlperf-bad.json"
 CLEAN = FIXTURES / "openimages-mlperf-clean.json"
@@ -168,3 +170,66 @@ def test_audit_of_dropped_images_with_nan_ids(tmp_path):
     assert result.exit_code == 0, result.stderr
     categories = {a["annotation_id"]: a["category_id"] for a in json.loads(audit.read_text())["dropped_annotations"]}
     assert categories[9999] == "nan"
+
+
+ONE_BASED = FIXTURES / "openimages-mlperf-1based.json"
+
+
+def test_clean_exits_1_when_errors_it_does_not_fix_remain(tmp_path):
+    out = tmp_path / "out.json"
+    result = run_cli("clean", ONE_BASED, "-o", out)
+    assert result.exit_code == 1
+    assert out.exists()  # written all the same: the verdict is about what is in it
+    assert "not fixed by clean" in result.stderr and "class-name-mismatch" in result.stderr
+    assert f"labelcheck remap {out} -o {tmp_path / 'out.fixed.json'} --offset -1" in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "labelcheck clean: failed: the output still has 1 error clean does not fix (--fail-on error)"
+    )
+    assert run_cli("clean", ONE_BASED, "-o", out, "--force", "--fail-on", "never").exit_code == 0
+
+
+def test_clean_fail_on_warning_counts_remaining_warnings(tmp_path, write_json):
+    document = {
+        "categories": [{"id": 0, "name": "cat"}],
+        "images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 0, "bbox": [5, 5, 20, 2], "area": 40, "iscrowd": 0}],
+    }
+    path = write_json(document)
+    assert run_cli("clean", path, "-o", tmp_path / "a.json", "--num-classes", "1").exit_code == 0
+    result = run_cli("clean", path, "-o", tmp_path / "b.json", "--num-classes", "1", "--fail-on", "warning")
+    assert result.exit_code == 1 and "bbox-outside-image" in result.stderr
+
+
+def test_findings_on_annotations_clean_drops_do_not_remain(tmp_path, write_json):
+    document = {
+        "categories": [{"id": 0, "name": "cat"}],
+        "images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10},
+                   {"id": 2, "file_name": "b.jpg", "width": 10, "height": 10}],
+        "annotations": [
+            {"id": 1, "image_id": 1, "category_id": 0, "bbox": [1, 1, 2, 2], "area": 4, "iscrowd": 0},
+            {"id": 1, "image_id": 1, "category_id": 7, "bbox": [1, 1, 2, 2], "area": 4, "iscrowd": 0},
+            {"id": 3, "image_id": 2, "category_id": 0, "bbox": [1, 1, 2, 2], "area": 4, "iscrowd": 0},
+            {"id": 3, "image_id": 2, "category_id": 0, "bbox": [1, 1, -2, 2], "area": 4, "iscrowd": 0},
+        ],
+    }
+    path = write_json(document)
+    # The second id 1 is out of range (dropped); the second id 3 has an invalid box (dropped).
+    result = labelcheck.clean(str(path), str(tmp_path / "a.json"), labelcheck.resolve_contract(num_classes=1))
+    # (what a two-image sample says of its statistics remains, as it should: few-annotations)
+    assert {rule for rule, _ in result.remaining} <= STATISTICS_RULES and not result.failed()
+    # Both annotations of image 2 go with it, so its other duplicate id does not remain either.
+    with_images = labelcheck.clean(str(path), str(tmp_path / "b.json"), labelcheck.resolve_contract(num_classes=1),
+                                   drop="images", rules=["category-out-of-range"])
+    assert {key for key in with_images.remaining if key[0] not in STATISTICS_RULES} == \
+        {("invalid-bbox", Severity.ERROR), ("duplicate-id", Severity.ERROR)}
+
+
+def test_drop_images_summary_adds_up(tmp_path):
+    result = run_cli("clean", BAD, "-o", tmp_path / "out.json", "--drop", "images")
+    assert result.exit_code == 0, result.stderr
+    first = result.stderr.splitlines()[0]
+    assert "kept 336 of 376 annotations (40 dropped: 4 with findings, 36 with their images)" in first
+    assert "36 of 40 images (4 dropped: every image of an annotation with findings)" in first
+    assert "  dropped for category-out-of-range: 4 annotations" in result.stderr
+    assert "  dropped for undefined-category: 4 annotations (the same annotations: one can have several" in (
+        result.stderr)

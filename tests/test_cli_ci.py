@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from ci_support import CLEAN, CONTRACT, TINY, ci_env, html_report_data, run  # noqa: F401 (ci_env: autouse fixture)
 
+from labelcheck.core.text import plain_text
 from labelcheck.reporters import REPORTERS
 from labelcheck.rules import RULES
 
@@ -61,13 +62,14 @@ def test_rules_lists_every_rule_with_default_severity_and_summary():
     assert len(lines) == len(RULES)
     for line, (rule_id, rule) in zip(lines, RULES.items(), strict=True):
         name, severity, summary = line.split(maxsplit=2)
-        assert (name, severity, summary) == (rule_id, rule.SEVERITY.label, rule.summary())
+        assert (name, severity, summary) == (rule_id, rule.SEVERITY.label, plain_text(rule.summary()))
 
 
 def test_rules_name_prints_the_full_documentation():
     result = run("rules", "unused-category")
     assert result.exit_code == 0
-    assert result.stdout == "unused-category (default severity: info)\n\n" + RULES["unused-category"].doc() + "\n"
+    expected = "unused-category (default severity: info)\n\n" + plain_text(RULES["unused-category"].doc()) + "\n"
+    assert result.stdout == expected
     assert "Fails" in result.stdout and "Passes" in result.stdout
 
 
@@ -75,3 +77,16 @@ def test_rules_unknown_name_exits_2():
     result = run("rules", "no-such-rule")
     assert result.exit_code == 2
     assert "no rule 'no-such-rule'" in result.stderr
+
+
+def test_rules_print_plain_text_not_rst_markup():
+    for args in (["rules"], *(["rules", rule_id] for rule_id in RULES)):
+        shown = run(*args).stdout
+        assert "``" not in shown
+    assert "is not declared in categories." in run("rules").stdout
+
+
+def test_rules_unknown_name_suggests_the_closest():
+    result = run("rules", "category-out-of-rang")
+    assert result.exit_code == 2
+    assert "did you mean 'category-out-of-range'?" in result.stderr

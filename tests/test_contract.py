@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from labelcheck import ContractError, Mapping, resolve_contract
+from labelcheck import ContractError, ContractWarning, Mapping, resolve_contract
 from labelcheck.core.contract import mlperf_class_names
 from conftest import FIXTURES, run_cli
 
@@ -40,11 +40,11 @@ def test_preset_with_agreeing_options_is_fine():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"preset": "mlperf-retinanet", "num_classes": 91}, "contradicts --num-classes 91"),
-        ({"preset": "mlperf-retinanet", "mapping": "sorted"}, "contradicts --mapping sorted"),
-        ({"mapping": "sorted"}, "give --num-classes"),
-        ({"mapping": "class-list", "num_classes": 3}, "--mapping class-list needs the class names"),
-        ({"mapping": "names", "classes": ("a",)}, "--mapping names was renamed: 'class-list'"),
+        ({"preset": "mlperf-retinanet", "num_classes": 91}, "contradicts num_classes=91"),
+        ({"preset": "mlperf-retinanet", "mapping": "sorted"}, "contradicts mapping='sorted'"),
+        ({"mapping": "sorted"}, "give num_classes=N or classes=FILE"),
+        ({"mapping": "class-list", "num_classes": 3}, "mapping='class-list' needs the class names"),
+        ({"mapping": "names", "classes": ("a",)}, "mapping='names' was renamed: 'class-list'"),
         ({"preset": "no-such"}, "unknown preset"),
     ],
 )
@@ -56,7 +56,7 @@ def test_contradictions(kwargs, message):
 def test_class_file_length_must_match(tmp_path):
     path = tmp_path / "classes.txt"
     path.write_text("cat\ndog\n", encoding="utf-8")
-    with pytest.raises(ContractError, match="2 names but --num-classes is 3"):
+    with pytest.raises(ContractError, match="2 names but num_classes is 3"):
         resolve_contract(classes=path, num_classes=3)
 
 
@@ -102,3 +102,25 @@ def test_the_renamed_names_mapping_says_what_to_use(tmp_path, where):
     assert result.exit_code == 2
     assert "--mapping names was renamed: 'class-list' is what it did" in result.stderr
     assert "use --loader mmdet or --mapping file-order" in result.stderr
+@pytest.mark.parametrize("line", ["cat, dog, bird", "cat\tdog\tbird", "['cat', 'dog']", "cat;dog"])
+def test_a_class_list_on_one_line_is_warned_about(tmp_path, line):
+    path = tmp_path / "classes.txt"
+    path.write_text(line + "\n", encoding="utf-8")
+    with pytest.warns(ContractWarning, match="one line"):
+        contract = resolve_contract(classes=path)
+    assert contract.num_classes == 1
+
+
+def test_a_single_class_is_not_warned_about(tmp_path, recwarn):
+    path = tmp_path / "classes.txt"
+    path.write_text("traffic light\n", encoding="utf-8")
+    assert resolve_contract(classes=path).class_names == ("traffic light",)
+    assert not recwarn.list
+
+
+def test_the_cli_prints_the_warning_in_one_line(tmp_path):
+    path = tmp_path / "classes.txt"
+    path.write_text("cat, dog, bird\n", encoding="utf-8")
+    result = run_cli("scan", FIXTURES / "openimages-mlperf-clean.json", "--classes", path)
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("labelcheck: warning: ")]
+    assert len(warnings) == 1 and "one line" in warnings[0] and str(path) in warnings[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 
@@ -144,3 +145,29 @@ def test_every_rule_option_is_in_its_documentation(rule_id):
     assert f"[tool.labelcheck.rule-options.{rule_id}]" in doc
     for option in RULES[rule_id].OPTIONS:
         assert f"``{option.name}`` (default {option.default:g}" in doc
+NEEDS_CLUSTER = "# needs your cluster:"  # the Dask example; tests/test_image_dask.py runs the same calls on a LocalCluster
+
+
+def readme_python_examples() -> list[str]:
+    blocks = re.findall(r"^```python\n(.*?)^```$", README, flags=re.M | re.S)
+    assert sum(block.startswith(NEEDS_CLUSTER) for block in blocks) == 1
+    return [block for block in blocks if not block.startswith(NEEDS_CLUSTER)]
+
+
+def test_readme_python_examples_run_as_written(tmp_path, monkeypatch, capsys):
+    """Every Python block, in order, in one namespace, in a folder with the train.json and val.json
+    the README names; what their comments say they print is what they print."""
+    for name in ("train.json", "val.json"):
+        shutil.copy(FIXTURES / "openimages-mlperf-1based.json", tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    blocks = readme_python_examples()
+    assert len(blocks) >= 4
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - the README's own examples
+    printed = capsys.readouterr().out.splitlines()
+    for expected in ("True", "{'error': 0, 'warning': 0, 'info': 273}", "4 {'category-out-of-range': 4}",
+                     "every id -1 (264 ids: 1..264 -> 0..263)", "['a.jpg'] 1"):
+        assert expected in printed
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["train.json", "val.json"]
+

@@ -50,7 +50,7 @@ def test_exact_lines():
     result = run("scan", TINY, *CONTRACT, "--format", "github")
     assert result.exit_code == 1
     assert result.stdout.splitlines() == TINY_LINES
-    assert result.stderr == "labelcheck: failed: 3 errors, 1 warning, 1 info (--fail-on error)\n"
+    assert result.stderr == "labelcheck: failed: 2 errors, 1 warning, 1 info (--fail-on error)\n"
 
 
 def test_lines_parse_back_to_the_findings():
@@ -113,7 +113,7 @@ def test_job_summary_is_appended(tmp_path: Path):
         "earlier step\n"
         "### labelcheck failed\n"
         "\n"
-        "3 errors, 1 warning, 1 info \\(\\-\\-fail\\-on error\\)\n"
+        "2 errors, 1 warning, 1 info \\(\\-\\-fail\\-on error\\)\n"
         "\n"
         "| File | Rule | Severity | Findings | First example |\n"
         "|---|---|---|---:|---|\n"

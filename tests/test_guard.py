@@ -11,7 +11,7 @@ import pytest
 
 import labelcheck
 from labelcheck.guard import InvalidLabelError, check_target, check_targets
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, need_torch
 
 BAD = FIXTURES / "openimages-mlperf-bad.json"
 
@@ -114,7 +114,7 @@ def test_guard_is_exported():
 
 
 def test_torch_targets_with_tensor_image_ids():
-    torch = pytest.importorskip("torch")
+    torch = need_torch()
     targets = [
         {"labels": torch.tensor([0, 12]), "image_id": torch.tensor([16])},
         {"labels": torch.tensor([264]), "image_id": torch.tensor([17])},
@@ -131,7 +131,7 @@ def test_torch_targets_with_tensor_image_ids():
 def test_guard_rejects_exactly_the_images_the_loss_cannot_train():
     """On the bad sample's real targets: skipped iff the loss crashes on the image or trains a
     column other than the label; the kept batch's loss is finite."""
-    pytest.importorskip("torch")
+    need_torch()
     from labelcheck.training import retinanet
 
     targets = retinanet.load_targets(BAD)

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import labelcheck
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, ROOT, run_cli
 
 CLEAN = FIXTURES / "openimages-mlperf-clean.json"
 GOOD = '{"categories": [], "images": [], "annotations": []}'
@@ -29,7 +29,7 @@ def assert_one_line_error(result, *fragments: str) -> str:
 @pytest.mark.parametrize(
     "content, fragments",
     [
-        (b"", ["byte 0", "ends early"]),
+        (b"", ["the file is empty"]),
         (b'{"categories": [], "images": [', ["byte 30", "ends early"]),
         (b'{"categories": [], "images": [}, "annotations": []}', ["byte 30", "invalid JSON"]),
         (b'{"categories": [], "images": [], "annotations": []} trailing', ["byte 52", "extra data"]),
@@ -148,3 +148,82 @@ def test_no_active_rule_is_a_usage_error(args):
 def test_stdin_twice_is_a_usage_error():
     result = run_cli("scan", "-", "-", input=CLEAN.read_bytes())
     assert result.exit_code == 2 and "read only once" in result.stderr
+
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xdb" + bytes(range(256)) * 4
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
+RESULTS = b'[{"image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "score": 0.97}]'
+CAPTIONS = (b'{"info": {}, "images": [{"id": 1, "file_name": "a.jpg"}], '
+            b'"annotations": [{"id": 5, "image_id": 1, "caption": "A dog on a sofa."}]}')
+
+
+@pytest.mark.parametrize(
+    "content, fragments, wrong",
+    [
+        (JPEG, ["this is a JPEG image", "give the COCO .json file"], "UTF-8"),
+        (PNG, ["this is a PNG image"], "UTF-8"),
+        (b"file_name,label,xmin,ymin\na.jpg,cat,1,2\nb.jpg,dog,3,4\n", ["CSV file", "'file_name,label,xmin,ymin'"],
+         "invalid JSON"),
+        (b"0 0.5 0.5 0.25 0.3\n3 0.1 0.2 0.05 0.05\n", ["YOLO label file", "convert"], "invalid JSON"),
+        (b"", ["the file is empty"], "truncated"),
+        (b"  \n", ["the file is empty"], "truncated"),
+        (b'<?xml version="1.0"?>\n<annotation><filename>a.jpg</filename></annotation>\n', ["XML (Pascal VOC"],
+         "invalid JSON"),
+        (RESULTS, ["a list of model results", "give the ground-truth file"], "JSON array"),
+        (b'[{"image_id": 1, "caption": "A dog."}]', ["a list of model results"], "JSON array"),
+        (b'{"version": "5.0.1", "shapes": [{"label": "cat", "points": [[1, 2]]}], "imagePath": "a.jpg"}',
+         ["LabelMe file"], "missing"),
+        (b'{"metainfo": {}, "data_list": [{"img_path": "a.jpg", "instances": []}]}', ["MMEngine dataset"], "missing"),
+        (CAPTIONS, ["COCO captions file", "instances_*.json"], "missing"),
+        (b'{"categories": [], "images": [], "annotation": []}',
+         ["$.annotations: missing; found 'annotation': did you mean 'annotations'?", "needs an 'annotations' array"],
+         "captions"),
+        (b'{"categories": [], "image": [], "annotations": []}', ["found 'image': did you mean 'images'?"], "captions"),
+        (b'{"category": [], "images": [], "annotations": []}',
+         ["found 'category': did you mean 'categories'?", "needs a 'categories' array"], "captions"),
+        (b'{"categories": [], "images": [], "Annotations": []}', ["found 'Annotations'"], "captions"),
+    ],
+    ids=["jpeg", "png", "csv", "yolo", "empty", "blank", "voc-xml", "results", "caption-results", "labelme",
+         "mmengine", "captions", "annotation-key",
+         "image-key", "category-key", "capitalised-key"],
+)
+@pytest.mark.parametrize("reader", ["stream", "plain"])
+def test_a_file_that_is_not_coco_json_is_named_for_what_it_is(tmp_path, content, fragments, wrong, reader):
+    path = tmp_path / "labels.json"
+    path.write_bytes(content)
+    if reader == "stream":
+        line = assert_one_line_error(run_cli("scan", path), str(path), *fragments)
+    else:
+        with pytest.raises(labelcheck.InputError) as raised:
+            labelcheck.scan(str(path), reader="plain")
+        line = str(raised.value)
+        assert all(fragment in line for fragment in fragments), line
+    assert wrong not in line
+
+
+def test_a_gzipped_image_is_named_too(tmp_path):
+    path = tmp_path / "labels.json.gz"
+    path.write_bytes(gzip.compress(JPEG))
+    assert_one_line_error(run_cli("scan", path), "this is a JPEG image")
+
+
+def test_a_file_cut_short_is_still_called_truncated(tmp_path):
+    path = tmp_path / "labels.json"
+    path.write_bytes(b'{"categories": [], "images": [{"id": 1, "file_name": "a.jpg"}')
+    assert_one_line_error(run_cli("scan", path), "ends early (truncated?)")
+
+
+CORPUS = ROOT.parent / "shared" / "real-corpus"
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared real corpus is not beside the repository")
+@pytest.mark.parametrize("name, fragment", [
+    ("cocoapi/instances_val2014_fakebbox100_results.json", "a list of model results"),
+    ("cocoapi/captions_val2014_fakecap_results.json", "a list of model results"),
+    ("COCO-MINI/captions_val2017.json", "a COCO captions file"),
+    ("sahi/coco_utils__terrain2.json", "a LabelMe file"),
+    ("mmocr/det_toy_dataset__instances_test.json", "an MMEngine dataset file"),
+    ("labelme2coco/coco_false_16.json", "found 'categoryes': did you mean 'categories'?"),
+])
+def test_real_files_that_are_not_coco_annotations_are_named(name, fragment):
+    assert_one_line_error(run_cli("scan", CORPUS / name), fragment)

@@ -21,8 +21,8 @@ CLEAN = FIXTURES / "openimages-mlperf-clean.json"
 def test_scan_a_path_returns_a_report():
     report = labelcheck.scan(str(BAD))
     assert report.failed()
-    # info: 73 unused-category, 191 few-annotations (a 40-image sample), 9 extreme-aspect-ratio
-    assert report.summary() == {"error": 8, "warning": 0, "info": 273}
+    # 8 findings on 4 values; info: 73 unused-category, 191 few-annotations (a 40-image sample), 9 extreme-aspect-ratio
+    assert report.summary() == {"error": 4, "warning": 0, "info": 273}
     annotation_findings = sorted(f for f in report.findings if f.position >= 0 and f.severity == Severity.ERROR)
     assert [(f.annotation_id, f.rule) for f in annotation_findings[:2]] == [
         (17, "category-out-of-range"),
@@ -81,3 +81,43 @@ def test_import_labelcheck_is_light_and_names_resolve_on_use():
     assert result.stdout.split() == ["True", "True", "True", "labelcheck.scanning.engine", "InputError", "True"]
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         labelcheck.nothing  # noqa: B018
+
+
+def test_severity_is_its_json_text_and_still_orders():
+    report = labelcheck.scan(str(BAD))
+    finding = next(f for f in report.findings if f.rule == "category-out-of-range")
+    assert finding.severity == "error" and str(finding.severity) == "error" and f"{finding.severity}" == "error"
+    assert finding.severity == finding.to_dict()["severity"]
+    assert Severity.INFO < Severity.WARNING < Severity.ERROR and Severity.ERROR >= "warning"
+    assert max(Severity) is Severity.ERROR and sorted(Severity, reverse=True)[0] is Severity.ERROR
+    assert Severity("warning") is Severity.WARNING
+
+
+@pytest.mark.parametrize("arguments, named", [
+    ({"mapping": "sortd"}, "'sortd'"),
+    ({"num_classes": "80"}, "'80'"),
+    ({"num_classes": True}, "True"),
+    ({"num_classes": 0}, "0"),
+    ({"classes": [1, 2]}, "1"),
+])
+def test_bad_contract_arguments_raise_contract_error_naming_the_value(arguments, named):
+    with pytest.raises(labelcheck.ContractError) as raised:
+        labelcheck.resolve_contract(**arguments)
+    message = str(raised.value)
+    assert named in message and next(iter(arguments)) in message and "--" not in message
+
+
+def test_library_errors_name_keyword_arguments_and_the_cli_its_options(tmp_path):
+    out = tmp_path / "out.json"
+    out.write_text("{}")
+    with pytest.raises(labelcheck.OutputError, match=r"pass force=True to overwrite it$"):
+        labelcheck.clean(str(BAD), str(out))
+    with pytest.raises(labelcheck.ContractError, match=r"mapping='class-list' needs the class names: give classes="):
+        labelcheck.resolve_contract(num_classes=3, mapping="class-list")
+    with pytest.raises(labelcheck.UsageError,
+                       match=r"choose exactly one of offset=K, by_name=True, table=FILE, contiguous=True"):
+        labelcheck.remap(str(BAD), str(tmp_path / "r.json"))
+    from conftest import run_cli
+
+    result = run_cli("clean", BAD, "-o", out)
+    assert result.exit_code == 2 and "pass --force to overwrite it" in result.stderr

@@ -412,7 +412,7 @@ def test_a_loader_plus_a_head_is_a_contract_and_contradictions_are_errors():
     assert resolve_contract(loader="mmdet", classes=("a", "b")).num_classes == 2
     for kwargs, message in [({"loader": "hf-detr"}, "has no default head"),
                             ({"loader": "mmdet", "mapping": "sorted"}, "maps ids by file-order"),
-                            ({"preset": "detectron2-coco", "loader": "mmdet"}, "contradicts --loader mmdet"),
+                            ({"preset": "detectron2-coco", "loader": "mmdet"}, "contradicts loader='mmdet'"),
                             ({"loader": "nope"}, "unknown loader")]:
         with pytest.raises(labelcheck.ContractError, match=message):
             resolve_contract(**kwargs)

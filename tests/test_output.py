@@ -34,7 +34,8 @@ def test_json_report_is_complete_when_nothing_is_found(write_json):
     assert report["findings"] == []
     assert report["contract"] == {"preset": None, "loader": None, "num_classes": 1, "mapping": "raw", "class_names": None}
     assert report["files"][0]["counts"] == {"images": 0, "annotations": 0, "categories": 1}
-    assert report["summary"] == {"error": 0, "warning": 0, "info": 0, "fail_on": "error", "failed": False}
+    assert report["summary"] == {"error": 0, "warning": 0, "info": 0, "related_findings": 0, "fail_on": "error",
+                                 "failed": False}
 
 
 def test_json_findings_carry_raw_ids(write_json):
@@ -59,7 +60,7 @@ def test_json_report_to_output_file(tmp_path):
     assert result.exit_code == 1
     assert result.stdout == ""
     assert json.loads(target.read_text())["summary"]["failed"] is True
-    assert "labelcheck: failed: 8 errors" in result.stderr
+    assert "labelcheck: failed: 4 errors" in result.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
 
 
@@ -77,8 +78,8 @@ def test_table_fits_80_columns_and_has_no_escape_codes():
     assert "\x1b" not in result.stdout
     assert "fixtures/openimages-mlperf-bad.json" in result.stdout
     assert "40 images, 376 annotations, 264 categories" in result.stdout
-    assert "category-out-of-range, by category_id" in result.stdout
-    assert "FAILED: 8 errors, 0 warnings, 273 info (--fail-on error)" in result.stdout
+    assert "Offending annotations by category_id" in result.stdout
+    assert "FAILED: 4 errors, 0 warnings, 273 info (--fail-on error)" in result.stdout
 
 
 def test_table_groups_by_category_id_with_examples():
@@ -158,3 +159,39 @@ def test_closed_pipe_is_quiet(write_json):
     assert proc.wait() == 2
     assert "Traceback" not in stderr and "internal error" not in stderr
 
+
+
+def test_piped_table_lines_have_no_trailing_spaces():
+    shown = run_cli("scan", BAD, "--show", "info").stdout
+    assert all(line == line.rstrip() for line in shown.splitlines())
+    assert "Offending annotations by category_id" in shown
+
+
+def test_counts_of_one_are_singular(write_json, tmp_path):
+    classes = tmp_path / "classes.txt"
+    classes.write_text("cat\n", encoding="utf-8")
+    document = {"categories": [{"id": 0, "name": "cat"}], "images": [{"id": 1, "file_name": "a.jpg"}],
+                "annotations": [{"id": 1, "image_id": 1, "category_id": 0, "bbox": [1, 1, 2, 2], "area": 4,
+                                 "iscrowd": 0}]}
+    shown = run_cli("scan", write_json(document), "--classes", classes).stdout
+    assert "Contract: 1 class, raw mapping, with class names" in shown
+    assert "1 image, 1 annotation, 1 category" in shown
+
+
+def test_unused_category_under_a_table_mapping_names_the_category(write_json):
+    document = {"categories": [{"id": 7, "name": "cat"}, {"id": 52, "name": "dog"}],
+                "images": [{"id": 1, "file_name": "a.jpg"}],
+                "annotations": [{"id": 1, "image_id": 1, "category_id": 7, "bbox": [1, 1, 2, 2], "area": 4,
+                                 "iscrowd": 0}]}
+    result = run_cli("scan", write_json(document), "--num-classes", "2", "--mapping", "sorted", "--format", "json")
+    (unused,) = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "unused-category"]
+    assert unused["message"] == "model class 1 (category 52 'dog') has no annotation in this file"
+
+
+def test_finding_messages_count_one_in_the_singular(write_json):
+    document = {"categories": [{"id": 0, "name": "cat"}], "images": [], "annotations": []}
+    result = run_cli("scan", write_json(document), "--num-classes", "3", "--format", "json")
+    messages = [f["message"] for f in json.loads(result.stdout)["findings"] if f["rule"] == "category-count-mismatch"]
+    assert messages == [
+        "1 category declared but the model has 3 classes; check that the file was exported for this model"
+    ]

@@ -14,7 +14,7 @@ from rich.console import Console
 import labelcheck
 from labelcheck.cli.commands import main
 from labelcheck.cli.progressbar import ProgressBar
-from labelcheck.readers import Progress
+from labelcheck.readers import Progress, StreamReader
 
 BAD = str(Path(__file__).parent.parent / "fixtures" / "openimages-mlperf-bad.json")
 
@@ -94,14 +94,72 @@ def test_rewriting_commands_draw_progress_unless_quiet(tmp_path, monkeypatch, co
         buffer.truncate()
 
 
-def test_writing_progress_of_a_gz_input_has_no_total(tmp_path):
+def test_files_scanned_together_are_counted_in_the_events_and_the_bar(tmp_path):
+    train, validation = tmp_path / "train.json", tmp_path / "val.json"
+    train.write_bytes(Path(BAD).read_bytes())
+    validation.write_bytes(Path(BAD).read_bytes())
+    events = []
+    labelcheck.scan([str(train), str(validation)], progress=events.append)
+    assert {(event.source, event.file, event.files) for event in events} == {
+        (str(train), 1, 2), (str(validation), 2, 2)
+    }
+    console, buffer = terminal()
+    with ProgressBar(console, delay=0) as bar:
+        for event in events:
+            bar(event)
+    shown = buffer.getvalue()
+    assert "scanning 1/2 train.json" in shown and "scanning 2/2 val.json" in shown
+    assert str(tmp_path) not in shown  # the base name: the folder took the room
+
+
+@pytest.mark.parametrize("command", ["clean", "remap"])
+def test_writing_progress_names_the_output(tmp_path, command):
+    events = []
+    out = str(tmp_path / "out.json")
+    if command == "clean":
+        labelcheck.clean(BAD, out, progress=events.append)
+    else:
+        labelcheck.remap(BAD, out, offset=0, drop_unknown=True, progress=events.append)
+    assert {event.source for event in events if event.phase == "writing"} == {out}
+    assert {event.source for event in events if event.phase != "writing"} == {BAD}
+
+
+def test_remap_counts_its_inputs(tmp_path):
+    sources = [tmp_path / "a" / "x.json", tmp_path / "b" / "x.json"]
+    for source in sources:
+        source.parent.mkdir()
+        source.write_bytes(Path(BAD).read_bytes())
+    events = []
+    labelcheck.remap([str(s) for s in sources], [str(tmp_path / "out" / "a.json"), str(tmp_path / "out" / "b.json")],
+                     offset=0, drop_unknown=True, make_folders=True, progress=events.append)
+    for phase in ("checking", "writing"):
+        assert {(event.file, event.files) for event in events if event.phase == phase} == {(1, 2), (2, 2)}
+
+
+@pytest.mark.parametrize("two_pass", [False, True])
+def test_a_gz_input_shows_progress_over_its_compressed_bytes(tmp_path, two_pass):
+    source = tmp_path / "in.json.gz"
+    source.write_bytes(gzip.compress(Path(BAD).read_bytes()))
+    size = source.stat().st_size
+    events = []
+    reader = StreamReader(progress=events.append, single_pass=not two_pass)
+    dataset = reader.read(str(source))
+    for _ in dataset.annotation_batches:
+        pass
+    first_pass = [event for event in events if event.phase == ("checking" if two_pass else "scanning")]
+    assert first_pass and all(event.total == size for event in first_pass)
+    assert [event.done for event in first_pass] == sorted(event.done for event in first_pass)
+    assert first_pass[-1].done == size
+
+
+def test_writing_progress_of_a_gz_input_is_over_its_compressed_bytes(tmp_path):
     source = tmp_path / "in.json.gz"
     source.write_bytes(gzip.compress(Path(BAD).read_bytes()))
     events = []
     labelcheck.clean(str(source), str(tmp_path / "out.json"), progress=events.append)
     writing = [event for event in events if event.phase == "writing"]
-    assert writing and all(event.total is None for event in writing)
-    assert writing[-1].done == Path(BAD).stat().st_size  # bytes of what the file holds
+    assert writing and all(event.total == source.stat().st_size for event in writing)
+    assert writing[-1].done == source.stat().st_size
 
 
 def test_the_image_check_shows_images_and_images_per_second():

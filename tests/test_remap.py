@@ -196,12 +196,21 @@ def test_annotations_that_are_not_objects_need_drop_unknown(write_json, tmp_path
     path = write_json(document)
     out = tmp_path / "out.json"
     result = run_cli("remap", path, "-o", out, "--offset", "-1")
-    assert result.exit_code == 2 and "1 annotations have a non-integer category_id" in result.stderr
+    assert result.exit_code == 2 and "1 annotation is not a JSON object;" in result.stderr
     assert not out.exists()
     result = run_cli("remap", path, "-o", out, "--offset", "-1", "--drop-unknown")
     assert result.exit_code == 0, result.stderr
     assert [a["category_id"] for a in json.loads(out.read_text())["annotations"]] == [0, 0]
-    assert "dropped 1 annotations" in result.stderr
+    assert "dropped 1 annotation without a category id the mapping renumbers" in result.stderr
+
+
+def test_annotations_without_a_category_id_are_said_to_have_none(write_json, tmp_path):
+    document = small([(1, "a")], [1, 1, 1])
+    del document["annotations"][1]["category_id"]
+    del document["annotations"][2]["category_id"]
+    result = run_cli("remap", write_json(document), "-o", tmp_path / "out.json", "--offset", "-1")
+    assert result.exit_code == 2 and "2 annotations have no category_id;" in result.stderr
+    assert "non-integer" not in result.stderr
 
 
 def test_remap_refuses_ids_outside_the_head(tmp_path):

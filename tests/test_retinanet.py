@@ -14,9 +14,9 @@ import pytest
 
 from labelcheck.training import retinanet
 from labelcheck.core.contract import mlperf_class_names
-from conftest import FIXTURES, outcome, run_cli, variant
+from conftest import FIXTURES, need_torch, outcome, run_cli, variant
 
-torch = pytest.importorskip("torch")
+torch = need_torch()
 
 BAD = FIXTURES / "openimages-mlperf-bad.json"
 ONE_BASED = FIXTURES / "openimages-mlperf-1based.json"

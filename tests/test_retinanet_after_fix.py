@@ -14,9 +14,9 @@ import pytest
 
 import labelcheck
 from labelcheck.training import retinanet
-from conftest import FIXTURES, ROOT, outcome, run_cli, variant
+from conftest import FIXTURES, ROOT, need_torch, outcome, run_cli, variant
 
-pytest.importorskip("torch")
+need_torch()
 
 BAD = FIXTURES / "openimages-mlperf-bad.json"
 ONE_BASED = FIXTURES / "openimages-mlperf-1based.json"

@@ -6,12 +6,15 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
 
 from __future__ import annotations
 
+import difflib
 import functools
 import os
 import shutil
 import sys
 import tempfile
 import traceback
+import warnings
+from collections import Counter
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TextIO
@@ -21,22 +24,23 @@ from click.core import ParameterSource
 
 from ..core.atomic import atomic_write, check_side_output
 from ..core.contract import Mapping
-from ..core.errors import LabelcheckError
-from ..core.findings import FAIL_ON_CHOICES
-from ..core.text import safe
+from ..core.errors import ContractWarning, LabelcheckError, cli_spelling
+from ..core.findings import FAIL_ON_CHOICES, fix_command
+from ..core.text import plain_text, plural, safe
 from ..core.version import __version__
 from ..fixing.droplog import DEFAULT_CLEAN_RULES, DROP_CHOICES
 from ..images.results import Depth
 from ..loaders import LOADERS, PRESETS
 from ..readers import READERS
 from ..reporters import REPORTERS
-from ..reporters.base import tally_text
+from ..reporters.base import counts_text, tally_text
 from ..rules import RULES
 from ..scanning.baseline import Baseline
 from ..scanning.engine import scan as run_scan
 from .config import Settings, discover_config, load_config, merge
 
 if TYPE_CHECKING:
+    from ..fixing.clean import CleanResult
     from ..images.check import ImageOptions
     from .progressbar import ProgressBar
 
@@ -56,7 +60,8 @@ def handles_errors(command: Callable) -> Callable:
     @functools.wraps(command)
     def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
         try:
-            return command(*args, **kwargs)
+            with cli_spelling(), warnings_on_stderr():
+                return command(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except LabelcheckError as exc:
@@ -75,6 +80,20 @@ def handles_errors(command: Callable) -> Callable:
             fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback and report it)")
 
     return click.option("--debug", is_flag=True, help="Show tracebacks for errors.")(wrapper)
+
+
+@contextmanager
+def warnings_on_stderr() -> Iterator[None]:
+    """The library's warnings (a class list on one line) as one line each on stderr."""
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: TextIO | None = None, line: str | None = None) -> None:
+        click.echo(f"labelcheck: warning: {safe(str(message))}", err=True)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", ContractWarning)
+        warnings.showwarning = show
+        yield
 
 
 @contextmanager
@@ -103,9 +122,19 @@ def bundle(*options: Callable) -> Callable[[Callable], Callable]:
     return apply
 
 
+class EnvOption(click.Option):
+    """An option also read from a LABELCHECK_* variable: a bad value names the variable only
+    when it came from there."""
+
+    def get_error_hint(self, ctx: click.Context | None) -> str:
+        if ctx is not None and ctx.get_parameter_source(self.name or "") == ParameterSource.ENVIRONMENT:
+            return super().get_error_hint(ctx)
+        return click.Parameter.get_error_hint(self, ctx)
+
+
 def env(name: str) -> dict[str, Any]:
     """An option also read from LABELCHECK_<NAME> (the command line wins; it wins over the config file)."""
-    return {"envvar": f"LABELCHECK_{name}", "show_envvar": True}
+    return {"envvar": f"LABELCHECK_{name}", "show_envvar": True, "cls": EnvOption}
 
 
 class MappingChoice(click.Choice):
@@ -116,7 +145,8 @@ class MappingChoice(click.Choice):
 
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
         try:
-            Mapping(value)
+            with cli_spelling():  # parsing comes before the command's own spelling of messages
+                Mapping(value)
         except LabelcheckError as exc:
             self.fail(str(exc), param, ctx)
         return super().convert(value, param, ctx)
@@ -203,10 +233,14 @@ CONFIGURABLE = {
 }
 
 
-def _rule_list(value: str | None) -> frozenset[str] | None:
-    if value is None:
-        return None
-    return frozenset(part.strip() for part in value.split(",") if part.strip())
+def rule_names(values: tuple[str, ...] | None) -> tuple[str, ...]:
+    """Rule names given repeated, as comma lists, or both (--select a,b --select c)."""
+    parts = (part.strip() for value in values or () for part in value.split(","))
+    return tuple(dict.fromkeys(part for part in parts if part))
+
+
+def _rule_list(values: tuple[str, ...] | None) -> frozenset[str] | None:
+    return frozenset(rule_names(values)) if values else None
 
 
 def layered_settings(ctx: click.Context, config_file: str | None) -> Settings:
@@ -264,15 +298,21 @@ def main() -> None:
     "--format", "format_name", type=click.Choice(list(REPORTERS)), default=default_format,
     show_default="table; github under GitHub Actions", help="Report format.", **env("FORMAT"),
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
+@click.option("--report", "-o", "--output", "output", type=click.Path(dir_okay=False),
+              help="Write the report to FILE (atomically; an existing report is replaced).")
 @click.option(
     "--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="error", show_default=True,
     help="Exit 1 when a finding has this severity or higher.", **env("FAIL_ON"),
 )
-@click.option("--select", metavar="RULE,...", help="Run only these rules.", **env("SELECT"))
-@click.option("--ignore", metavar="RULE,...", help="Skip these rules.", **env("IGNORE"))
+@click.option("--select", metavar="RULE,...", multiple=True, help="Run only these rules (a comma list, or repeated).",
+              **env("SELECT"))
+@click.option("--ignore", metavar="RULE,...", multiple=True, help="Skip these rules (a comma list, or repeated).",
+              **env("IGNORE"))
 @click.option("--max-examples", type=click.IntRange(min=0), default=3, show_default=True,
               help="Example annotations and images shown per rule and per category id.", **env("MAX_EXAMPLES"))
+@click.option("--show", type=click.Choice(["error", "warning", "info"]), default="warning", show_default=True,
+              help="The lowest severity the table shows in detail; findings below it are counted in one line "
+              "(--show info lists the info findings too).")
 @click.option("--reader", type=click.Choice(["auto", *READERS]), default="auto", show_default=True,
               help="How files are read.", hidden=True)
 @click.option("--no-statistics", is_flag=True,
@@ -283,7 +323,7 @@ def main() -> None:
 @baseline_options
 @QUIET
 @handles_errors
-def scan(paths, output, reader, no_statistics, config_file, baseline_file, write_baseline, quiet,
+def scan(paths, output, reader, show, no_statistics, config_file, baseline_file, write_baseline, quiet,
          **configurable) -> None:
     """Check annotation files (COCO JSON, .json.gz, or - for stdin) against the model contract.
 
@@ -296,14 +336,14 @@ def scan(paths, output, reader, no_statistics, config_file, baseline_file, write
     Examples:
       labelcheck scan train.json val.json
       labelcheck scan train.json --num-classes 80 --mapping sorted
-      labelcheck scan train.json --format json -o report.json
-      labelcheck scan train.json val.json --format html -o report.html
+      labelcheck scan train.json --format json --report report.json
+      labelcheck scan train.json val.json --format html --report report.html
       labelcheck scan train.json --format sarif -o labelcheck.sarif --baseline labelcheck-baseline.json
       labelcheck scan train.json val.json --images data/train --images data/val --image-check decode
     """
     if baseline_file and write_baseline:
         raise click.UsageError("--baseline and --write-baseline exclude each other; give one of them")
-    side_outputs = [(output, "--output"), (write_baseline, "--write-baseline")]
+    side_outputs = [(output, "--report"), (write_baseline, "--write-baseline")]
     for index, (path, option) in enumerate(side_outputs):
         others = [other for other, _ in side_outputs[:index]]
         if path:
@@ -325,7 +365,7 @@ def scan(paths, output, reader, no_statistics, config_file, baseline_file, write
     progress = progress_bar(quiet)
     with atomic_write(output) if output else deferred_stdout() as out:
         reporter_class = REPORTERS[settings.format]
-        reporter = reporter_class(out, fail_on=fail_on, max_examples=max_examples, color=color)
+        reporter = reporter_class(out, fail_on=fail_on, max_examples=max_examples, color=color, show=show)
         reporter.start(contract)
         with progress or nullcontext():
             report = run_scan(
@@ -344,7 +384,8 @@ def scan(paths, output, reader, no_statistics, config_file, baseline_file, write
                 echo_err(f"labelcheck: hint: {hint}")
     if recorded is not None:
         recorded.write(write_baseline)
-        click.echo(f"labelcheck: wrote baseline {safe(write_baseline)}: {tally_text(report)}; scans with "
+        recorded_counts = counts_text(report.finding_counts())
+        click.echo(f"labelcheck: wrote baseline {safe(write_baseline)}: {recorded_counts}; scans with "
                    "--baseline fail only on findings not in it", err=True)
         sys.exit(EXIT_CLEAN)
     if not reporter.human or output:
@@ -378,7 +419,12 @@ def loaders(paths, format_name, output, reader, quiet) -> None:
       labelcheck loaders train.json
       labelcheck loaders train.json val.json --format json -o loaders.json
     """
-    from ..reporters.verdicts import write_json, write_profiles, write_profiles_json, write_table
+    from ..reporters.verdicts import (
+        write_json,
+        write_profiles,
+        write_profiles_json,
+        write_table,
+    )
     from ..scanning.evaluation import loader_verdicts
 
     if output:
@@ -407,13 +453,15 @@ def rules(name: str | None) -> None:
     if name is None:
         width = max(len(rule_id) for rule_id in RULES)
         for rule_id, rule in RULES.items():
-            click.echo(f"{rule_id:<{width}}  {rule.SEVERITY.label:<7}  {rule.summary()}")
+            click.echo(f"{rule_id:<{width}}  {rule.SEVERITY.label:<7}  {plain_text(rule.summary())}")
         return
     if name not in RULES:
-        raise click.BadParameter(f"no rule {name!r}; 'labelcheck rules' lists them", param_hint="RULE")
+        close = difflib.get_close_matches(name, RULES, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "'labelcheck rules' lists them"
+        raise click.BadParameter(f"no rule {name!r}; {hint}", param_hint="RULE")
     rule = RULES[name]
     click.echo(f"{rule.ID} (default severity: {rule.SEVERITY.label})\n")
-    click.echo(rule.doc())
+    click.echo(plain_text(rule.doc()))
 
 
 
@@ -434,7 +482,7 @@ def output_options(command: Callable) -> Callable:
         click.option("--force", is_flag=True, help="Overwrite an existing output (or backup)."),
         click.option("--in-place", is_flag=True, help="Allow the output to be the input; keeps IN.bak."),
         click.option("--report", "report_path", type=click.Path(dir_okay=False),
-                     help="Write a JSON audit of every change to FILE."),
+                     help="Write a JSON audit of every change to FILE (an existing report is replaced)."),
         QUIET,
     ]
     for option in reversed(options):
@@ -453,19 +501,26 @@ def echo_err(message: str) -> None:
 @config_options
 @click.option("--drop", type=click.Choice(DROP_CHOICES), default="annotations", show_default=True,
               help="Drop only the offending annotations, or every image that has one (with all its annotations).")
-@click.option("--rule", "rules", multiple=True, metavar="NAME",
-              help=f"Drop annotations with findings of this rule (repeatable). Default: {', '.join(DEFAULT_CLEAN_RULES)}.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="error", show_default=True,
+              help="Exit 1 when the output still has findings of this severity or higher that clean does not fix.",
+              **env("FAIL_ON"))
+@click.option("--rule", "rules", multiple=True, metavar="RULE,...",
+              help="Drop annotations with findings of these rules (a comma list, or repeated). "
+              f"Default: {', '.join(DEFAULT_CLEAN_RULES)}.")
 @image_options
 @output_options
 @handles_errors
-def clean(source, output, preset, loader, num_classes, mapping, classes, config_file, drop, rules, images,
+def clean(source, output, preset, loader, num_classes, mapping, classes, config_file, drop, rules, fail_on, images,
           image_check, image_cache, executor, force, in_place, report_path, quiet) -> None:
     """Write a copy of IN without the annotations that would crash or corrupt training.
 
     Everything else is kept exactly: the kept annotations, images and
     categories byte for byte, top-level keys and their order, unknown keys.
     A summary goes to stderr; --report writes every dropped annotation and
-    image with the reason.
+    image with the reason. Exit 0: written, and nothing at or above
+    --fail-on is left that clean does not fix; 1: written, but such findings
+    remain (a shifted class table, say: the labels are still wrong); 2: error,
+    nothing written.
 
     \b
     Examples:
@@ -481,24 +536,57 @@ def clean(source, output, preset, loader, num_classes, mapping, classes, config_
     settings = layered_settings(click.get_current_context(), config_file)
     progress = progress_bar(quiet)
     with progress or nullcontext():
-        result = clean_file(source, output, settings.contract(), drop=drop, rules=rules or None, force=force,
-                            in_place=in_place, report=report_path, progress=progress, images=image_checks(settings))
-    echo_err(
-        f"labelcheck clean: kept {result.kept_annotations} of {result.annotations} annotations "
-        f"({result.dropped_annotations} dropped), {result.kept_images} of {result.images} images "
-        f"({len(result.dropped_images)} dropped); wrote {result.output}"
-    )
-    for rule, count in sorted(result.by_rule().items()):
-        echo_err(f"  {rule}: {count} annotations")
-    for rule, count in sorted(result.images_by_rule().items()):
-        echo_err(f"  {rule}: {count} images")
-    for rule, count in sorted(result.remaining.items()):
-        echo_err(f"  found but not fixed by clean: {rule} ({count}): {result.remaining_example[rule]}")
+        result = clean_file(source, output, settings.contract(), drop=drop, rules=rule_names(rules) or None,
+                            force=force, in_place=in_place, report=report_path, progress=progress,
+                            images=image_checks(settings))
+    for line in clean_summary(result, settings.fail_on):
+        echo_err(line)
+    sys.exit(EXIT_FINDINGS if result.failed(settings.fail_on) else EXIT_CLEAN)
+
+
+def clean_summary(result: "CleanResult", fail_on: str) -> list[str]:
+    """What clean did, in lines that add up, then what it left."""
+    if result.dropped_with_image:
+        dropped = f"{result.dropped_annotations} dropped: {len(result.dropped)} with findings, " \
+                  f"{len(result.dropped_with_image)} with their images"
+    else:
+        dropped = f"{result.dropped_annotations} dropped"
+    images = f"{len(result.dropped_images)} dropped"
+    image_rules = Counter({rule: count for rule, count in result.images_by_rule().items() if RULES[rule].CLEANABLE_IMAGES})
+    if result.dropped_images:
+        found = "with findings or with an annotation with findings" if image_rules else "of an annotation with findings"
+        images += f": every image {found}"
+    lines = [f"labelcheck clean: kept {result.kept_annotations} of {plural(result.annotations, 'annotation')} "
+             f"({dropped}), {result.kept_images} of {plural(result.images, 'image')} ({images}); wrote {result.output}"]
+    by_rule = result.by_rule()
+    several = sum(by_rule.values()) > len(result.dropped)
+    for number, (rule, count) in enumerate(sorted(by_rule.items())):
+        note = " (the same annotations: one can have several reasons)" if several and number else ""
+        lines.append(f"  dropped for {rule}: {plural(count, 'annotation')}{note}")
+    for rule, count in sorted(image_rules.items()):
+        lines.append(f"  dropped for {rule}: {plural(count, 'image')}")
     by_category = result.by_category()
     if by_category:
         listed = ", ".join(f"{category} ({count})" for category, count in by_category.most_common(10))
         more = f" and {len(by_category) - 10} more" if len(by_category) > 10 else ""
-        echo_err(f"  dropped category_ids: {listed}{more}")
+        lines.append(f"  dropped category_ids: {listed}{more}")
+    return lines + _left_by_clean(result, fail_on)
+
+
+def _left_by_clean(result: "CleanResult", fail_on: str) -> list[str]:
+    """The findings still in clean's output (at or above --fail-on, errors at least), their fixes, the verdict."""
+    lines = []
+    for rule, count in sorted(result.remaining_at("error" if fail_on == "never" else fail_on).items()):
+        example = result.remaining_example[rule]
+        found = plural(count, "finding")
+        lines.append(f"  not fixed by clean (still in the output): {rule} ({found}): {example.message}")
+        if example.fix is not None:
+            lines.append(f"    fix: {fix_command(example.fix, [result.output])}")
+    left = result.remaining_at(fail_on, by="severity")
+    if left:
+        lines.append(f"labelcheck clean: failed: the output still has {counts_text(left)} clean does not fix "
+                     f"(--fail-on {fail_on})")
+    return lines
 
 
 def _output_for(source: str, output: str | None, in_place: bool) -> str:
@@ -513,7 +601,7 @@ def _output_for(source: str, output: str | None, in_place: bool) -> str:
 @click.argument("sources", nargs=-1, required=True, metavar="IN...")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="The remapped file (one input).")
 @click.option("--output-dir", type=click.Path(file_okay=False),
-              help="Folder for the remapped files (several inputs; their relative layout is kept).")
+              help="Folder for the remapped files, created if missing (several inputs; their relative layout is kept).")
 @click.option("--offset", type=int, help="Add K to every category id (--offset -1 repairs a 1-based export).")
 @click.option("--by-name", is_flag=True, help="Give each category the column of its name in the model's class list.")
 @click.option("--map", "table", type=click.Path(dir_okay=False),
@@ -568,7 +656,8 @@ def remap(sources, output, output_dir, offset, by_name, table, contiguous, start
     for old, new in result.renamed.items():
         echo_err(f"labelcheck remap: renamed {old!r} to {new!r}")
     if result.dropped_annotations:
-        echo_err(f"  dropped {result.dropped_annotations} annotations of unmapped categories")
+        dropped = plural(result.dropped_annotations, "annotation")
+        echo_err(f"  dropped {dropped} without a category id the mapping renumbers")
     echo_err(f"  wrote {', '.join(result.outputs)}")
 
 
@@ -576,8 +665,6 @@ def _remap_outputs(sources: tuple[str, ...], output: str | None, output_dir: str
     if output and output_dir:
         raise click.UsageError("give -o OUT for one input or --output-dir DIR, not both")
     if output_dir:
-        if not os.path.isdir(output_dir):
-            raise click.UsageError(f"--output-dir {output_dir} does not exist; create it first")
         return _layout_under(sources, output_dir)
     if len(sources) > 1:
         raise click.UsageError("several inputs need --output-dir DIR")

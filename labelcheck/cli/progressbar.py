@@ -7,6 +7,7 @@ scans print nothing, and is cleared when the scan ends.
 
 from __future__ import annotations
 
+import os
 import time
 from types import TracebackType
 
@@ -84,7 +85,7 @@ class ProgressBar:
             if time.monotonic() - self._started < self.delay:
                 return
             self._bar = Progress(
-                TextColumn("{task.description}", markup=False, table_column=Column(max_width=22, no_wrap=True)),
+                TextColumn("{task.description}", markup=False, table_column=Column(max_width=32, no_wrap=True)),
                 BarColumn(bar_width=16),
                 Amount(),
                 AnnotationRate(),
@@ -96,7 +97,9 @@ class ProgressBar:
             self._bar.start()
         key = (event.source, event.phase)
         if key not in self._tasks:
-            description = f"{PHASES.get(event.phase, event.phase)} {safe(event.source)}"
+            # Which of several files first (a long name is cut at the end), then its base name.
+            number = f" {event.file}/{event.files}" if event.files > 1 else ""
+            description = f"{PHASES.get(event.phase, event.phase)}{number} {safe(os.path.basename(event.source))}"
             self._tasks[key] = self._bar.add_task(description, total=event.total, annotations=0,
                                                   unit=COUNTED.get(event.phase))
         task = self._tasks[key]

@@ -130,15 +130,15 @@ def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
         return False
 
 
-def check_side_output(path: str | os.PathLike, option: str, protected: list[str], *, force: bool = True) -> None:
-    """A report or baseline path must not be an input or another output of the run."""
+def check_side_output(path: str | os.PathLike, option: str, protected: list[str]) -> None:
+    """A report or baseline path must not be an input or another output of the run. An
+    existing report is replaced (reports are written again on every run; data outputs
+    are what ``force`` protects)."""
     target = Path(path)
     for other in protected:
         if same_file(other, target):
             raise UsageError(f"{option} {target} is also an input or output of this run; choose another path")
     if target.is_dir():
         raise OutputError(f"{target}: is a directory; give {option} a file path")
-    if target.exists() and not force:
-        raise OutputError(f"{target}: already exists; pass --force to overwrite it")
     if not target.parent.is_dir():
         raise OutputError(f"{target}: output folder {target.parent} does not exist; create it first")

@@ -9,7 +9,9 @@ it describes, if any. Building one from options (presets, loaders) is
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+import re
+import warnings
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Sequence
@@ -17,7 +19,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from .dataset import Category, usable_category_id
-from .errors import ContractError
+from .errors import ContractError, ContractWarning, option
+from .text import plural
 
 
 class Mapping(str, enum.Enum):
@@ -34,10 +37,11 @@ class Mapping(str, enum.Enum):
     def _missing_(cls, value: object) -> "Mapping":
         if value == "names":
             raise ContractError(
-                "--mapping names was renamed: 'class-list' is what it did (the position of the name in --classes); "
-                "MMDetection numbers categories by file order instead: use --loader mmdet or --mapping file-order"
+                f"{option('mapping', 'names')} was renamed: 'class-list' is what it did (the position of the name "
+                f"in {option('classes')}); MMDetection numbers categories by file order instead: use "
+                f"{option('loader', 'mmdet')} or {option('mapping', 'file-order')}"
             )
-        raise ContractError(f"unknown mapping {value!r}; choose one of: {', '.join(m.value for m in cls)}")
+        raise ContractError(f"{option('mapping')} {value!r} is not one of {', '.join(m.value for m in cls)}")
 
 
 # Mappings that need the class names to give any column.
@@ -61,17 +65,17 @@ class Contract:
     class_names: tuple[str, ...] | None = None
     preset: str | None = None
     loader: str | None = None  # the name of a profile in labelcheck.loaders.LOADERS
+    classes_file: str | None = field(default=None, compare=False)  # where class_names were read from
 
     def __post_init__(self) -> None:
-        if self.num_classes < 1:
-            raise ContractError(f"--num-classes must be at least 1, got {self.num_classes}")
+        require_head_size(self.num_classes)
         if self.class_names is not None and len(self.class_names) != self.num_classes:
             raise ContractError(
-                f"the class list has {len(self.class_names)} names but --num-classes is {self.num_classes}; "
-                "make them agree or drop --num-classes"
+                f"the class list has {plural(len(self.class_names), 'name')} but {option('num_classes')} is "
+                f"{self.num_classes}; make them agree or drop {option('num_classes')}"
             )
         if self.mapping in NEEDS_NAMES and self.class_names is None:
-            raise ContractError(f"--mapping {self.mapping.value} needs the class names: give --classes FILE or a --preset")
+            raise names_need_classes(self.mapping)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,7 +90,7 @@ class Contract:
         """'mlperf-retinanet: 264 classes, raw mapping, with class names'."""
         named = self.preset or (f"--loader {self.loader}" if self.loader else None)
         names = "with class names" if self.class_names else "no class names"
-        return f"{named + ': ' if named else ''}{self.num_classes} classes, {self.mapping.value} mapping, {names}"
+        return f"{named + ': ' if named else ''}{plural(self.num_classes, 'class')}, {self.mapping.value} mapping, {names}"
 
 
 def declared_columns(contract: Contract, categories: Sequence[Category]) -> dict[int, int | None]:
@@ -168,12 +172,24 @@ def coco91_class_names() -> tuple[str, ...]:
     return _class_list("coco_91_classes.txt")
 
 
+def require_head_size(num_classes: object) -> None:
+    if type(num_classes) is not int or num_classes < 1:
+        raise ContractError(f"{option('num_classes')} must be a whole number >= 1, got {num_classes!r}")
+
+
+def names_need_classes(mapping: Mapping) -> ContractError:
+    return ContractError(
+        f"{option('mapping', mapping.value)} needs the class names: give {option('classes', 'FILE')} or a "
+        f"{option('preset')}"
+    )
+
+
 def read_class_file(path: str | Path) -> tuple[str, ...]:
     """One class name per line; line N is index N-1. Blank trailing lines are ignored."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise ContractError(f"{path}: class list not found; check --classes") from None
+        raise ContractError(f"{path}: class list not found; check {option('classes')}") from None
     except UnicodeDecodeError as exc:
         raise ContractError(f"{path}: byte {exc.start}: class list is not UTF-8; re-encode it") from None
     except OSError as exc:
@@ -185,4 +201,9 @@ def read_class_file(path: str | Path) -> tuple[str, ...]:
     for number, name in enumerate(names, start=1):
         if not name.strip():
             raise ContractError(f"{path}: line {number}: empty class name; every line names the class at index line-1")
+    if len(names) == 1 and re.search(r"[,;\t]|^\s*\[", names[0]):
+        shown = names[0] if len(names[0]) <= 40 else names[0][:37] + "..."
+        warnings.warn(ContractWarning(
+            f"{path}: the class list is one line ({shown!r}), so the model has 1 class; put one class name per line"
+        ), stacklevel=2)
     return tuple(names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 
 
@@ -27,3 +28,15 @@ def json_text(value: object, **options: object) -> str:
     cannot carry) written as the \\udXXX escapes JSON allows, NaN refused."""
     text = json.dumps(value, ensure_ascii=False, allow_nan=False, **options)  # type: ignore[arg-type]
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def plain_text(text: str) -> str:
+    """Documentation for a terminal: ``categories`` (reStructuredText literals) as categories."""
+    return re.sub(r"``([^`]+)``", r"\1", text)
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """'1 annotation', '2 annotations', '1 class', '3 classes'."""
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count} {many or (noun + 'es' if noun.endswith(('s', 'x', 'ch', 'sh')) else noun + 's')}"

@@ -20,18 +20,19 @@ import numpy as np
 from ..core.atomic import check_side_output
 from ..core.contract import Contract
 from ..core.dataset import RunSpan
-from ..core.errors import UsageError
-from ..core.findings import Finding, Severity, jsonable
+from ..core.errors import UsageError, option
+from ..core.findings import Finding, fail_threshold, jsonable
 from ..core.text import json_text
 from ..images.check import ImageOptions
 from ..loaders import resolve_contract
-from ..readers import ProgressCallback
+from ..readers import ProgressCallback, relabelled
 from ..rules import RULES
 from ..scanning.engine import scan
 from .droplog import (
     DEFAULT_CLEAN_RULES,
     DROP_CHOICES,
     DroppedAnnotations,
+    OtherFindings,
     ReasonBits,
     write_entries,
 )
@@ -63,9 +64,11 @@ class CleanResult:
     dropped_with_image: DroppedAnnotations = field(default_factory=DroppedAnnotations)  # without, image dropped
     dropped_images: dict[int, dict[str, Any]] = field(default_factory=dict)  # by position
     image_reasons: dict[Any, set[str]] = field(default_factory=dict)  # image id -> image rules that found it
-    # Error-level findings of other rules: what the output still gets wrong.
+    # Findings of other rules that the output still has: (rule, severity) -> count.
     remaining: Counter = field(default_factory=Counter)
-    remaining_example: dict[str, str] = field(default_factory=dict)  # rule -> one message
+    remaining_example: dict[str, Finding] = field(default_factory=dict)  # rule -> one of them
+    # Annotation findings of other rules, until what is dropped is known.
+    others: OtherFindings = field(default_factory=OtherFindings, repr=False)
 
     def __post_init__(self) -> None:
         self.reasons = ReasonBits(self.rules)
@@ -93,17 +96,41 @@ class CleanResult:
 
     def record(self, finding: Finding) -> None:
         """Take in a finding of the scan: a reason to drop its annotation, or something left unfixed."""
-        if finding.rule in self.rules and RULES[finding.rule].CLEANABLE_IMAGES:
-            if _hashable(finding.image_id):
-                self.image_reasons.setdefault(finding.image_id, set()).add(finding.rule)
+        if finding.rule in self.rules:
+            if RULES[finding.rule].CLEANABLE_IMAGES:
+                if _hashable(finding.image_id):
+                    self.image_reasons.setdefault(finding.image_id, set()).add(finding.rule)
+            elif finding.position >= 0 and self.reasons.add(finding.position, finding.rule):
+                self.dropped.add(finding.position, finding.annotation_id, finding.image_id, finding.category_id)
             return
-        if finding.rule not in self.rules or finding.position < 0:
-            if finding.severity >= Severity.ERROR and finding.rule not in self.rules:
-                self.remaining[finding.rule] += 1
-                self.remaining_example.setdefault(finding.rule, finding.message)
-            return
-        if self.reasons.add(finding.position, finding.rule):
-            self.dropped.add(finding.position, finding.annotation_id, finding.image_id, finding.category_id)
+        self.remaining_example.setdefault(finding.rule, finding)
+        if finding.position < 0:
+            self.remaining[finding.rule, finding.severity] += 1
+        else:
+            self.others.add(finding.position, finding.rule, finding.severity)
+
+    def settle_remaining(self) -> None:
+        """Count, once the output is written, the annotation findings of other rules that are still in it
+        (not on an annotation dropped for a finding or with its image)."""
+        positions = self.others.positions()
+        gone = self.reasons.marked(positions) | np.isin(positions, self.dropped_with_image.position_array())
+        kinds = self.others.kinds()[~gone]
+        for kind, count in zip(*np.unique(kinds, return_counts=True)):
+            self.remaining[self.others.kind(int(kind))] += int(count)
+
+    def remaining_at(self, fail_on: str, by: str = "rule") -> Counter:
+        """Findings left in the output at or above ``fail_on`` (none for "never"), per rule,
+        or (``by="severity"``) per severity, most severe first."""
+        threshold = fail_threshold(fail_on)
+        counts: Counter = Counter()
+        for (rule, severity), count in sorted(self.remaining.items(), key=lambda item: -item[0][1].rank):
+            if threshold is not None and severity >= threshold and count:
+                counts[rule if by == "rule" else severity.label] += count
+        return counts
+
+    def failed(self, fail_on: str = "error") -> bool:
+        """Whether the output still has findings at or above ``fail_on`` that clean does not fix."""
+        return bool(self.remaining_at(fail_on))
 
     def audit_header(self) -> dict[str, Any]:
         return {
@@ -119,7 +146,7 @@ class CleanResult:
             },
             "dropped_by_rule": dict(sorted(self.by_rule().items())),
             "dropped_images_by_rule": dict(sorted(self.images_by_rule().items())),
-            "remaining_errors_by_rule": dict(sorted(self.remaining.items())),
+            "remaining_errors_by_rule": dict(sorted(self.remaining_at("error").items())),
         }
 
     def dropped_annotation_entries(self) -> Iterator[dict[str, Any]]:
@@ -192,7 +219,7 @@ def clean(
     target = check_output(source, output, force=force, in_place=in_place)
     backup = backup_path(source, target)
     if report:
-        check_side_output(report, "--report", [source, str(target), *([str(backup)] if backup else [])], force=force)
+        check_side_output(report, option("report"), [source, str(target), *([str(backup)] if backup else [])])
     result = CleanResult(source=str(source), output=str(target), drop=drop, rules=rules)
     # Every rule runs, so the result can say what dropping annotations does not fix.
     scanned = scan(str(source), contract or resolve_contract(), reader=reader, keep_findings=False,
@@ -206,9 +233,10 @@ def clean(
     edits: dict[str, Any] = {"annotations": _AnnotationDrops(result, doomed, layout.stamp[0] if layout else 0)}
     if doomed and drop == "images":
         edits["images"] = _ImageDrops(result, doomed)
-    pieces = rewrite_file(str(source), layout, edits, progress)
+    pieces = rewrite_file(str(source), layout, edits, relabelled(progress, source=str(target)))
     with staging() as stages:
         stages += stage_text(target, pieces, backup_of=str(source) if backup else None)
+        result.settle_remaining()  # what the rewrite dropped with its images is known now
         if report:
             stages.append(stage_report(report, result.write_audit))
     return result

@@ -72,10 +72,11 @@ class DroppedAnnotations:
     def __len__(self) -> int:
         return len(self.positions)
 
+    def position_array(self) -> np.ndarray:
+        return _numbers(self.positions)
+
     def rows_by_position(self) -> Iterator[int]:
-        if not self.positions:
-            return iter(())
-        return iter(np.argsort(np.frombuffer(self.positions, dtype=np.int64), kind="stable").tolist())
+        return iter(np.argsort(_numbers(self.positions), kind="stable").tolist())
 
     def entry(self, row: int, reasons: list[str]) -> dict[str, Any]:
         ids = {name: column[row] for name, column in self.ids.items()}
@@ -84,7 +85,7 @@ class DroppedAnnotations:
     def category_counts(self) -> Counter:
         """Dropped annotations per category id, keyed by its JSON text, in the order ids were first met."""
         column = self.ids["category_id"]
-        numbers = np.frombuffer(column.numbers, dtype=np.int64) if len(column) else np.zeros(0, np.int64)
+        numbers = _numbers(column.numbers)
         plain = np.ones(len(numbers), dtype=bool)
         plain[list(column.others)] = False
         rows = np.flatnonzero(plain)
@@ -123,12 +124,49 @@ class ReasonBits:
         bits = int(self.bits[position])
         return [rule for rule in self.rules if bits & self._bit[rule]]
 
+    def marked(self, positions: np.ndarray) -> np.ndarray:
+        """For each position, whether it has a reason."""
+        inside = positions < len(self.bits)
+        found = np.zeros(len(positions), dtype=bool)
+        found[inside] = self.bits[positions[inside]] != 0
+        return found
+
     def in_range(self, first: int, count: int) -> np.ndarray:
         """Offsets (from ``first``) of the positions in [first, first + count) with a reason."""
         return np.flatnonzero(self.bits[first : first + count])
 
     def counts(self) -> dict[str, int]:
         return {rule: int(np.count_nonzero(self.bits & bit)) for rule, bit in self._bit.items()}
+
+
+class OtherFindings:
+    """Annotation findings of rules clean does not drop for: position and kind, 9 bytes each,
+    until the rewrite tells which of their annotations went anyway."""
+
+    def __init__(self) -> None:
+        self._positions = array("q")
+        self._kinds = array("B")
+        self._index: dict[tuple[str, Any], int] = {}
+
+    def add(self, position: int, rule: str, severity: Any) -> None:
+        self._positions.append(position)
+        self._kinds.append(self._index.setdefault((rule, severity), len(self._index)))
+
+    def positions(self) -> np.ndarray:
+        return _numbers(self._positions)
+
+    def kinds(self) -> np.ndarray:
+        return _numbers(self._kinds)
+
+    def kind(self, index: int) -> tuple[str, Any]:
+        """(rule, severity) of a kind index."""
+        return list(self._index)[index]
+
+
+def _numbers(values: array) -> np.ndarray:
+    """An array's numbers as numpy sees them, without a copy."""
+    dtype = {"q": np.int64, "B": np.uint8}[values.typecode]
+    return np.frombuffer(values, dtype=dtype) if values else np.zeros(0, dtype=dtype)
 
 
 def write_entries(out: IO[str], entries: Iterator[dict[str, Any]]) -> None:

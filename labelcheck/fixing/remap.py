@@ -17,6 +17,7 @@ import csv
 import json
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
@@ -30,10 +31,10 @@ from ..core.dataset import (
     classify_id,
     usable_category_id,
 )
-from ..core.errors import UsageError
-from ..core.text import safe
+from ..core.errors import UsageError, flag, option
+from ..core.text import plural, safe
 from ..loaders import resolve_contract
-from ..readers import ProgressCallback, StreamReader, reader_for
+from ..readers import ProgressCallback, StreamReader, reader_for, relabelled
 from ..readers.stream import Indexed
 from .rewrite.files import (
     backup_path,
@@ -49,6 +50,12 @@ from .rewrite.streamed import EditedRun
 from .rewrite.writer import replace_members
 
 DROP = None  # the mapping value of an id that is removed
+# Why an annotation has no id to renumber: (said of one, said of several).
+IRREGULAR = {
+    "missing": ("has no category_id", "have no category_id"),
+    "non-integer": ("has a non-integer category_id", "have a non-integer category_id"),
+    "not-an-object": ("is not a JSON object", "are not JSON objects"),
+}
 
 
 @dataclass
@@ -58,7 +65,7 @@ class FileCategories:
     source: str
     categories: list[Category]
     annotation_ids: set[int] = field(default_factory=set)  # distinct usable category ids used by annotations
-    irregular: int = 0  # annotations whose category_id is not an integer
+    irregular: Counter = field(default_factory=Counter)  # annotations without an integer category_id, by why
 
 
 @dataclass
@@ -84,9 +91,10 @@ class RemapResult:
             (shift,) = shifts
             first, last = pairs[0][0], pairs[-1][0]
             span = f": {first}..{last} -> {first + shift}..{last + shift}" if last - first + 1 == len(pairs) else ""
-            return f"every id {shift:+d} ({len(pairs)} ids{span})"
+            return f"every id {shift:+d} ({plural(len(pairs), 'id')}{span})"
         shown = ", ".join(f"{old}->{'dropped' if new is None else new}" for old, new in pairs[:limit])
-        return f"{len(pairs)} ids: {shown}" + (f", ... ({len(pairs) - limit} more)" if len(pairs) > limit else "")
+        more = f", ... ({len(pairs) - limit} more)" if len(pairs) > limit else ""
+        return f"{plural(len(pairs), 'id')}: {shown}{more}"
 
     def report(self) -> dict[str, Any]:
         return {
@@ -234,7 +242,10 @@ def build_mapping(
 ) -> dict[int, int | None]:
     methods = [offset is not None, by_name, table is not None, contiguous]
     if sum(methods) != 1:
-        raise UsageError("choose exactly one of --offset, --by-name, --map, --contiguous (or only --rename)")
+        raise UsageError(
+            f"choose exactly one of {option('offset', 'K')}, {flag('by_name')}, {option('table', 'FILE')}, "
+            f"{flag('contiguous')} (or only {option('renames', 'OLD=NEW')})"
+        )
     declared = _declared(files)
     used = set().union(*(info.annotation_ids for info in files)) | set(declared)
     contract = contract or resolve_contract()
@@ -243,7 +254,10 @@ def build_mapping(
         unknown_what = "is used by annotations but not declared in categories"
     elif by_name:
         if contract.class_names is None:
-            raise UsageError("--by-name needs the model's class names: give --classes FILE or a --preset")
+            raise UsageError(
+                f"{flag('by_name')} needs the model's class names: give {option('classes', 'FILE')} "
+                f"or a {option('preset')}"
+            )
         column = {name: index for index, name in enumerate(contract.class_names)}
         known = {old: column[name] for old, name in declared.items() if isinstance(name, str) and name in column}
         unknown_what = "is not a model class"
@@ -258,7 +272,8 @@ def build_mapping(
         if not drop_unknown:
             label = f" {safe(repr(declared[old]))}" if old in declared else ""
             raise UsageError(
-                f"category {old}{label} {unknown_what}; fix it, or pass --drop-unknown to remove it and its annotations"
+                f"category {old}{label} {unknown_what}; fix it, or pass {flag('drop_unknown')} to remove it "
+                "and its annotations"
             )
         mapping[old] = DROP
     if mapping and all(mapping.get(old) is DROP for old in declared):
@@ -287,7 +302,8 @@ def _require_columns(mapping: dict[int, int | None], contract: Contract) -> None
         if new is not None and not 0 <= new < contract.num_classes:
             raise UsageError(
                 f"category {old} would become {new}, outside the model's columns 0..{contract.num_classes - 1}; "
-                "is the file already remapped? (for another head, give its --num-classes or --mapping)"
+                "is the file already remapped? (for another head, give its "
+                f"{option('num_classes')} or {option('mapping')})"
             )
 
 
@@ -330,7 +346,7 @@ def remap(
     backups = [backup_path(s, t) for s, t in zip(sources, targets)]
     if report:
         protected = [*sources, *map(str, targets), *(str(b) for b in backups if b)]
-        check_side_output(report, "--report", protected, force=force)
+        check_side_output(report, option("report"), protected)
     if isinstance(table, (str, os.PathLike)):
         table = load_table(table)
     renames = dict(rename) if isinstance(rename, dict) else load_renames(rename or ())
@@ -338,7 +354,8 @@ def remap(
         offset = 0  # renaming alone: every id stays
     options = dict(offset=offset, by_name=by_name, table=table, contiguous=contiguous, start=start,
                    drop_unknown=drop_unknown, contract=contract)
-    indexed = [_index(source, reader, progress) for source in sources]
+    told = [relabelled(progress, file=number, files=len(sources)) for number in range(1, len(sources) + 1)]
+    indexed = [_index(source, reader, tell) for source, tell in zip(sources, told)]
     # What the categories alone can tell fails here, before anything is written.
     declared = build_mapping(_renamed([FileCategories(info.source, info.categories) for info in indexed], renames),
                              **options)
@@ -348,9 +365,10 @@ def remap(
     edits = [_AnnotationIds({**(table or {}), **declared}, info.source) for info in indexed]
     result = RemapResult({}, renamed=renames)
     with removed_if_failed(target.parent for target in targets), staging() as stages:
-        for source, target, backup, info, edit in zip(sources, targets, backups, indexed, edits):
+        for source, target, backup, info, edit, tell in zip(sources, targets, backups, indexed, edits, told):
             categories = _CategoryIds(declared, source, renames)
-            pieces = rewrite_file(source, info.layout, {"categories": categories, "annotations": edit}, progress)
+            edited = {"categories": categories, "annotations": edit}
+            pieces = rewrite_file(source, info.layout, edited, relabelled(tell, source=str(target)))
             stages += stage_text(target, pieces, backup_of=source if backup else None)
             result.outputs.append(str(target))
         used = _renamed([FileCategories(info.source, info.categories, edit.used, edit.irregular)
@@ -365,9 +383,11 @@ def remap(
 def _whole_mapping(files: list[FileCategories], options: dict[str, Any]) -> dict[int, int | None]:
     for info in files:
         if info.irregular and not options["drop_unknown"]:
+            said = ", ".join(f"{plural(count, 'annotation')} {IRREGULAR[why][count != 1]}"
+                             for why, count in sorted(info.irregular.items()))
             raise UsageError(
-                f"{info.source}: {info.irregular} annotations have a non-integer category_id; "
-                "run 'labelcheck clean' first or pass --drop-unknown"
+                f"{info.source}: {said}; "
+                f"run 'labelcheck clean' first or pass {flag('drop_unknown')}"
             )
     return build_mapping(files, **options)
 
@@ -415,7 +435,7 @@ class _AnnotationIds:
         self.mapping = mapping
         self.name = name
         self.used: set[int] = set()
-        self.irregular = 0  # annotations without an integer category_id (dropped)
+        self.irregular: Counter = Counter()  # annotations without an integer category_id (dropped), by why
         self.dropped = 0
 
     def task(self, span: RunSpan) -> tuple[Any, tuple]:
@@ -436,7 +456,8 @@ class _AnnotationIds:
         present = isinstance(annotation, dict) and "category_id" in annotation
         kind, number = classify_id(annotation.get("category_id") if present else None, present)
         if kind not in USABLE_KINDS:
-            self.irregular += 1
+            self.irregular["not-an-object" if not isinstance(annotation, dict) else
+                           "non-integer" if present else "missing"] += 1
             self.dropped += 1
             return None
         self.used.add(number)

@@ -21,7 +21,7 @@ from ..core.dataset import ImageTable
 from ..core.errors import UsageError
 from .cache import ImageCache, fill
 from .executors import Executor, executor_for
-from .probe import ProbeSpec, require_pillow, check_batch
+from .probe import ProbeSpec, check_batch, require_pillow
 from .results import Depth, ImageResults
 from .storage import LocalStorage, Storage, storage_for
 

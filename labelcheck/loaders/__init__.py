@@ -11,7 +11,14 @@ May import: ``core``.
 
 from __future__ import annotations
 
-from .base import Background, Condition, Duplicates, ImageCrash, ImageDrop, LoaderProfile
+from .base import (
+    Background,
+    Condition,
+    Duplicates,
+    ImageCrash,
+    ImageDrop,
+    LoaderProfile,
+)
 from .facts import AnnotationFacts
 from .presets import DEFAULT_PRESET, LOADERS, PRESETS, Preset, resolve_contract
 

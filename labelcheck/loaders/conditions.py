@@ -7,7 +7,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.contract import COCO91_TO_80
-from ..core.dataset import BboxKind, ImageTable, MaskOutcome, PolygonOutcome, ValueKind, usable
+from ..core.dataset import (
+    BboxKind,
+    ImageTable,
+    MaskOutcome,
+    PolygonOutcome,
+    ValueKind,
+    usable,
+)
 from .facts import AnnotationFacts
 
 # DALI reads integers with rapidjson's GetInt: int32 only.

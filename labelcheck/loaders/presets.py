@@ -12,14 +12,17 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.contract import (
+    NEEDS_NAMES,
     Contract,
     Mapping,
     coco80_class_names,
     coco91_class_names,
     mlperf_class_names,
+    names_need_classes,
     read_class_file,
+    require_head_size,
 )
-from ..core.errors import ContractError
+from ..core.errors import ContractError, option
 from .base import LoaderProfile
 from .dali import DALI
 from .detectron2 import DETECTRON2
@@ -76,13 +79,13 @@ def resolve_contract(
     No option: the default preset. A preset plus options: the options must
     agree with it. A loader: its mapping, and the head from ``num_classes``,
     the class list's length, or the loader's default. Options without either:
-    exactly what was given (mapping raw by default).
+    exactly what was given (mapping raw by default). A bad value is a
+    ContractError naming it.
     """
-    if isinstance(classes, (str, Path)):
-        class_names: tuple[str, ...] | None = read_class_file(classes)
-    else:
-        class_names = tuple(classes) if classes is not None else None
-    mapping = Mapping(mapping) if mapping is not None else None
+    class_names = _class_names(classes)
+    mapping = Mapping(mapping) if mapping is not None else None  # a bad one: ContractError naming it
+    if num_classes is not None:
+        require_head_size(num_classes)
     explicit = any(value is not None for value in (num_classes, mapping, class_names, loader))
     if preset is None and not explicit:
         preset = DEFAULT_PRESET
@@ -92,29 +95,48 @@ def resolve_contract(
         base = PRESETS[preset].contract()
         _require_agreement(base, num_classes, mapping, class_names, loader)
         return base
+    classes_file = str(classes) if isinstance(classes, (str, Path)) else None
     if loader is not None:
-        return _loader_contract(loader, num_classes, mapping, class_names)
+        return _loader_contract(loader, num_classes, mapping, class_names, classes_file)
+    if mapping in NEEDS_NAMES and class_names is None:
+        raise names_need_classes(mapping)
     if num_classes is None:
         if class_names is None:
-            raise ContractError("give --num-classes N or --classes FILE so the head's size is known")
+            raise ContractError(
+                f"give {option('num_classes', 'N')} or {option('classes', 'FILE')} so the head's size is known"
+            )
         num_classes = len(class_names)
-    return Contract(num_classes, mapping or Mapping.RAW, class_names)
+    return Contract(num_classes, mapping or Mapping.RAW, class_names, classes_file=classes_file)
+
+
+def _class_names(classes: str | Path | tuple[str, ...] | list[str] | None) -> tuple[str, ...] | None:
+    if classes is None:
+        return None
+    if isinstance(classes, (str, Path)):
+        return read_class_file(classes)
+    names = tuple(classes)
+    wrong = [name for name in names if not isinstance(name, str)]
+    if wrong:
+        raise ContractError(f"{option('classes')}: class names are strings; got {wrong[0]!r}")
+    return names
 
 
 def _loader_contract(
-    name: str, num_classes: int | None, mapping: Mapping | None, class_names: tuple[str, ...] | None
+    name: str, num_classes: int | None, mapping: Mapping | None, class_names: tuple[str, ...] | None,
+    classes_file: str | None,
 ) -> Contract:
     if name not in LOADERS:
         raise ContractError(f"unknown loader {name!r}; choose one of: {', '.join(LOADERS)} (labelcheck loaders)")
     profile = LOADERS[name]
     if mapping is not None and mapping != profile.mapping:
-        raise ContractError(f"--loader {name} maps ids by {profile.mapping.value}, not {mapping.value}; "
-                            "drop --mapping (or --loader, for a contract no profile describes)")
+        raise ContractError(f"{option('loader', name)} maps ids by {profile.mapping.value}, not {mapping.value}; "
+                            f"drop {option('mapping')} (or {option('loader')}, for a contract no profile describes)")
     if num_classes is None:
         num_classes = len(class_names) if class_names is not None else profile.columns
     if num_classes is None:
-        raise ContractError(f"--loader {name} has no default head: give --num-classes N (or --classes FILE)")
-    return Contract(num_classes, profile.mapping, class_names, loader=name)
+        raise ContractError(f"{option('loader', name)} has no default head: give {option('num_classes', 'N')} "
+                            f"(or {option('classes', 'FILE')})")
+    return Contract(num_classes, profile.mapping, class_names, loader=name, classes_file=classes_file)
 
 
 def _require_agreement(
@@ -123,14 +145,14 @@ def _require_agreement(
 ) -> None:
     conflicts = []
     if num_classes is not None and num_classes != base.num_classes:
-        conflicts.append(f"--num-classes {num_classes} (preset: {base.num_classes})")
+        conflicts.append(f"{option('num_classes', num_classes)} (preset: {base.num_classes})")
     if mapping is not None and mapping != base.mapping:
-        conflicts.append(f"--mapping {mapping.value} (preset: {base.mapping.value})")
+        conflicts.append(f"{option('mapping', mapping.value)} (preset: {base.mapping.value})")
     if class_names is not None and class_names != base.class_names:
-        conflicts.append("--classes (differs from the preset's class list)")
+        conflicts.append(f"{option('classes')} (differs from the preset's class list)")
     if loader is not None and loader != base.loader:
-        conflicts.append(f"--loader {loader} (preset: {base.loader})")
+        conflicts.append(f"{option('loader', loader)} (preset: {base.loader})")
     if conflicts:
         raise ContractError(
-            f"preset {base.preset} contradicts {', '.join(conflicts)}; drop --preset to use your own contract"
+            f"preset {base.preset} contradicts {', '.join(conflicts)}; drop {option('preset')} to use your own contract"
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import STDIN, Progress, ProgressCallback, ReadAgain, Reader
+from .base import STDIN, Progress, ProgressCallback, ReadAgain, Reader, relabelled
 from .plain import CocoObjectReader, PlainReader
 from .stream import StreamReader
 
@@ -33,4 +33,7 @@ def reader_for(source: Any, name: str = "auto", progress: ProgressCallback | Non
     return CocoObjectReader(progress=progress)
 
 
-__all__ = ["READERS", "STDIN", "Progress", "ProgressCallback", "ReadAgain", "Reader", "StreamReader", "reader_for"]
+__all__ = [
+    "READERS", "STDIN", "Progress", "ProgressCallback", "ReadAgain", "Reader", "StreamReader", "reader_for",
+    "relabelled",
+]

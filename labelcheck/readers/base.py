@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import difflib
 import gc
 import gzip
 import os
 import sys
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, ClassVar, Iterator
 
 from ..core.dataset import STDIN, Dataset
 from ..core.errors import InputError
+from ..core.text import safe
+from .sniff import not_coco
 
 UTF8_BOM = b"\xef\xbb\xbf"
 DEFAULT_BATCH_SIZE = 65536
@@ -26,14 +29,32 @@ class Progress:
     source: str  # display name
     # "reading" (stdin); "scanning" (validating and decoding the file; with two passes, "checking" it
     # first, then "scanning" decodes); "decoding" (annotations found before the images, read again);
-    # "writing" (a rewrite); "images" (the image files checked: done and total count images, not bytes)
+    # "writing" (a rewrite; source is then the output); "images" (the image files checked: done and total
+    # count images, not bytes)
     phase: str
-    done: int  # bytes of this phase done
+    done: int  # bytes of this phase done (of a .gz file's first pass and rewrite: compressed bytes read)
     total: int | None  # bytes of this phase; None when unknown
     annotations: int = 0  # annotations decoded so far
+    file: int = 1  # which of the files worked on together (train and validation): 1..files
+    files: int = 1
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+def relabelled(progress: ProgressCallback | None, **changes: Any) -> ProgressCallback | None:
+    """``progress``, told each event with ``changes`` made: which file of several this is,
+    the output's name for the "writing" phase."""
+    if progress is None:
+        return None
+    return lambda event: progress(replace(event, **changes))
+
+
+def bytes_read(stream: Any, offset: int) -> int:
+    """How far a stream at ``offset`` is through the file on disk: for a .gz, the
+    compressed bytes read (what its size on disk counts), else ``offset``."""
+    raw = stream.fileobj if isinstance(stream, gzip.GzipFile) else None
+    return raw.tell() if raw is not None else offset
 
 
 class Reader:
@@ -173,22 +194,48 @@ def byte_offset(text: str, char_offset: int) -> int:
     return len(text[:char_offset].encode("utf-8"))
 
 
-def require_document_shape(document: Any, name: str) -> tuple[list, list, list]:
-    """Check the top-level shape and return (categories, images, annotations)."""
+def require_document_shape(
+    document: Any, name: str, first: Callable[[str | None], Any] | None = None
+) -> tuple[list, list, list]:
+    """Check the top-level shape and return (categories, images, annotations).
+
+    ``first(key)``, the first element of an array in the document (``sniff.not_coco``),
+    lets the error say what the document is instead, when it is something else.
+    """
+    what = not_coco(document, first) if first is not None else None
+    if what is not None:
+        raise InputError(f"{name}: {what}")
     if not isinstance(document, dict):
         raise InputError(
             f"{name}: top level is a JSON {json_type(document)}, not an object; "
             "a COCO file is an object with 'images', 'annotations' and 'categories'"
         )
     arrays = []
-    for key in ("categories", "images", "annotations"):
+    for key in COCO_KEYS:
         if key not in document:
-            raise InputError(f"{name}: $.{key}: missing; a COCO annotation file needs a '{key}' array")
+            article = "an" if key[0] in "aeiou" else "a"
+            raise InputError(
+                f"{name}: $.{key}: missing{_near_miss(key, document)}; a COCO annotation file needs {article} "
+                f"'{key}' array"
+            )
         value = document[key]
         if not isinstance(value, list):
             raise InputError(f"{name}: $.{key}: is a JSON {json_type(value)}, expected an array")
         arrays.append(value)
     return arrays[0], arrays[1], arrays[2]
+
+
+COCO_KEYS = ("categories", "images", "annotations")
+
+
+def _near_miss(key: str, document: dict) -> str:
+    """', found 'annotation' (did you mean 'annotations'?)' for a key that is probably this one misspelt."""
+    others = [other for other in document if isinstance(other, str) and other not in COCO_KEYS]
+    lowered = {other.lower(): other for other in others}
+    close = difflib.get_close_matches(key, lowered, n=1, cutoff=0.75)
+    if not close:
+        return ""
+    return f"; found {safe(repr(lowered[close[0]]))}: did you mean '{key}'?"
 
 
 def json_type(value: Any) -> str:

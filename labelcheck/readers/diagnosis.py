@@ -12,6 +12,7 @@ import codecs
 from ..core.errors import InputError
 from .base import UTF8_BOM, bom_error, nesting_error, syntax_error, utf8_error
 from .jsonsplit import ByteOrderMark, NestingTooDeep, SplitError, Utf8Error
+from .sniff import HEAD_BYTES, not_json
 from .source import BLOCK_BYTES, Source
 
 _CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
@@ -20,15 +21,19 @@ _CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
 def diagnose(src: Source, error: SplitError) -> InputError:
     """The error the plain reader gives: it reads and decodes the whole file before parsing.
 
-    So a read error anywhere comes first, then a byte order mark, then the
-    first invalid UTF-8, and only then the syntax error, with its line and
-    column.
+    So a read error anywhere comes first, then what the file is when it is
+    recognisably no JSON (an image, a CSV: ``sniff.not_json``), then a byte
+    order mark, then the first invalid UTF-8, and only then the syntax error,
+    with its line and column.
     """
     context = _ErrorContext(error.offset)
     with src.stream() as stream:
         while block := stream.read(BLOCK_BYTES):
             context.feed(block)
     context.finish()
+    what = not_json(context.head)
+    if what is not None:
+        return InputError(f"{src.name}: {what}")
     if context.head.startswith(UTF8_BOM) or isinstance(error, ByteOrderMark):
         return bom_error(src.name)
     if context.utf8 is not None:
@@ -57,8 +62,8 @@ class _ErrorContext:
         self._after = codecs.getincrementaldecoder("utf-8")(errors="replace")
 
     def feed(self, block: bytes) -> None:
-        if len(self.head) < len(UTF8_BOM):
-            self.head += block[: len(UTF8_BOM) - len(self.head)]
+        if len(self.head) < HEAD_BYTES:
+            self.head += block[: HEAD_BYTES - len(self.head)]
         if self.utf8 is None:
             self._check_utf8(block)
         split = min(max(self.offset - self.position, 0), len(block))

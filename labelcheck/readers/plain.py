@@ -12,6 +12,7 @@ from typing import Any
 
 from ..core.columns import annotation_batches, category_list, image_table
 from ..core.dataset import Dataset
+from ..core.errors import InputError
 from .base import (
     Reader,
     byte_offset,
@@ -22,27 +23,38 @@ from .base import (
     require_document_shape,
     syntax_error,
 )
+from .sniff import HEAD_BYTES, not_json
 
 
 def parse_json(data: bytes, name: str) -> Any:
-    text = decode_utf8(data, name)
+    """The document; an InputError that says what the file is when it is no JSON (an image, a CSV)."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        truncated = exc.pos >= len(text.rstrip())
-        raise syntax_error(name, byte_offset(text, exc.pos), exc.lineno, exc.colno, exc.msg, truncated) from None
-    except RecursionError:
-        raise nesting_error(name) from None
+        text = decode_utf8(data, name)
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            truncated = exc.pos >= len(text.rstrip())
+            raise syntax_error(name, byte_offset(text, exc.pos), exc.lineno, exc.colno, exc.msg, truncated) from None
+        except RecursionError:
+            raise nesting_error(name) from None
+    except InputError as error:
+        what = not_json(data[:HEAD_BYTES])
+        raise error if what is None else InputError(f"{name}: {what}") from None
 
 
 def dataset_from_document(document: Any, name: str, batch_size: int) -> Dataset:
-    categories, images, annotations = require_document_shape(document, name)
+    categories, images, annotations = require_document_shape(document, name, lambda key: _first(document, key))
     return Dataset(
         source=name,
         categories=category_list(categories),
         images=image_table(images),
         annotation_batches=annotation_batches(annotations, batch_size),
     )
+
+
+def _first(document: Any, key: str | None) -> Any:
+    array = document if key is None else document.get(key) if isinstance(document, dict) else None
+    return array[0] if isinstance(array, list) and array else None
 
 
 class PlainReader(Reader):

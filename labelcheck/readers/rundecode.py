@@ -35,7 +35,14 @@ from ..core.columns import (
     number_value,
     polygon_outcome,
 )
-from ..core.dataset import AnnotationBatch, BboxKind, ImageTable, MaskOutcome, PolygonOutcome, StringColumn
+from ..core.dataset import (
+    AnnotationBatch,
+    BboxKind,
+    ImageTable,
+    MaskOutcome,
+    PolygonOutcome,
+    StringColumn,
+)
 from .jsonsplit import (
     RunDecoding,
     ShortRead,

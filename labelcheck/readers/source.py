@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 
 from ..core.dataset import STDIN
 from ..core.errors import InputError
-from .base import READ_ERRORS, is_gzip, open_binary, read_error
+from .base import READ_ERRORS, bytes_read, is_gzip, open_binary, read_error
 
 BLOCK_BYTES = 4 << 20
 
@@ -68,6 +68,10 @@ class Source:
     def size(self) -> int | None:
         return None if self.gzipped else os.path.getsize(self.path)
 
+    def size_on_disk(self) -> int:
+        """What progress counts to: the file's size, compressed for a .gz."""
+        return os.path.getsize(self.path)
+
     def read_all(self) -> bytes:
         with self.stream() as stream:
             return stream.read()
@@ -100,6 +104,10 @@ class Guarded:
             return self._stream.readinto(buffer)  # type: ignore[attr-defined]
         except READ_ERRORS as exc:
             raise read_error(self._name, exc) from None
+
+    def on_disk(self, offset: int) -> int:
+        """How far through the file on disk ``offset`` is (``base.bytes_read``)."""
+        return bytes_read(self._stream, offset)
 
     def seekable(self) -> bool:
         """Only a plain file seeks cheaply (a .gz one decompresses again from its start)."""

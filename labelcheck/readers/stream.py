@@ -67,6 +67,7 @@ from .jsonsplit import (
 from .plain import dataset_from_document, parse_json
 from .pool import WorkerPool, reader_workers, run_here
 from .rundecode import DECODERS, DECODINGS, ShortRead
+from .sniff import HEAD_BYTES, first_element
 from .source import Source, changed_while_read
 
 # Stands in for a member's value when checking the document's shape, so the
@@ -122,7 +123,7 @@ class StreamReader(Reader):
                 workers.close()
             src.close()
             return dataset
-        categories, images, annotations = _coco_members(document, src.name)
+        categories, images, annotations = _coco_members(document, src)
         layout = _layout(src, document)
         scanning = _Scanning(self, src, workers, (categories, images, annotations), layout)
         return Dataset(
@@ -160,7 +161,7 @@ class StreamReader(Reader):
             document = self._index(src, workers)
         except Irregular:
             return Indexed(src.name, self._whole(src).categories, None)
-        categories, _, _ = _coco_members(document, src.name)
+        categories, _, _ = _coco_members(document, src)
         layout = _layout(src, document)
         scanning = _Scanning(self, src, None, (categories,), layout)
         found = category_list([obj for _, part in scanning.decode(categories) for obj in part])
@@ -179,12 +180,12 @@ class StreamReader(Reader):
             self.progress(Progress(self._name, phase, done, total, annotations))
 
     def _index(self, src: "Source", workers: "WorkerPool | None") -> Document:
-        size = src.size()
+        size = src.size_on_disk()
         validator = workers.validator() if workers is not None else None
         try:
             with src.stream() as stream:
                 return index_document(
-                    stream, self.run_bytes, lambda done: self._report("checking", done, size), validator
+                    stream, self.run_bytes, lambda done: self._report("checking", stream.on_disk(done), size), validator
                 )
         except ShortRead:
             raise changed_while_read(src.name) from None
@@ -220,7 +221,7 @@ class _SinglePass:
         self.reader = reader
         self.src = src
         self.workers = workers
-        self.size = src.size()
+        self.size = src.size_on_disk()
         self.annotations = 0
         self.done = 0  # bytes validated
         self.last: dict[str, Member] = {}  # the last whole member of each key so far
@@ -247,7 +248,7 @@ class _SinglePass:
             raise
         self._stream.__exit__()
         assert self.document is not None
-        _, _, annotations = _coco_members(self.document, self.src.name)
+        _, _, annotations = _coco_members(self.document, self.src)
         layout = _layout(self.src, self.document)
         scanning = _Scanning(self.reader, self.src, self.workers, (annotations,), layout, phase="decoding")
         return self._dataset_with(scanning.batches(annotations), layout)
@@ -337,7 +338,7 @@ class _SinglePass:
                 if _key(event) in _COCO_KEYS:
                     raise ReadAgain(self.reread(), f"a second {_key(event)!r} member")
             assert self.document is not None
-            _coco_members(self.document, self.src.name)
+            _coco_members(self.document, self.src)
             self._progress(self.done)  # with every annotation counted
             if layout is not None:
                 layout.members = tuple((member.key, member.start, member.end) for member in self.document.members)
@@ -363,7 +364,7 @@ class _SinglePass:
 
     def _progress(self, done: int) -> None:
         self.done = done
-        self.reader._report("scanning", done, self.size, self.annotations)
+        self.reader._report("scanning", self._stream.on_disk(done), self.size, self.annotations)
 
 
 class _Scanning:
@@ -474,12 +475,23 @@ def _layout(src: "Source", document: Document) -> FileLayout | None:
     return FileLayout(src.path, members, stamp=file_stamp(src.path))
 
 
-def _coco_members(document: Document, name: str) -> tuple[Member, Member, Member]:
+def _coco_members(document: Document, src: "Source") -> tuple[Member, Member, Member]:
     """The last categories, images and annotations members; the plain reader's shape errors."""
     last = {member.key: member for member in document.members}
     if document.kind == "object":
         shape: Any = {key: _PLACEHOLDER[member.kind] for key, member in last.items()}
     else:
         shape = _PLACEHOLDER[document.kind]
-    require_document_shape(shape, name)
+    require_document_shape(shape, src.name, lambda key: _first_element(src, last[key] if key else None))
     return last["categories"], last["images"], last["annotations"]
+
+
+def _first_element(src: "Source", member: Member | None) -> Any:
+    """The first element of an array member (None: the top-level array), read from the file
+    again: only for the error about a document that is not a COCO file."""
+    if member is not None and not member.runs:
+        return None
+    with src.stream() as stream:
+        if member is not None:
+            stream.seek(member.start)
+        return first_element(stream.read(HEAD_BYTES))

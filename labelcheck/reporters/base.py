@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import ClassVar, TextIO
 
 from ..core.contract import Contract
-from ..core.findings import Finding
+from ..core.findings import Finding, Severity
 from ..core.text import safe
 from ..rules.base import describe
 from ..scanning.report import Report
@@ -23,11 +23,14 @@ class Reporter:
     # Whether the report shows the dataset statistics (the scan accumulates them only then).
     shows_statistics: ClassVar[bool] = False
 
-    def __init__(self, out: TextIO, *, fail_on: str = "error", max_examples: int = 3, color: bool = False) -> None:
+    def __init__(
+        self, out: TextIO, *, fail_on: str = "error", max_examples: int = 3, color: bool = False, show: str = "warning"
+    ) -> None:
         self.out = out
         self.fail_on = fail_on
         self.max_examples = max_examples
         self.color = color
+        self.show = Severity.parse(show)  # the lowest severity a human format details; below, a count
 
     def start(self, contract: Contract) -> None:
         pass

@@ -99,7 +99,7 @@ def _rows(file_report: FileReport) -> list[str]:
     file = escape_markdown(file_report.file)
     if not file_report.rule_counts:
         return [f"| {file} | none | | 0 | |"]
-    ordered = sorted(file_report.rule_counts.items(), key=lambda item: (-item[0][1], item[0][0]))
+    ordered = sorted(file_report.rule_counts.items(), key=lambda item: (-item[0][1].rank, item[0][0]))
     rows = []
     for (rule, severity), count in ordered:
         examples = [f for f in file_report.examples.get(rule, []) if f.severity == severity]

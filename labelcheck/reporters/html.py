@@ -27,7 +27,7 @@ from importlib import resources
 from typing import Any
 
 from ..core.contract import Contract
-from ..core.findings import Finding, Severity
+from ..core.findings import Finding
 from ..core.text import json_text
 from ..core.version import __version__
 from ..rules import RULES
@@ -111,12 +111,12 @@ class HtmlReporter(Reporter):
 
     def _file(self, file_report: FileReport) -> dict[str, Any]:
         number = self._files[file_report.file]
-        by_rule = sorted(file_report.rule_counts.items(), key=lambda item: (-item[0][1], item[0][0]))
+        by_rule = sorted(file_report.rule_counts.items(), key=lambda item: (-item[0][1].rank, item[0][0]))
         return {
             "file": file_report.file,
             "counts": file_report.to_dict()["counts"],
             "by_rule": [
-                {"rule": rule, "severity": Severity(severity).label, "count": count} for (rule, severity), count in by_rule
+                {"rule": rule, "severity": severity.label, "count": count} for (rule, severity), count in by_rule
             ],
             "left_out": {rule: count for (file, rule), count in sorted(self._left_out.items()) if file == number},
             "statistics": file_report.statistics.to_dict() if file_report.statistics is not None else None,

@@ -7,10 +7,12 @@ Schema (version 2; version 1 had no ``statistics``)::
       "tool": {"name": "labelcheck", "version": "..."},
       "contract": {"preset": ..., "num_classes": ..., "mapping": ..., "class_names": [...] | null},
       "findings": [{"rule", "severity", "message", "file", "path",
-                    optional "annotation_id", "image_id", "category_id", "image_file"}, ...],
+                    optional "annotation_id", "image_id", "category_id", "image_file",
+                    "related_to" (the rule of an earlier finding on the same value)}, ...],
       "files": [{"file", "counts": {"images", "annotations", "categories"},
-                 "findings_by_rule": {...}, "findings_by_severity": {...}}, ...],
-      "summary": {"error": n, "warning": n, "info": n, "fail_on": "...", "failed": bool,
+                 "findings_by_rule": {...}, "findings_by_severity": {...}, "related_findings": n}, ...],
+      "summary": {"error": n, "warning": n, "info": n (problems: related findings counted once),
+                  "related_findings": n, "fail_on": "...", "failed": bool,
                   "baseline_suppressed": n (only with --baseline)},
       "statistics": {"files": [{"file", "classes": {...}, "boxes": {...}, "images": {...}}, ...]}
                     | null (with --no-statistics)
@@ -53,7 +55,8 @@ class JsonReporter(Reporter):
         self.out.write("\n  ],\n" if self._count else "],\n")
         files = ",\n    ".join(json_text(file_report.to_dict()) for file_report in report.files)
         self.out.write(f'  "files": [\n    {files}\n  ],\n' if files else '  "files": [],\n')
-        summary = {**report.summary(), "fail_on": self.fail_on, "failed": report.failed(self.fail_on)}
+        summary = {**report.summary(), "related_findings": report.related(), "fail_on": self.fail_on,
+                   "failed": report.failed(self.fail_on)}
         if report.suppressed is not None:
             summary["baseline_suppressed"] = report.suppressed
         self.out.write(f'  "summary": {json_text(summary)},\n')

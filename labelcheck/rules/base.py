@@ -450,6 +450,12 @@ class Rule:
         return ()
 
     @classmethod
+    def danger(cls, finding: Finding, contract: Contract) -> int:
+        """How much worse than the rule's other findings this one is (0: not): reports
+        show the most dangerous first among their few examples."""
+        return 0
+
+    @classmethod
     def across_files(cls, contexts: Sequence[FileContext], severity: Severity | None) -> Iterable[Finding]:
         """Findings that compare files scanned together (train and validation)."""
         return ()

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..core.findings import Finding, Severity
+from ..core.text import plural
 from .base import Rule
 
 
@@ -33,7 +34,7 @@ class CategoryCountMismatch(Rule):
         expected = self.ctx.contract.num_classes - len(self.ctx.placeholder_columns)
         if declared != expected:
             yield self.file_finding(
-                f"{declared} categories declared but the model has {expected} classes; "
+                f"{plural(declared, 'category', 'categories')} declared but the model has {plural(expected, 'class')}; "
                 "check that the file was exported for this model",
                 path="$.categories",
             )

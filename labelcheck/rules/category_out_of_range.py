@@ -31,9 +31,9 @@ from typing import Iterator
 
 import numpy as np
 
-from ..core.contract import Mapping
+from ..core.contract import Contract, Mapping
 from ..core.dataset import ValueKind
-from ..core.findings import Severity
+from ..core.findings import Finding, Severity
 from ..loaders import Background
 from .base import BatchView, MaskRule, describe
 
@@ -94,3 +94,10 @@ class CategoryOutOfRange(MaskRule):
             "a loader that maps by name cannot train it"
         return (f"category_id {describe(batch.raw_category(row))} ({describe(category.name)}) has no column: its "
                 f"name is not in the class list, and {who}; rename the category to a model class or drop it")
+
+    @classmethod
+    def danger(cls, finding: Finding, contract: Contract) -> int:
+        """A negative label the loss counts from the end trains another class without a sound: worse than a crash."""
+        value = finding.category_id
+        silent = contract.mapping == Mapping.RAW and type(value) is int and -contract.num_classes <= value < 0
+        return 1 if silent else 0

@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import difflib
 import functools
+import shlex
 from collections import Counter
 from typing import Iterator
 
-from ..core.contract import Mapping
+from ..core.contract import Contract, Mapping
 from ..core.dataset import Category
 from ..core.findings import Finding, Severity
-from ..core.text import json_text, safe
+from ..core.text import json_text, plural, safe
+from ..loaders import DEFAULT_PRESET
 from .base import Rule, describe
 
 # A shift is called out as such only when it explains this many categories.
@@ -69,18 +71,17 @@ class ClassNameMismatch(Rule):
 
     def _shift_finding(self, shift: int, count: int, total: int) -> Finding:
         sign = f"+{shift}" if shift > 0 else str(shift)
-        if self.ctx.contract.mapping == Mapping.RAW:
-            fix = f"labelcheck remap {self.ctx.file} -o FIXED.json --offset {-shift}"
-        else:
-            fix = f"labelcheck remap {self.ctx.file} -o FIXED.json --by-name"
-        if self.ctx.contract.preset is None:
-            fix += " with the same contract options (--classes ...)"
+        contract = self.ctx.contract
+        fix = f"remap --offset {-shift}" if contract.mapping == Mapping.RAW else "remap --by-name"
+        fix += _contract_options(contract, by_name=contract.mapping != Mapping.RAW)
         hint = " (a 1-based export?)" if shift == 1 else ""
         rest = f"; {total - count} other categories mismatch too (listed separately)" if total > count else ""
         return self.file_finding(
             f"the category table is shifted by {sign}{hint}: {count} categories sit at their model "
-            f"index {sign}, so every one of their annotations trains the wrong class{rest}; fix: {fix}",
+            f"index {sign}, so every one of their annotations trains the wrong class{rest}; "
+            f"remapping with {fix.partition(' ')[2]} repairs it",
             path="$.categories",
+            fix=fix,
         )
 
     def _one_finding(
@@ -94,7 +95,8 @@ class ClassNameMismatch(Rule):
                 f"its annotations; rename it to a model class or remove it{self._closest(category.name, position_of)}"
             )
         elif not 0 <= column < len(names):
-            message = f"category {number} {name} maps to column {column}, outside the model's {len(names)} classes"
+            classes = plural(len(names), "class")
+            message = f"category {number} {name} maps to column {column}, outside the model's {classes}"
         else:
             expected = describe(names[column])
             where = position_of.get(category.name) if isinstance(category.name, str) else None
@@ -144,3 +146,14 @@ def _shift(category: Category, column: int | None, position_of: dict[str, int]) 
     if column is None or not isinstance(category.name, str) or category.name not in position_of:
         return None
     return column - position_of[category.name]
+
+
+def _contract_options(contract: Contract, by_name: bool) -> str:
+    """The options that give remap this scan's contract: its preset if not the default;
+    else the head's size (the new ids must fit it) or, to remap by name, the class list."""
+    if contract.preset is not None:
+        return "" if contract.preset == DEFAULT_PRESET else f" --preset {contract.preset}"
+    loader = f" --loader {contract.loader}" if contract.loader else ""
+    if by_name:
+        return f"{loader} --classes {shlex.quote(contract.classes_file) if contract.classes_file else 'FILE'}"
+    return f"{loader} --num-classes {contract.num_classes}"

@@ -18,8 +18,9 @@ from typing import Iterator
 
 import numpy as np
 
+from ..core.contract import BY_ID
 from ..core.findings import Finding, Severity
-from .base import Rule
+from .base import Rule, describe
 
 
 class UnusedCategory(Rule):
@@ -27,13 +28,22 @@ class UnusedCategory(Rule):
     SEVERITY = Severity.INFO
 
     def finish(self) -> Iterator[Finding]:
+        names = self.ctx.contract.class_names
         used = np.zeros(self.ctx.contract.num_classes, dtype=bool)
         used[self.ctx.columns.used()] = True
         for column in np.flatnonzero(~used).tolist():
             if column in self.ctx.placeholder_columns:
                 continue
+            number = self.ctx.declared_id(column)
             yield self.file_finding(
-                f"model class {self.ctx.class_label(column)} has no annotation in this file",
+                f"model class {column}{self._label(column, number, names)} has no annotation in this file",
                 path="$.annotations",
-                category_id=self.ctx.declared_id(column),
+                category_id=number,
             )
+
+    def _label(self, column: int, number: int | None, names: tuple[str, ...] | None) -> str:
+        """The class's name; under a mapping by table (sorted, names) also the category that maps to it."""
+        if self.ctx.contract.mapping in BY_ID or number is None:
+            return f" {describe(names[column])}" if names else ""
+        category = f"category {number} {describe(self.ctx.declared[number].name)}"
+        return f" {describe(names[column])} ({category})" if names else f" ({category})"

@@ -18,7 +18,15 @@ from ..core.findings import Finding, Severity
 from ..images.check import ImageCheck, ImageOptions
 from ..images.results import ImageResults
 from ..loaders import resolve_contract
-from ..readers import STDIN, Progress, ProgressCallback, ReadAgain, Reader, reader_for
+from ..readers import (
+    STDIN,
+    Progress,
+    ProgressCallback,
+    ReadAgain,
+    Reader,
+    reader_for,
+    relabelled,
+)
 from ..rules import RULES, BatchView, FileContext, Rule
 from .baseline import Baseline
 from .report import FileReport, Report
@@ -121,7 +129,7 @@ def scan(
             if known is not None and known.known(finding):
                 report.suppressed += 1
                 continue
-            file_report.add(finding, max_examples)
+            finding = file_report.add(finding, max_examples)
             if report.findings is not None:
                 report.findings.append(finding)
             if on_finding is not None:
@@ -131,8 +139,9 @@ def scan(
     checks = _Checks(rules, contract, policy, statistics)
     try:
         for index, source in enumerate(sources):
-            probe = ImageProbe(checker, index, progress) if checker is not None else None
-            file_report, ctx = _check_file(reader_for(source, reader, progress), source, checks, emit, probe,
+            told = relabelled(progress, file=index + 1, files=len(sources))
+            probe = ImageProbe(checker, index, told) if checker is not None else None
+            file_report, ctx = _check_file(reader_for(source, reader, told), source, checks, emit, probe,
                                            tuple(contexts))
             report.files.append(file_report)
             contexts.append(ctx)
@@ -213,7 +222,7 @@ def _check_once(
         ctx.image_depth = probe.depth
     file_report = FileReport(
         dataset.source, images=len(dataset.images), categories=len(dataset.categories), layout=dataset.layout,
-        category_table=dataset.categories,
+        category_table=dataset.categories, contract=checks.contract,
     )
     active = checks.policy.instances(checks.rules, ctx)
     statistics = FileStatistics(ctx) if checks.statistics else None

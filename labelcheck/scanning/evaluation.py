@@ -30,6 +30,7 @@ from ..rules.relabelled_by_loader import RelabelledByLoader
 from .engine import applicable
 from .verdicts import FileVerdicts, Tally, Verdict
 
+
 def loader_verdicts(paths: Any, *, reader: str = "auto", progress: ProgressCallback | None = None) -> list[FileVerdicts]:
     """Every preset and loader profile over each file, one pass a file.
 

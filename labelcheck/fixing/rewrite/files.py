@@ -18,7 +18,7 @@ from typing import IO, Callable, Iterable, Iterator
 
 from ...core.atomic import StagedFile, same_file, staged
 from ...core.dataset import FileLayout
-from ...core.errors import OutputError, UsageError
+from ...core.errors import OutputError, UsageError, flag
 from ...core.text import json_text
 from ...readers.base import (
     STDIN,
@@ -81,16 +81,17 @@ def check_output(
     if same_file(source, target):
         if not in_place:
             raise OutputError(
-                f"{target}: the output is the input; write elsewhere, or pass --in-place (keeps {target.name}{BACKUP_SUFFIX})"
+                f"{target}: the output is the input; write elsewhere, or pass {flag('in_place')} "
+                f"(keeps {target.name}{BACKUP_SUFFIX})"
             )
         backup = target.with_name(target.name + BACKUP_SUFFIX)
         if backup.exists() and not force:
-            raise OutputError(f"{backup}: backup already exists; move it away or pass --force to overwrite it")
+            raise OutputError(f"{backup}: backup already exists; move it away or pass {flag('force')} to overwrite it")
         return target
     if target.is_dir():
         raise OutputError(f"{target}: is a directory; give the output file's path")
     if target.exists() and not force:
-        raise OutputError(f"{target}: already exists; pass --force to overwrite it")
+        raise OutputError(f"{target}: already exists; pass {flag('force')} to overwrite it")
     if not make_folders and not target.parent.is_dir():
         raise OutputError(f"{target}: output folder {target.parent} does not exist; create it first")
     return target

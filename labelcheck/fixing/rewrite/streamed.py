@@ -29,6 +29,7 @@ from ...readers.base import (
     READ_ERRORS,
     Progress,
     ProgressCallback,
+    bytes_read,
     open_binary,
     read_error,
 )
@@ -289,9 +290,9 @@ def rewrite_streamed(
     last = {key: (start, end) for key, start, end in layout.members}
     targets = sorted((last[key], key) for key in edits if key in last and key in layout.runs)
     reader = _Sequential(layout.path, name)
-    if progress is not None:  # the size of a .gz file is not that of what it holds
-        total = layout.stamp[0] if reader.shared is not None else None
-        reader.on_move = lambda done: progress(Progress(name, "writing", done, total))
+    if progress is not None:  # over the bytes on disk: of a .gz file, the compressed ones
+        total = layout.stamp[0]
+        reader.on_move = lambda done: progress(Progress(name, "writing", bytes_read(reader.stream, done), total))
     try:
         for (start, end), key in targets:
             yield from reader.copy_to(start)
