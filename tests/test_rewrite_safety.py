@@ -257,3 +257,36 @@ def test_pipe_input_to_clean_is_refused(tmp_path):
     os.mkfifo(fifo)
     result = run_cli("clean", fifo, "-o", tmp_path / "out.json")
     assert result.exit_code == 2 and "regular file" in result.stderr
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]], ids=["", "force"])
+def test_an_output_is_never_another_input(tmp_path, force):
+    """d/a.json's output under --output-dir d/sub is d/sub/a.json: the second input, never to be written over."""
+    (tmp_path / "sub").mkdir()
+    first, second = tmp_path / "a.json", tmp_path / "sub" / "a.json"
+    for path in (first, second):
+        path.write_bytes(BAD.read_bytes())
+    result = run_cli("remap", first, second, "--output-dir", tmp_path / "sub", "--offset", "0", "--drop-unknown", *force)
+    assert result.exit_code == 2 and "inputs are never written over" in result.stderr
+    assert second.read_bytes() == first.read_bytes() == BAD.read_bytes()
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["a.json"]
+
+
+def test_an_input_given_twice_has_no_two_outputs(tmp_path):
+    source = tmp_path / "a.json"
+    source.write_bytes(BAD.read_bytes())
+    (tmp_path / "out").mkdir()
+    result = run_cli("remap", source, source, "--output-dir", tmp_path / "out", "--offset", "0", "--drop-unknown")
+    assert result.exit_code == 2 and "two outputs" in result.stderr
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_backup_is_never_another_input(tmp_path):
+    """With --in-place, a.json keeps a.json.bak: not when a.json.bak is an input too."""
+    first, second = tmp_path / "a.json", tmp_path / "a.json.bak"
+    for path in (first, second):
+        path.write_bytes(BAD.read_bytes())
+    with pytest.raises(labelcheck.UsageError, match="backup of .* would be the input"):
+        labelcheck.remap([str(first), str(second)], [str(first), str(tmp_path / "b.json")], offset=0,
+                         drop_unknown=True, in_place=True, force=True)
+    assert second.read_bytes() == first.read_bytes() == BAD.read_bytes()

@@ -33,7 +33,7 @@ from ..readers import ProgressCallback, StreamReader, reader_for
 from ..readers.stream import Indexed
 from .rewrite.files import (
     backup_path,
-    check_output,
+    check_outputs,
     removed_if_failed,
     rewrite_file,
     stage_report,
@@ -265,9 +265,7 @@ def remap(
     if len(sources) != len(outputs):
         raise UsageError(f"{len(sources)} inputs but {len(outputs)} outputs")
     sources = [str(s) for s in sources]
-    targets = [
-        check_output(s, o, force=force, in_place=in_place, make_folders=make_folders) for s, o in zip(sources, outputs)
-    ]
+    targets = check_outputs(sources, outputs, force=force, in_place=in_place, make_folders=make_folders)
     backups = [backup_path(s, t) for s, t in zip(sources, targets)]
     if report:
         protected = [*sources, *map(str, targets), *(str(b) for b in backups if b)]

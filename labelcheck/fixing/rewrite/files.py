@@ -96,6 +96,29 @@ def check_output(
     return target
 
 
+def check_outputs(
+    sources: list[str], outputs: list[str | os.PathLike], *, force: bool, in_place: bool, make_folders: bool = False
+) -> list[Path]:
+    """Every output and backup against every input and each other (whatever
+    ``force`` says, no input is written over, except by its own output with
+    ``in_place``, and no two outputs share a file), then ``check_output`` for each pair."""
+    written: list[Path] = []
+    for index, (source, target) in enumerate(zip(sources, map(Path, outputs))):
+        backup = backup_path(source, target)
+        for path, role in ((target, "output"), (backup, "backup")):
+            if path is None:
+                continue
+            for other_index, other in enumerate(sources):
+                if (role, other_index) != ("output", index) and same_file(other, path):
+                    raise UsageError(f"{path}: the {role} of {display_name(source)} would be the input "
+                                     f"{display_name(other)}; inputs are never written over: choose another output")
+            if any(same_file(earlier, path) for earlier in written):
+                raise UsageError(f"{path}: two outputs of this run would be this one file; give each input its own output")
+            written.append(path)
+    return [check_output(s, o, force=force, in_place=in_place, make_folders=make_folders)
+            for s, o in zip(sources, outputs)]
+
+
 def backup_path(source: str, target: Path) -> Path | None:
     """Where the input is kept when the output replaces it (--in-place); None otherwise."""
     if same_file(source, target):
