@@ -6,7 +6,7 @@ import gzip
 import io
 import json
 import sys
-import tempfile
+import os
 import time
 import weakref
 from pathlib import Path
@@ -96,7 +96,7 @@ def scan_dataset(reader, path, contract):
     import labelcheck.scanning.engine as engine
 
     original = engine.reader_for
-    engine.reader_for = lambda source, name="auto", progress=None: reader
+    engine.reader_for = lambda source, name="auto", progress=None, stdin_limit=None: reader
     try:
         return scan([str(path)], contract)
     finally:
@@ -312,7 +312,7 @@ def _scan_seen(monkeypatch, reader, path):
     """The engine's report with ``reader``, and the findings as on_finding saw them."""
     import labelcheck.scanning.engine as engine
 
-    monkeypatch.setattr(engine, "reader_for", lambda source, name="auto", progress=None: reader)
+    monkeypatch.setattr(engine, "reader_for", lambda source, name="auto", progress=None, stdin_limit=None: reader)
     seen = []
     report = scan([str(path)], on_finding=seen.append)
     return [f.to_dict() for f in report.findings], [f.to_dict() for f in seen]
@@ -440,20 +440,31 @@ def test_standard_input_read_again_reads_its_spool(tmp_path, monkeypatch, held_a
         path = BAD
         monkeypatch.setattr(engine, "HELD_IN_MEMORY", 1)
         monkeypatch.setattr(engine, "HELD_AT_MOST", held_at_most)
-    spools = set(Path(tempfile.gettempdir()).glob("labelcheck-stdin-*"))
+    files = _open_files()
     _stdin(monkeypatch, path)
     findings = [f.to_dict() for f in scan(["-"], reader="stream").findings]
     assert findings == [dict(f, file="<stdin>") for f in outcome(path, "plain")[0]]
-    assert set(Path(tempfile.gettempdir()).glob("labelcheck-stdin-*")) == spools
+    assert _open_files() == files
+
+
+def _open_files() -> set[str]:
+    """What this process has open (an unnamed spool shows as 'TMPDIR/#inode (deleted)')."""
+    files = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            files.add(os.readlink(f"/proc/self/fd/{fd}"))
+        except FileNotFoundError:  # the listing's own descriptor, closed
+            pass
+    return files
 
 
 def test_batches_given_up_before_they_begin_release_workers_and_spool(workers_for_any_size, monkeypatch):
-    spools = set(Path(tempfile.gettempdir()).glob("labelcheck-stdin-*"))
+    files = _open_files()
     _stdin(monkeypatch, BAD)
     from_stdin = StreamReader(run_bytes=700).read("-")
-    assert set(Path(tempfile.gettempdir()).glob("labelcheck-stdin-*")) != spools
+    assert _open_files() != files
     from_stdin.annotation_batches.close()
-    assert set(Path(tempfile.gettempdir()).glob("labelcheck-stdin-*")) == spools
+    assert _open_files() == files
     dataset = StreamReader(run_bytes=700, workers=1).read(str(BAD))
     processes = dataset.annotation_batches._release.__self__.workers.processes
     dataset.annotation_batches.close()

@@ -89,6 +89,22 @@ def deferred_stdout() -> Iterator[TextIO]:
         sys.stdout.flush()
 
 
+class ByteSize(click.ParamType):
+    """A size in bytes: 1000, 512K, 8G (powers of 1024)."""
+
+    name = "size"
+    _UNITS = {"": 0, "K": 10, "M": 20, "G": 30, "T": 40}
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper().removesuffix("B").removesuffix("I")
+        number, unit = (text[:-1], text[-1]) if text[-1:] in self._UNITS else (text, "")
+        if not number.isdigit() or len(number) > 15 or int(number) < 1:
+            self.fail(f"{value!r} is not a size: give bytes, or a number with K, M, G or T (8G)", param, ctx)
+        return int(number) << self._UNITS[unit]
+
+
 def bundle(*options: Callable) -> Callable[[Callable], Callable]:
     """Options that travel together, applied in the order listed."""
 
@@ -222,11 +238,15 @@ def main() -> None:
               help="Example annotations and images shown per rule and per category id.", **env("MAX_EXAMPLES"))
 @click.option("--reader", type=click.Choice(["auto", *READERS]), default="auto", show_default=True,
               help="How files are read.", hidden=True)
+@click.option("--stdin-limit", type=ByteSize(), default="8G", show_default=True, metavar="SIZE",
+              help="The most bytes read from standard input or a pipe (copied to an unnamed temporary file in "
+              "TMPDIR first): a number, or with K, M, G or T (powers of 1024).", **env("STDIN_LIMIT"))
 @config_options
 @baseline_options
 @QUIET
 @handles_errors
-def scan(paths, output, reader, config_file, baseline_file, write_baseline, quiet, **configurable) -> None:
+def scan(paths, output, reader, stdin_limit, config_file, baseline_file, write_baseline, quiet,
+         **configurable) -> None:
     """Check annotation files (COCO JSON, .json.gz, or - for stdin) against the model contract.
 
     Files given together (train and validation) must also agree on their
@@ -266,7 +286,7 @@ def scan(paths, output, reader, config_file, baseline_file, write_baseline, quie
         with progress or nullcontext():
             report = run_scan(
                 list(paths), contract, policy=policy, reader=reader, max_examples=max_examples,
-                keep_findings=False, baseline=baseline, progress=progress,
+                keep_findings=False, baseline=baseline, progress=progress, stdin_limit=stdin_limit,
                 on_finding=reporter.finding if recorded is None else _tee(reporter.finding, recorded.add),
             )
         reporter.finish(report)

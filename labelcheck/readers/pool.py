@@ -64,7 +64,7 @@ class WorkerPool:
     requests were made.
     """
 
-    def __init__(self, path: str, count: int, name: str) -> None:
+    def __init__(self, path: str, count: int, name: str, pass_fds: tuple[int, ...] = ()) -> None:
         self.path = path
         self.name = name
         self._next = 0
@@ -76,6 +76,7 @@ class WorkerPool:
                 # Workers never multiply matrices: without this, numpy's OpenBLAS starts
                 # a thread per core in each, which doubles the CPU time of importing it.
                 env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+                pass_fds=pass_fds,  # a spool's path (/proc/self/fd/N) opens in the worker too
             )
             for _ in range(count)
         ]
@@ -100,12 +101,12 @@ class WorkerPool:
         path = src.plain_path()
         if path is None or count < 1 or not sys.executable or os.name != "posix" or (src.size() or 0) < POOL_MIN_BYTES:
             return None
-        return cls(path, count, src.name)
+        return cls(path, count, src.name, src.inherited_fds)
 
     @classmethod
     def for_file(cls, path: str, name: str, count: int | None = None) -> "WorkerPool | None":
         """Workers for ``path`` if it is a plain (not compressed) file big enough to pay for them."""
-        return cls.for_(Source(name, path, is_gzip(path), temporary=False), default_workers() if count is None else count)
+        return cls.for_(Source(name, path, is_gzip(path)), default_workers() if count is None else count)
 
     def submit(self, task: Callable[..., Any], start: int, end: int, args: tuple = ()) -> int:
         """Send a request; returns the worker that will answer it."""

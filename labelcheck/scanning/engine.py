@@ -15,7 +15,7 @@ from ..core.contract import Contract, resolve_contract
 from ..core.dataset import Dataset
 from ..core.errors import UsageError
 from ..core.findings import Finding, Severity
-from ..readers import STDIN, ProgressCallback, ReadAgain, Reader, reader_for
+from ..readers import DEFAULT_STDIN_LIMIT, STDIN, ProgressCallback, ReadAgain, Reader, reader_for
 from ..rules import RULES, BatchView, FileContext, Rule
 from .baseline import Baseline
 from .report import FileReport, Report
@@ -59,6 +59,7 @@ def scan(
     on_finding: FindingCallback | None = None,
     baseline: Baseline | None = None,
     progress: ProgressCallback | None = None,
+    stdin_limit: int = DEFAULT_STDIN_LIMIT,
 ) -> Report:
     """Check annotation files against a model contract.
 
@@ -73,7 +74,8 @@ def scan(
     aggregates in the report, for bounded memory on huge files. Findings a
     ``baseline`` knows are left out of everything and counted in
     ``report.suppressed``. ``progress`` is called with a
-    ``labelcheck.readers.Progress`` as readers that report go.
+    ``labelcheck.readers.Progress`` as readers that report go. ``stdin_limit``:
+    the most bytes copied from standard input or a pipe (to a temporary file).
 
     Raises ``InputError`` for unreadable or malformed input.
     """
@@ -103,7 +105,8 @@ def scan(
                 on_finding(finding)
 
     for source in sources:
-        file_report, ctx = _check_file(reader_for(source, reader, progress), source, rules, contract, policy, emit)
+        source_reader = reader_for(source, reader, progress, stdin_limit=stdin_limit)
+        file_report, ctx = _check_file(source_reader, source, rules, contract, policy, emit)
         report.files.append(file_report)
         contexts.append(ctx)
 
