@@ -30,9 +30,10 @@ def labelcheck(*args: Any, fsize: int | None = None, memory: int | None = None, 
                **options: Any) -> subprocess.CompletedProcess:
     """``python -m labelcheck ARGS`` under the limits; other options go to subprocess.run."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("LABELCHECK_")}
+    options = {"cwd": ROOT, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **options}
     return subprocess.run(
         [sys.executable, "-m", "labelcheck", *map(str, args)], preexec_fn=limits(fsize, memory),
-        env={**environment, **(env or {})}, cwd=options.pop("cwd", ROOT), capture_output=True, **options,
+        env={**environment, **(env or {})}, **options,
     )
 
 

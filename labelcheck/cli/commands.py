@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import sys
-import tempfile
 import traceback
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, TextIO
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 from click.core import ParameterSource
 
-from ..core.atomic import atomic_write, check_side_output
+from ..core.atomic import atomic_write, check_side_output, held_until_complete
 from ..core.contract import PRESETS, Mapping
 from ..core.errors import LabelcheckError
 from ..core.findings import FAIL_ON_CHOICES
@@ -72,21 +70,6 @@ def handles_errors(command: Callable) -> Callable:
             fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback and report it)")
 
     return click.option("--debug", is_flag=True, help="Show tracebacks for errors.")(wrapper)
-
-
-@contextmanager
-def deferred_stdout() -> Iterator[TextIO]:
-    """Stdout that receives the report only if the run completes.
-
-    Machine formats stream findings as they are found; spooling them (to disk
-    past a few MB) means an input error half-way leaves stdout empty, never a
-    truncated document, while memory stays bounded.
-    """
-    with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8") as spool:
-        yield spool  # type: ignore[misc]
-        spool.seek(0)
-        shutil.copyfileobj(spool, sys.stdout)
-        sys.stdout.flush()
 
 
 class ByteSize(click.ParamType):
@@ -280,7 +263,7 @@ def scan(paths, output, reader, stdin_limit, config_file, baseline_file, write_b
     recorded = Baseline() if write_baseline else None
     color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     progress = progress_bar(quiet)
-    with atomic_write(output) if output else deferred_stdout() as out:
+    with atomic_write(output) if output else held_until_complete(sys.stdout) as out:
         reporter = REPORTERS[settings.format](out, fail_on=fail_on, max_examples=max_examples, color=color)
         reporter.start(contract)
         with progress or nullcontext():

@@ -14,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
+import tempfile
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Iterator, TextIO
 
 from .dataset import STDIN
 from .errors import OutputError, UsageError
@@ -142,3 +144,58 @@ def check_side_output(path: str | os.PathLike, option: str, protected: list[str]
         raise OutputError(f"{target}: already exists; pass --force to overwrite it")
     if not target.parent.is_dir():
         raise OutputError(f"{target}: output folder {target.parent} does not exist; create it first")
+
+
+@contextlib.contextmanager
+def held_until_complete(stream: TextIO, name: str = "standard output") -> Iterator[TextIO]:
+    """A text file whose content goes to ``stream`` (stdout) only if the block completes.
+
+    Machine formats stream findings as they are found; held here (in
+    memory, then in an unnamed file in TMPDIR past 8 MB) an input error
+    half-way leaves stdout empty, never a truncated document, while memory
+    stays bounded. A write that fails, here or to ``stream``, is an
+    OutputError saying the report is incomplete: never a silent cut.
+    """
+    with _HeldText() as held:
+        yield held
+        held.seek(0)
+        try:
+            _copy_text(held, stream)
+        except BrokenPipeError:
+            raise  # the reader went away (| head): nothing is left to say
+        except OSError as exc:
+            raise OutputError(f"{name}: write failed: {exc.strerror or exc}; the report is incomplete") from None
+
+
+def _copy_text(held: IO[str], stream: TextIO) -> None:
+    """Copy to the stream's descriptor where it has one: a text stream's buffer
+    can take a write the file cannot hold (a file-size limit cuts it) without
+    a word, which os.write reports."""
+    stream.flush()
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # an in-memory stream (tests)
+        shutil.copyfileobj(held, stream)
+        stream.flush()
+        return
+    encoding, errors = getattr(stream, "encoding", None) or "utf-8", getattr(stream, "errors", None) or "strict"
+    while text := held.read(1 << 20):
+        data = memoryview(text.encode(encoding, errors))
+        while data:
+            data = data[os.write(fd, data):]
+
+
+class _HeldText(tempfile.SpooledTemporaryFile):
+    """The spool of ``held_until_complete``: a full temporary folder is an OutputError."""
+
+    def __init__(self) -> None:
+        super().__init__(max_size=8 << 20, mode="w+", encoding="utf-8")
+
+    def write(self, text: str) -> int:
+        try:
+            return super().write(text)
+        except OSError as exc:
+            raise OutputError(
+                f"the report cannot be held until complete in the temporary folder {tempfile.gettempdir()}: "
+                f"{exc.strerror or exc}; set TMPDIR to a folder with room, or write the report with -o FILE"
+            ) from None
