@@ -290,3 +290,51 @@ def test_a_backup_is_never_another_input(tmp_path):
         labelcheck.remap([str(first), str(second)], [str(first), str(tmp_path / "b.json")], offset=0,
                          drop_unknown=True, in_place=True, force=True)
     assert second.read_bytes() == first.read_bytes() == BAD.read_bytes()
+
+
+def _relabelled(data: bytes) -> bytes:
+    """The same bytes with one good category_id (3 digits, < 264) made 999: same size, one more bad label."""
+    import re
+
+    found = next(m for m in re.finditer(rb'"category_id": (\d{3})\b', data) if int(m.group(1)) < 264)
+    return data[: found.start(1)] + b"999" + data[found.end(1):]
+
+
+def _changing(monkeypatch, module: str, source, how: str) -> None:
+    """Between the check and the rewrite, ``source`` becomes its relabelled copy, of the same size and
+    modification time: renamed onto its path, or written into the same file (``cp -p``, rsync)."""
+    import importlib
+
+    target = importlib.import_module(f"labelcheck.fixing.{module}")
+    real = target.rewrite_file
+
+    def change_first(*args):
+        status = os.stat(source)
+        changed = _relabelled(source.read_bytes())
+        if how == "renamed":
+            other = source.with_name("other.json")
+            other.write_bytes(changed)
+            os.replace(other, source)
+        else:
+            with open(source, "r+b") as handle:
+                handle.write(changed)
+        os.utime(source, ns=(status.st_atime_ns, status.st_mtime_ns))
+        assert os.stat(source).st_size == status.st_size
+        return real(*args)
+
+    monkeypatch.setattr(target, "rewrite_file", change_first)
+
+
+@pytest.mark.parametrize("command", ["clean", "remap"])
+@pytest.mark.parametrize("how", ["renamed", "rewritten"])
+def test_an_input_changed_between_check_and_rewrite(tmp_path, monkeypatch, command, how):
+    """Another file renamed onto the path, or the file written again in place with the same size and mtime:
+    refused (the inode, the change time tell), nothing written. Both gave exit 0 and an output of unchecked labels."""
+    source = tmp_path / "in.json"
+    source.write_bytes(BAD.read_bytes())
+    out = tmp_path / "out.json"
+    options = ["--offset", "0", "--drop-unknown"] if command == "remap" else []
+    _changing(monkeypatch, command, source, how)
+    result = run_cli(command, source, "-o", out, *options)
+    assert result.exit_code == 2 and "changed since it was checked" in result.stderr
+    assert not out.exists()

@@ -14,6 +14,7 @@ import csv
 import json
 import os
 import re
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -32,6 +33,7 @@ from ..core.text import safe
 from ..readers import ProgressCallback, StreamReader, reader_for
 from ..readers.stream import Indexed
 from .rewrite.files import (
+    HeldInput,
     backup_path,
     check_outputs,
     removed_if_failed,
@@ -95,7 +97,7 @@ class RemapResult:
 REWRITE_RUN_BYTES = 4 << 20
 
 
-def _index(source: str, reader: str, progress: ProgressCallback | None) -> Indexed:
+def _index(source: HeldInput, reader: str, progress: ProgressCallback | None) -> Indexed:
     """The categories and, when streamed, where everything is: annotations are read while rewriting."""
     if reader in ("auto", StreamReader.name):
         return StreamReader(progress=progress, run_bytes=REWRITE_RUN_BYTES).index(source)
@@ -274,17 +276,26 @@ def remap(
         table = load_table(table)
     options = dict(offset=offset, by_name=by_name, table=table, contiguous=contiguous, start=start,
                    drop_unknown=drop_unknown, contract=contract)
+    with ExitStack() as inputs:
+        held = [inputs.enter_context(HeldInput(source)) for source in sources]
+        return _remapped(held, targets, backups, options, reader, report, progress)
+
+
+def _remapped(
+    sources: list[HeldInput], targets: list[Path], backups: list[Path | None], options: dict[str, Any],
+    reader: str, report: str | None, progress: ProgressCallback | None,
+) -> RemapResult:
     indexed = [_index(source, reader, progress) for source in sources]
     # What the categories alone can tell fails here, before anything is written.
     declared = build_mapping([FileCategories(info.source, info.categories) for info in indexed], **options)
     # The ids annotations use are known only once they are read, as they are
     # rewritten: they go by the table, or are dropped; the whole mapping is
     # checked before any output is named.
-    edits = [_AnnotationIds({**(table or {}), **declared}, info.source) for info in indexed]
+    edits = [_AnnotationIds({**(options["table"] or {}), **declared}, info.source) for info in indexed]
     result = RemapResult({})
     with removed_if_failed(target.parent for target in targets), staging() as stages:
         for source, target, backup, info, edit in zip(sources, targets, backups, indexed, edits):
-            categories = _CategoryIds(declared, source)
+            categories = _CategoryIds(declared, str(source))
             pieces = rewrite_file(source, info.layout, {"categories": categories, "annotations": edit}, progress)
             stages += stage_text(target, pieces, backup_of=source if backup else None)
             result.outputs.append(str(target))
@@ -294,6 +305,8 @@ def remap(
         result.dropped_annotations = sum(edit.dropped for edit in edits)
         if report:
             stages.append(stage_report(report, result.report()))
+        for source in sources:
+            source.require_unchanged()  # since it was opened, before anything is named
     return result
 
 

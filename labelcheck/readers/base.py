@@ -82,8 +82,9 @@ def display_name(source: Any) -> str:
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-def is_gzip(path: str) -> bool:
+def is_gzip(path: str | os.PathLike) -> bool:
     """A .gz name, or gzip content whatever the name (a JSON file never starts so)."""
+    path = os.fspath(path)
     if path.endswith(".gz"):
         return True
     if not os.path.isfile(path):  # peeking would consume a pipe

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator, Sequence
 from .base import collector_paused, is_gzip
 from .jsonsplit import validated
 from .rundecode import ShortRead, read_run_document
-from .source import Source, changed_while_read
+from .source import Source, changed_while_read, inherited_fds
 from .worker import READY
 
 # Files smaller than this are read in this process alone: starting workers costs more.
@@ -64,7 +64,7 @@ class WorkerPool:
     requests were made.
     """
 
-    def __init__(self, path: str, count: int, name: str, pass_fds: tuple[int, ...] = ()) -> None:
+    def __init__(self, path: str, count: int, name: str) -> None:
         self.path = path
         self.name = name
         self._next = 0
@@ -76,7 +76,7 @@ class WorkerPool:
                 # Workers never multiply matrices: without this, numpy's OpenBLAS starts
                 # a thread per core in each, which doubles the CPU time of importing it.
                 env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
-                pass_fds=pass_fds,  # a spool's path (/proc/self/fd/N) opens in the worker too
+                pass_fds=inherited_fds(path),  # a descriptor's path (a spool, an input held) opens there too
             )
             for _ in range(count)
         ]
@@ -101,7 +101,7 @@ class WorkerPool:
         path = src.plain_path()
         if path is None or count < 1 or not sys.executable or os.name != "posix" or (src.size() or 0) < POOL_MIN_BYTES:
             return None
-        return cls(path, count, src.name, src.inherited_fds)
+        return cls(path, count, src.name)
 
     @classmethod
     def for_file(cls, path: str, name: str, count: int | None = None) -> "WorkerPool | None":

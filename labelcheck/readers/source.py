@@ -41,6 +41,20 @@ _NOT_AN_OBJECT = {ord("["): [], ord('"'): "", ord("t"): True, ord("f"): False, o
                   **{byte: 0 for byte in b"-0123456789NI"}}
 
 
+_DESCRIPTORS = "/proc/self/fd/"
+
+
+def descriptor_path(fd: int) -> str:
+    """A path that opens the file open as ``fd`` (however it is named now, or
+    unnamed), here and in a worker process that inherits ``fd``."""
+    return f"{_DESCRIPTORS}{fd}"
+
+
+def inherited_fds(path: str) -> tuple[int, ...]:
+    """The descriptors a worker process needs to open ``path``."""
+    return (int(path[len(_DESCRIPTORS):]),) if path.startswith(_DESCRIPTORS) else ()
+
+
 def changed_while_read(name: str) -> InputError:
     return InputError(f"{name}: the file changed while it was being read; scan it again")
 
@@ -58,11 +72,6 @@ class Source:
     def temporary(self) -> bool:
         """Whether this is a spool, gone once closed (no rewrite can read it again)."""
         return self._spool is not None
-
-    @property
-    def inherited_fds(self) -> tuple[int, ...]:
-        """Descriptors a worker process needs to open ``path`` (a spool's)."""
-        return () if self._spool is None else (self._spool.fileno(),)
 
     @classmethod
     def of(cls, source: Any, name: str, report: Any, stdin_limit: int = DEFAULT_STDIN_LIMIT) -> "Source":
@@ -104,7 +113,7 @@ class Source:
         except BaseException:
             spool.close()
             raise
-        path = f"/proc/self/fd/{spool.fileno()}"
+        path = descriptor_path(spool.fileno())
         return cls(name, path, is_gzip(path), spool)
 
     def stream(self) -> "Guarded":

@@ -290,7 +290,7 @@ def rewrite_streamed(
     targets = sorted((last[key], key) for key in edits if key in last and key in layout.runs)
     reader = _Sequential(layout.path, name)
     if progress is not None:  # the size of a .gz file is not that of what it holds
-        total = layout.stamp[0] if reader.shared is not None else None
+        total = layout.stamp.size if reader.shared is not None else None
         reader.on_move = lambda done: progress(Progress(name, "writing", done, total))
     try:
         for (start, end), key in targets:
