@@ -160,9 +160,14 @@ class BoundedGzip(gzip.GzipFile):
     it has read: a small file holding gigabytes of whitespace ends in one line."""
 
     def read(self, size: int | None = -1) -> bytes:
-        if size is None or size < 0:  # in blocks, each bounded
-            return b"".join(iter(lambda: self.read(_BOUNDED_BLOCK), b""))
-        return self._bounded(super().read(size))
+        if size is not None and 0 <= size <= _BOUNDED_BLOCK:
+            return self._bounded(super().read(size))
+        blocks = []  # in blocks, each checked
+        left = -1 if size is None or size < 0 else size
+        while left and (block := self.read(_BOUNDED_BLOCK if left < 0 else min(left, _BOUNDED_BLOCK))):
+            blocks.append(block)
+            left -= len(block) if left > 0 else 0
+        return b"".join(blocks)
 
     def read1(self, size: int = -1) -> bytes:
         return self._bounded(super().read1(size if size >= 0 else _BOUNDED_BLOCK))

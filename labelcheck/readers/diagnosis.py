@@ -11,7 +11,7 @@ import codecs
 
 from ..core.errors import InputError
 from .base import UTF8_BOM, bom_error, nesting_error, syntax_error, utf8_error
-from .jsonsplit import ByteOrderMark, NestingTooDeep, SplitError, Utf8Error
+from .jsonsplit import ByteOrderMark, NestingTooDeep, OverLimit, SplitError, Utf8Error
 from .source import BLOCK_BYTES, Source
 
 _CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
@@ -24,6 +24,8 @@ def diagnose(src: Source, error: SplitError) -> InputError:
     first invalid UTF-8, and only then the syntax error, with its line and
     column.
     """
+    if isinstance(error, OverLimit):  # no error of Python's json: said as it is
+        return InputError(f"{src.name}: byte {error.offset}: {error.message}")
     context = _ErrorContext(error.offset)
     with src.stream() as stream:
         while block := stream.read(BLOCK_BYTES):

@@ -28,10 +28,14 @@ from .base import (
     read_error,
     syntax_error,
 )
+from .jsonsplit import MAX_VALUE_BYTES
 
 BLOCK_BYTES = 4 << 20
 # What standard input may hold, unless the caller says otherwise (--stdin-limit).
 DEFAULT_STDIN_LIMIT = 8 << 30
+# A file the splitter does not split (a value over MAX_VALUE_BYTES that is not
+# an array) is read whole by Python's json, taking several times its size.
+MAX_WHOLE_BYTES = 256 << 20
 # A stream that is no JSON object is copied this far, so that the reader can word
 # what it is, as it does for a file; beyond, it is refused as it stands.
 NOT_AN_OBJECT_COPIED = 1 << 20
@@ -128,8 +132,16 @@ class Source:
         return None if self.gzipped else os.path.getsize(self.path)
 
     def read_all(self) -> bytes:
+        """The whole file, for the few the splitter leaves to Python's json: at most MAX_WHOLE_BYTES."""
         with self.stream() as stream:
-            return stream.read()
+            data = stream.read(MAX_WHOLE_BYTES + 1)
+        if len(data) > MAX_WHOLE_BYTES:
+            raise InputError(
+                f"{self.name}: holds a single JSON value over {MAX_VALUE_BYTES >> 20} MiB that is not an array, so it must be read "
+                f"whole, and it is larger than the {size_text(MAX_WHOLE_BYTES)} labelcheck reads whole; "
+                "no exported annotation file is so (look for a huge string or object, such as an embedded image)"
+            )
+        return data
 
     def close(self) -> None:
         if self._spool is not None:

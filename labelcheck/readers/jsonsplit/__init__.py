@@ -26,7 +26,8 @@ A run holds about ``run_bytes`` bytes, fewer near the end of an array.
 
 Errors carry the byte offset where Python's ``json`` would stop and its
 wording: ``JsonSyntaxError``, ``Utf8Error``, ``ByteOrderMark``,
-``NestingTooDeep``. ``Irregular`` means a construct this module does not split
+``NestingTooDeep``; ``OverLimit`` a limit that keeps memory bounded (more
+than ``MAX_WHITESPACE_BYTES`` of whitespace in a row). ``Irregular`` means a construct this module does not split
 in bounded memory (a single value larger than ``MAX_VALUE_BYTES`` that is not
 an array); callers fall back to loading the document whole.
 
@@ -59,6 +60,7 @@ from .errors import (
     Irregular,
     JsonSyntaxError,
     NestingTooDeep,
+    OverLimit,
     ShortRead,
     SplitError,
     Utf8Error,
@@ -92,6 +94,7 @@ __all__ = [
     "Member",
     "MemberFound",
     "NestingTooDeep",
+    "OverLimit",
     "Run",
     "RunCheck",
     "RunDecoding",

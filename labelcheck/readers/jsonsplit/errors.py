@@ -28,6 +28,11 @@ class NestingTooDeep(SplitError):
     """Nesting beyond Python's recursion limit (the offset is not meaningful)."""
 
 
+class OverLimit(SplitError):
+    """Past a limit the splitter keeps to hold memory bounded (``message`` says which);
+    Python's json might read it, holding it all."""
+
+
 class Irregular(Exception):
     """A construct this module will not split in bounded memory."""
 
