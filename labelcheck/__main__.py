@@ -1,11 +1,51 @@
-"""The ``labelcheck`` command (also ``python -m labelcheck``): ``labelcheck.cli`` started."""
+"""The ``labelcheck`` command (also ``python -m labelcheck``): ``labelcheck.cli`` started.
+
+Signals: SIGINT (Ctrl-C), SIGTERM and SIGHUP raise ``Interrupted`` wherever
+the command is, from its first line on (imports included), so every output
+staged, worker and spool is cleaned up on the way out; the command then
+exits 128 + the signal's number (130, 143, 129) with one line on stderr. A
+second signal while it cleans up is ignored.
+"""
 
 import contextlib
 import os
+import signal
 import sys
+
+from .core.errors import Interrupted
+
+STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _stop(signum: int, frame: object) -> None:
+    for stopping in STOPPING_SIGNALS:  # let the cleanup finish
+        signal.signal(stopping, signal.SIG_IGN)
+    raise Interrupted(signum)
 
 
 def run() -> None:
+    for stopping in STOPPING_SIGNALS:
+        if signal.getsignal(stopping) is not signal.SIG_IGN:  # nohup's SIGHUP stays ignored
+            signal.signal(stopping, _stop)
+    try:
+        code = _command()
+    except Interrupted as exc:  # before the command handles it: while starting, or parsing options
+        print(exc.message(), file=sys.stderr)
+        code = exc.exit_code
+    finally:
+        from .core.atomic import remove_leftovers
+
+        remove_leftovers()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError):  # a reader gone (| head): the command has said what it could
+            stream.flush()
+    # Every output is complete by now (written and named inside the command);
+    # what is left is the interpreter's teardown of numpy and the rest, about
+    # 30 ms of a 0.6 s scan, which no one waits for with os._exit.
+    os._exit(code)
+
+
+def _command() -> int:
     # labelcheck never multiplies matrices. Without this, numpy's OpenBLAS
     # starts a thread per core on import, which costs a tenth of a CPU-second.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -16,16 +56,10 @@ def run() -> None:
         code: object = 0
     except SystemExit as exc:
         code = exc.code
-    # Every output is complete by now (written and named inside the command);
-    # what is left is the interpreter's teardown of numpy and the rest, about
-    # 30 ms of a 0.6 s scan, which no one waits for with os._exit.
     if code is not None and not isinstance(code, int):  # what the interpreter does with sys.exit("message")
         print(code, file=sys.stderr)
         code = 1
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError):  # a reader gone (| head): the command has said what it could
-            stream.flush()
-    os._exit(code or 0)
+    return code or 0
 
 
 if __name__ == "__main__":

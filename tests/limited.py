@@ -37,10 +37,13 @@ def labelcheck(*args: Any, fsize: int | None = None, memory: int | None = None, 
     )
 
 
-def one_line_error(process: subprocess.CompletedProcess, *fragments: str) -> str:
-    """Exit 2 with one line on stderr holding each fragment, and no traceback; returns the line."""
-    stderr = process.stderr.decode() if isinstance(process.stderr, bytes) else process.stderr
-    assert process.returncode == 2, (process.returncode, stderr)
+def one_line_error(process: subprocess.CompletedProcess | subprocess.Popen, *fragments: str, code: int = 2,
+                   stderr: bytes | str | None = None) -> str:
+    """Exit ``code`` with one line on stderr (``process.stderr``, or as given)
+    holding each fragment, and no traceback; returns the line."""
+    stderr = process.stderr if stderr is None else stderr
+    stderr = stderr.decode() if isinstance(stderr, bytes) else stderr
+    assert process.returncode == code, (process.returncode, stderr)
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("labelcheck: error: "), stderr
     for fragment in fragments:

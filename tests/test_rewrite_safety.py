@@ -118,7 +118,7 @@ def _run_with_failing_write(folder, source, command, failure):
     "failure, code, message",
     [
         ("os.kill(os.getpid(), signal.SIGKILL)", -9, ""),
-        ("raise KeyboardInterrupt", 2, "interrupted"),
+        ("raise KeyboardInterrupt", 130, "interrupted by SIGINT; nothing was written"),
         ("raise OSError(errno.ENOSPC, 'No space left on device')", 2, "No space left on device"),
     ],
     ids=["killed", "ctrl-c", "disk-full"],

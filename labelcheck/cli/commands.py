@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 import traceback
 from contextlib import nullcontext
@@ -19,7 +20,7 @@ from click.core import ParameterSource
 
 from ..core.atomic import atomic_write, check_side_output, held_until_complete
 from ..core.contract import PRESETS, Mapping
-from ..core.errors import LabelcheckError
+from ..core.errors import Interrupted, LabelcheckError
 from ..core.findings import FAIL_ON_CHOICES
 from ..core.text import safe
 from ..core.version import __version__
@@ -45,6 +46,12 @@ def fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
+def stop(interrupted: Interrupted) -> None:
+    """A signal's stop: one line, and the exit code a shell gives a process the signal ended."""
+    click.echo(interrupted.message(), err=True)
+    sys.exit(interrupted.exit_code)
+
+
 def handles_errors(command: Callable) -> Callable:
     """Turn library errors into one line on stderr and exit 2; --debug shows tracebacks."""
 
@@ -58,8 +65,10 @@ def handles_errors(command: Callable) -> Callable:
             if debug:
                 traceback.print_exc()
             fail(str(exc))
-        except KeyboardInterrupt:
-            fail("interrupted; no output was written")
+        except KeyboardInterrupt:  # Ctrl-C where the command's handler does not raise Interrupted (the library)
+            stop(Interrupted(signal.SIGINT))
+        except Interrupted as exc:
+            stop(exc)
         except BrokenPipeError:
             # The reader went away (`labelcheck scan ... | head`): nothing left to say.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -2,8 +2,10 @@
 
 On Linux the data goes to an unnamed O_TMPFILE in the target's folder, given a
 name only when committed, so even a killed process leaves nothing behind.
-Where O_TMPFILE is unavailable a hidden named temporary file is used, removed
-on any error or Ctrl-C. Either way the target is never seen half-written.
+Where O_TMPFILE is unavailable (NFS, FUSE) a hidden named temporary file is
+used, removed on any error or stopping signal (the command turns SIGINT,
+SIGTERM and SIGHUP into ``Interrupted``); only SIGKILL can leave it. Either way
+the target is never seen half-written.
 
 Several outputs that belong together (remap's train and validation) are staged
 first and committed together, so a failure on one writes none.
@@ -23,8 +25,29 @@ from .dataset import STDIN
 from .errors import OutputError, UsageError
 
 
+# The named temporaries that exist now (where O_TMPFILE is unavailable, and
+# while an output is named before its rename): each is removed by whoever
+# made it, on any error or signal; ``remove_leftovers`` removes what an exit
+# caught no block for (a signal inside StagedFile's constructor).
+_NAMED: set[str] = set()
+
+
 def _temp_name(folder: Path) -> str:
-    return str(folder / f".labelcheck-{secrets.token_hex(6)}.tmp")
+    name = str(folder / f".labelcheck-{secrets.token_hex(6)}.tmp")
+    _NAMED.add(name)  # before the file exists: no moment where it exists unrecorded
+    return name
+
+
+def _forget(name: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(name)
+    _NAMED.discard(name)
+
+
+def remove_leftovers() -> None:
+    """Remove every named temporary still there (the command's last act)."""
+    for name in list(_NAMED):
+        _forget(name)
 
 
 class StagedFile:
@@ -47,8 +70,14 @@ class StagedFile:
         if hasattr(os, "O_TMPFILE"):
             with contextlib.suppress(OSError):  # no O_TMPFILE on this filesystem: use a named file
                 return os.open(folder, os.O_TMPFILE | os.O_WRONLY, mode)
-        self.temp = _temp_name(folder)
-        return os.open(self.temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
+        name = _temp_name(folder)
+        try:
+            fd = os.open(name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
+        except OSError:
+            _NAMED.discard(name)  # not ours to remove
+            raise
+        self.temp = name
+        return fd
 
     def prepare(self) -> None:
         """Everything that can fail late (flush, fsync, naming the unnamed file),
@@ -57,24 +86,33 @@ class StagedFile:
             self.handle.flush()
             os.fsync(self.fd)
             if self.temp is None:
-                self.temp = _temp_name(self.target.parent)
-                # linkat(AT_SYMLINK_FOLLOW) names the unnamed file; CPython uses linkat
-                # (not link, which would link the /proc symlink itself) only when given a dir fd.
-                root = os.open("/", os.O_RDONLY)
-                try:
-                    os.link(f"/proc/self/fd/{self.fd}", self.temp, src_dir_fd=root, follow_symlinks=True)
-                finally:
-                    os.close(root)
+                self.temp = self._named()
             if self.target.exists():
                 os.chmod(self.temp, self.target.stat().st_mode & 0o7777)
         except OSError as exc:
             self.discard()
             raise OutputError(f"{self.target}: write failed: {exc.strerror or exc}; nothing was written") from None
 
+    def _named(self) -> str:
+        """A name for the unnamed file, beside the target."""
+        name = _temp_name(self.target.parent)
+        # linkat(AT_SYMLINK_FOLLOW) names the unnamed file; CPython uses linkat
+        # (not link, which would link the /proc symlink itself) only when given a dir fd.
+        root = os.open("/", os.O_RDONLY)
+        try:
+            os.link(f"/proc/self/fd/{self.fd}", name, src_dir_fd=root, follow_symlinks=True)
+        except OSError:
+            _NAMED.discard(name)  # not ours to remove
+            raise
+        finally:
+            os.close(root)
+        return name
+
     def publish(self) -> None:
         """Give the prepared content the target's name, atomically."""
         try:
             os.replace(self.temp, self.target)  # type: ignore[arg-type]
+            _NAMED.discard(self.temp)  # type: ignore[arg-type]
             self.temp = None
         except OSError as exc:
             raise OutputError(f"{self.target}: write failed: {exc.strerror or exc}") from None
@@ -93,8 +131,7 @@ class StagedFile:
             self.handle.close()
         os.close(self.fd)
         if self.temp is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.temp)
+            _forget(self.temp)
 
 
 @contextlib.contextmanager

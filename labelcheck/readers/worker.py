@@ -27,8 +27,10 @@ READY = b"R"
 
 
 def main() -> None:
-    # Ctrl-C is the parent's to handle; the worker ends when its stdin closes.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C and SIGTERM (often sent to the whole group) are the parent's to handle:
+    # the worker ends when its stdin closes.
+    for stopping in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stopping, signal.SIG_IGN)
     # Decoding a run allocates tens of thousands of tuples, each a cycle-collector
     # candidate, none ever in a cycle: collecting costs ~10% of the decode for nothing.
     gc.disable()
