@@ -30,7 +30,8 @@ def labelcheck(*args: Any, fsize: int | None = None, memory: int | None = None, 
                **options: Any) -> subprocess.CompletedProcess:
     """``python -m labelcheck ARGS`` under the limits; other options go to subprocess.run."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("LABELCHECK_")}
-    options = {"cwd": ROOT, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **options}
+    # The timeout only keeps a regression (reading /dev/zero for ever) from hanging the suite.
+    options = {"cwd": ROOT, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "timeout": 600, **options}
     return subprocess.run(
         [sys.executable, "-m", "labelcheck", *map(str, args)], preexec_fn=limits(fsize, memory),
         env={**environment, **(env or {})}, **options,

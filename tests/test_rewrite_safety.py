@@ -338,3 +338,13 @@ def test_an_input_changed_between_check_and_rewrite(tmp_path, monkeypatch, comma
     result = run_cli(command, source, "-o", out, *options)
     assert result.exit_code == 2 and "changed since it was checked" in result.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_symlink_loop_is_one_line(tmp_path, command):
+    """clean on a symlink loop was 'internal error: RuntimeError: Symlink loop'."""
+    (tmp_path / "a.json").symlink_to(tmp_path / "b.json")
+    (tmp_path / "b.json").symlink_to(tmp_path / "a.json")
+    result = run_cli(command, tmp_path / "a.json", "-o", tmp_path / "out.json", *COMMANDS[command])
+    assert result.exit_code == 2 and "Too many levels of symbolic links" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "out.json").exists()

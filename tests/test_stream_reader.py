@@ -503,3 +503,53 @@ def test_a_huge_value_after_the_annotations_reads_the_file_again(tmp_path, monke
     monkeypatch.setattr(jsonsplit, "MAX_VALUE_BYTES", 1 << 10)
     path = _followed_by(tmp_path, '"info": "' + "x" * 5000 + '"')
     assert outcome(path, "stream") == outcome(path, "plain")
+
+
+LONG = "9" * 5000  # past Python's int-to-str limit (4300 digits)
+
+
+@pytest.mark.parametrize("spot", [
+    '"id": 17,', '"category_id": 264,', '"bbox": [', '"width": ', '"segmentation": [[', '{"id": 0, "name": "Airplane",',
+])
+@pytest.mark.parametrize("reader", ["one pass", "two passes", "workers"])
+def test_an_integer_past_pythons_limit_is_the_plain_readers_input_error(workers_for_any_size, tmp_path, spot,
+                                                                        reader):
+    """json.load refuses it; the streaming reader said 'internal error: ValueError', wherever it was."""
+    text = (FIXTURES / "openimages-mlperf-bad.json").read_text()
+    if spot == '"segmentation": [[':
+        text = text.replace('"iscrowd": 0', f'"iscrowd": 0, "segmentation": [[{LONG}]]', 1)
+    elif spot.endswith(("[", ": ")):
+        text = text.replace(spot, spot + LONG + ("" if spot.endswith(": ") else ", "), 1).replace(
+            f'"width": {LONG}', f'"width": {LONG}, "w"')  # the old width is kept under another key
+    else:
+        text = text.replace(spot, spot.replace(spot.split()[1].rstrip(","), LONG), 1)
+    assert LONG in text
+    path = tmp_path / "long.json"
+    path.write_text(text)
+    expected = _scan_with(path, READERS_PLAIN(), None)
+    assert expected == f"{path}: holds an integer of more than 4300 digits, which Python (json.load too) will not read; " \
+                       "fix or re-export the file"
+    stream = StreamReader(run_bytes=700, workers=0 if reader != "workers" else 2, single_pass=reader != "two passes")
+    assert _scan_with(path, stream, None) == expected
+
+
+def test_an_integer_too_large_for_a_float_in_a_bbox_is_a_finding(tmp_path):
+    """309 digits and more: float() overflows; it is an infinite box (an OverflowError before)."""
+    text = (FIXTURES / "openimages-mlperf-bad.json").read_text()
+    for box in ("[1, 1, %s, 2]" % ("9" * 400), "[1, 1, 2, -%s]" % ("9" * 400)):
+        path = tmp_path / "box.json"
+        path.write_text(text.replace('"bbox": [', f'"bbox": {box}, "was": [', 1))
+        findings, _ = outcome(path, "plain")
+        assert outcome(path, "stream") == outcome(path, "plain")
+        assert [f["rule"] for f in findings if f["path"] == "$.annotations[0].bbox"] == ["invalid-bbox"]
+
+
+@pytest.mark.parametrize("reader", ["one pass", "two passes", "workers"])
+def test_digits_in_a_string_are_no_integer(workers_for_any_size, tmp_path, reader):
+    text = (FIXTURES / "openimages-mlperf-bad.json").read_text()
+    path = tmp_path / "digits.json"
+    path.write_text(text.replace('"iscrowd": 0', f'"iscrowd": 0, "note": "{LONG}"', 3))
+    expected = _scan_with(path, READERS_PLAIN(), None)
+    assert not isinstance(expected, str)
+    stream = StreamReader(run_bytes=700, workers=0 if reader != "workers" else 2, single_pass=reader != "two passes")
+    assert _scan_with(path, stream, None) == expected

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ContractError
+from .sidefiles import read_bounded
 
 
 class Mapping(str, enum.Enum):
@@ -19,6 +20,11 @@ class Mapping(str, enum.Enum):
     NAMES = "names"  # index = position of the name in the class list (MMDetection)
 
 
+# Detection heads have hundreds or thousands of columns (LVIS 1,203, V3Det 13,204);
+# a rule that looks at every column (unused-category) goes through them all.
+MAX_NUM_CLASSES = 1_000_000
+
+
 @dataclass(frozen=True)
 class Contract:
     num_classes: int
@@ -27,8 +33,11 @@ class Contract:
     preset: str | None = None
 
     def __post_init__(self) -> None:
-        if self.num_classes < 1:
-            raise ContractError(f"--num-classes must be at least 1, got {self.num_classes}")
+        if not 1 <= self.num_classes <= MAX_NUM_CLASSES:
+            raise ContractError(
+                f"--num-classes must be 1 to {MAX_NUM_CLASSES:,} (more than any classification head), "
+                f"got {self.num_classes}"
+            )
         if self.class_names is not None and len(self.class_names) != self.num_classes:
             raise ContractError(
                 f"the class list has {len(self.class_names)} names but --num-classes is {self.num_classes}; "
@@ -60,7 +69,7 @@ DEFAULT_PRESET = "mlperf-retinanet"
 def read_class_file(path: str | Path) -> tuple[str, ...]:
     """One class name per line; line N is index N-1. Blank trailing lines are ignored."""
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = read_bounded(path).decode("utf-8-sig")
     except FileNotFoundError:
         raise ContractError(f"{path}: class list not found; check --classes") from None
     except UnicodeDecodeError as exc:

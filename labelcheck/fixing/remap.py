@@ -29,6 +29,7 @@ from ..core.dataset import (
     usable_category_id,
 )
 from ..core.errors import UsageError
+from ..core.sidefiles import MAX_INTEGER_DIGITS, read_bounded, unparsable
 from ..core.text import safe
 from ..readers import ProgressCallback, StreamReader, reader_for
 from ..readers.stream import Indexed
@@ -109,7 +110,7 @@ def load_table(path: str | os.PathLike) -> dict[int, int]:
     """An old -> new id table from a JSON object or a two-column CSV (header optional)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_bounded(path).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UsageError(f"{path}: byte {exc.start}: the mapping table is not UTF-8; re-encode it") from None
     except OSError as exc:
@@ -117,7 +118,10 @@ def load_table(path: str | os.PathLike) -> dict[int, int]:
     if text.lstrip().startswith(("{", "[")):
         pairs, where = _json_pairs(path, text)
     else:
-        rows = [row for row in csv.reader(text.splitlines()) if row and any(cell.strip() for cell in row)]
+        try:
+            rows = [row for row in csv.reader(text.splitlines()) if row and any(cell.strip() for cell in row)]
+        except csv.Error as exc:  # a field over csv's limit (128 KiB)
+            raise UsageError(f"{path}: not a two-column CSV mapping table ({exc})") from None
         where = [f"line {n}" for n in range(1, len(rows) + 1)]
         if rows and _integer(rows[0][0]) is None:
             rows, where = rows[1:], where[1:]  # a header
@@ -136,6 +140,10 @@ def _json_pairs(path: Path, text: str) -> tuple[list, list[str]]:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}: character {exc.pos}: invalid JSON in the mapping table: {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:
+        if unparsable(exc) is None:
+            raise
+        raise UsageError(f"{path}: cannot read the mapping table: it {unparsable(exc)}") from None
     if not isinstance(document, dict):
         raise UsageError(f'{path}: the mapping table must be a JSON object like {{"1": 0, "2": 1}}')
     pairs = list(document.items())
@@ -148,7 +156,7 @@ def _integer(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]+\s*", value):
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]+\s*", value) and len(value) <= MAX_INTEGER_DIGITS:
         return int(value)
     return None
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import gc
 import gzip
-import io
 import os
-import stat
 import sys
 import zlib
 from contextlib import contextmanager
@@ -16,6 +14,7 @@ from typing import Any, BinaryIO, Callable, ClassVar, Iterator
 
 from ..core.dataset import STDIN, Dataset
 from ..core.errors import InputError
+from ..core.sidefiles import LONG_INTEGER, is_device
 
 UTF8_BOM = b"\xef\xbb\xbf"
 DEFAULT_BATCH_SIZE = 65536
@@ -130,17 +129,8 @@ def open_binary(source: str, decompress: bool = True) -> BinaryIO:
     return handle
 
 
-_NULL_DEVICE = os.stat(os.devnull).st_rdev
-
-
 def _refuse_device(stream: Any, name: str) -> None:
-    try:
-        status = os.fstat(stream.fileno())
-    except (OSError, AttributeError, ValueError, io.UnsupportedOperation):
-        return  # not a file of the system (a test's in-memory stdin)
-    if stat.S_ISCHR(status.st_mode) and (os.isatty(stream.fileno()) or status.st_rdev == _NULL_DEVICE):
-        return  # a terminal, or /dev/null: empty
-    if stat.S_ISCHR(status.st_mode) or stat.S_ISBLK(status.st_mode):
+    if is_device(stream):
         raise InputError(f"{name}: is a device, not an annotation file; give a JSON file, a pipe or a terminal")
 
 
@@ -234,6 +224,10 @@ def syntax_error(name: str, offset: int, line: int, column: int, message: str, t
     return InputError(
         f"{name}: byte {offset} (line {line}, column {column}): invalid JSON: {problem}; fix or re-export the file"
     )
+
+
+def long_integer_error(name: str) -> InputError:
+    return InputError(f"{name}: {LONG_INTEGER}; fix or re-export the file")
 
 
 def nesting_error(name: str) -> InputError:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import codecs
 
 from ..core.errors import InputError
-from .base import UTF8_BOM, bom_error, nesting_error, syntax_error, utf8_error
-from .jsonsplit import ByteOrderMark, NestingTooDeep, OverLimit, SplitError, Utf8Error
+from .base import UTF8_BOM, bom_error, long_integer_error, nesting_error, syntax_error, utf8_error
+from .jsonsplit import ByteOrderMark, LongInteger, NestingTooDeep, OverLimit, SplitError, Utf8Error
 from .source import BLOCK_BYTES, Source
 
 _CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
@@ -39,6 +39,8 @@ def diagnose(src: Source, error: SplitError) -> InputError:
         return utf8_error(src.name, error.offset, error.message)
     if isinstance(error, NestingTooDeep):
         return nesting_error(src.name)
+    if isinstance(error, LongInteger):
+        return long_integer_error(src.name)
     return syntax_error(
         src.name, error.offset, context.lines + 1, context.column + 1, error.message, context.only_space_after
     )

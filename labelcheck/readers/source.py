@@ -19,6 +19,7 @@ from typing import IO, Any, BinaryIO
 
 from ..core.dataset import STDIN
 from ..core.errors import InputError
+from ..core.sidefiles import Unreadable, read_up_to
 from .base import (
     GZIP_MAGIC,
     READ_ERRORS,
@@ -134,14 +135,15 @@ class Source:
     def read_all(self) -> bytes:
         """The whole file, for the few the splitter leaves to Python's json: at most MAX_WHOLE_BYTES."""
         with self.stream() as stream:
-            data = stream.read(MAX_WHOLE_BYTES + 1)
-        if len(data) > MAX_WHOLE_BYTES:
-            raise InputError(
-                f"{self.name}: holds a single JSON value over {MAX_VALUE_BYTES >> 20} MiB that is not an array, so it must be read "
-                f"whole, and it is larger than the {size_text(MAX_WHOLE_BYTES)} labelcheck reads whole; "
-                "no exported annotation file is so (look for a huge string or object, such as an embedded image)"
-            )
-        return data
+            try:
+                return read_up_to(stream, MAX_WHOLE_BYTES)  # type: ignore[arg-type]
+            except Unreadable:
+                raise InputError(
+                    f"{self.name}: holds a single JSON value over {MAX_VALUE_BYTES >> 20} MiB that is not an "
+                    f"array, so it must be read whole, and it is larger than the {size_text(MAX_WHOLE_BYTES)} "
+                    "labelcheck reads whole; no exported annotation file is so (look for a huge string or "
+                    "object, such as an embedded image)"
+                ) from None
 
     def close(self) -> None:
         if self._spool is not None:

@@ -396,7 +396,7 @@ class _Scanning:
         done = self.done
         spans = self.layout.runs.setdefault(kind, []) if self.layout is not None else []
         first = 0
-        for run, result in zip(runs, results):
+        for run, result in _diagnosed(zip(runs, results), self.src):
             spans.append(RunSpan(run.start, run.end, first, len(result)))
             first += len(result)
             if kind == "annotations":
@@ -431,6 +431,15 @@ class _Scanning:
             self.workers.close()
             self.workers = None
         self.src.close()
+
+
+def _diagnosed(decoded: Iterator[Any], src: "Source") -> Iterator[Any]:
+    """Runs decoded after the file was validated: a limit of Python's json
+    (an integer of thousands of digits) is still the plain reader's error."""
+    try:
+        yield from decoded
+    except SplitError as exc:
+        raise diagnose(src, exc) from None
 
 
 class _Batches:

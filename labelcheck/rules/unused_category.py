@@ -27,18 +27,17 @@ class UnusedCategory(Rule):
 
     def __init__(self, ctx: FileContext, severity: Severity | None = None) -> None:
         super().__init__(ctx, severity)
-        self.used = np.zeros(ctx.contract.num_classes, dtype=np.int64)
+        self.used = np.zeros(ctx.contract.num_classes, dtype=bool)  # a byte a column (at most MAX_NUM_CLASSES)
 
     def check_batch(self, view: BatchView) -> Iterator[Finding]:
         n = self.ctx.contract.num_classes
-        columns = view.column[view.has_column & (view.column >= 0) & (view.column < n)]
-        self.used += np.bincount(columns, minlength=n)
+        self.used[view.column[view.has_column & (view.column >= 0) & (view.column < n)]] = True
         return iter(())
 
     def finish(self) -> Iterator[Finding]:
         names = self.ctx.contract.class_names
         declared_at = {column: number for number, column in self.ctx.column_of_declared.items() if column is not None}
-        for column in np.flatnonzero(self.used == 0).tolist():
+        for column in np.flatnonzero(~self.used).tolist():
             label = f" {describe(names[column])}" if names else ""
             yield self.file_finding(
                 f"model class {column}{label} has no annotation in this file",

@@ -26,7 +26,8 @@ A run holds about ``run_bytes`` bytes, fewer near the end of an array.
 
 Errors carry the byte offset where Python's ``json`` would stop and its
 wording: ``JsonSyntaxError``, ``Utf8Error``, ``ByteOrderMark``,
-``NestingTooDeep``; ``OverLimit`` a limit that keeps memory bounded (more
+``NestingTooDeep``, ``LongInteger`` (Python's json refuses an integer of
+thousands of digits); ``OverLimit`` a limit that keeps memory bounded (more
 than ``MAX_WHITESPACE_BYTES`` of whitespace in a row). ``Irregular`` means a construct this module does not split
 in bounded memory (a single value larger than ``MAX_VALUE_BYTES`` that is not
 an array); callers fall back to loading the document whole.
@@ -59,6 +60,7 @@ from .errors import (
     ByteOrderMark,
     Irregular,
     JsonSyntaxError,
+    LongInteger,
     NestingTooDeep,
     OverLimit,
     ShortRead,
@@ -81,7 +83,7 @@ from .splitter import (
     document_events,
     index_document,
 )
-from .validation import valid_run_document, valid_utf8, validated
+from .validation import python_json, refuse_long_integers, valid_run_document, valid_utf8, validated
 from .window import read_exactly
 
 __all__ = [
@@ -91,6 +93,7 @@ __all__ = [
     "Document",
     "Irregular",
     "JsonSyntaxError",
+    "LongInteger",
     "Member",
     "MemberFound",
     "NestingTooDeep",
@@ -105,7 +108,9 @@ __all__ = [
     "Utf8Error",
     "document_events",
     "index_document",
+    "python_json",
     "read_exactly",
+    "refuse_long_integers",
     "valid_run_document",
     "valid_utf8",
     "validated",
