@@ -1,10 +1,10 @@
 """The ``labelcheck`` command (also ``python -m labelcheck``): ``labelcheck.cli`` started.
 
 Signals: SIGINT (Ctrl-C), SIGTERM and SIGHUP raise ``Interrupted`` wherever
-the command is, from its first line on (imports included), so every output
-staged, worker and spool is cleaned up on the way out; the command then
-exits 128 + the signal's number (130, 143, 129) with one line on stderr. A
-second signal while it cleans up is ignored.
+the command is, from its first line on (imports included; ``core.stopping``),
+so every output staged, worker and spool is cleaned up on the way out; the
+command then exits 128 + the signal's number (130, 143, 129) with one line on
+stderr. A second signal while it cleans up is ignored.
 """
 
 import contextlib
@@ -12,21 +12,13 @@ import os
 import signal
 import sys
 
-from .core.errors import Interrupted
-
-STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-def _stop(signum: int, frame: object) -> None:
-    for stopping in STOPPING_SIGNALS:  # let the cleanup finish
-        signal.signal(stopping, signal.SIG_IGN)
-    raise Interrupted(signum)
+from .core.stopping import STOPPING_SIGNALS, Interrupted, on_signal
 
 
 def run() -> None:
     for stopping in STOPPING_SIGNALS:
         if signal.getsignal(stopping) is not signal.SIG_IGN:  # nohup's SIGHUP stays ignored
-            signal.signal(stopping, _stop)
+            signal.signal(stopping, on_signal)
     try:
         code = _command()
     except Interrupted as exc:  # before the command handles it: while starting, or parsing options

@@ -123,4 +123,4 @@ def test_sigterm_to_the_process_group_while_workers_read(tmp_path):
             process.kill()
             process.communicate()
     one_line_error(process, "interrupted by SIGTERM", code=143, stderr=stderr)
-    assert not any(os.path.exists(f"/proc/{pid}") for pid in workers)
+    assert not any(os.path.exists(f"/proc/{pid}") for pid in workers)  # ended and waited for

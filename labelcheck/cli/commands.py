@@ -20,8 +20,9 @@ from click.core import ParameterSource
 
 from ..core.atomic import atomic_write, check_side_output, held_until_complete
 from ..core.contract import PRESETS, Mapping
-from ..core.errors import Interrupted, LabelcheckError
+from ..core.errors import LabelcheckError
 from ..core.findings import FAIL_ON_CHOICES
+from ..core.stopping import Interrupted
 from ..core.text import safe
 from ..core.version import __version__
 from ..fixing.droplog import DEFAULT_CLEAN_RULES, DROP_CHOICES

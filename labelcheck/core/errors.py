@@ -1,6 +1,4 @@
-"""Errors that end a run with exit code 2 (never findings), and the stop a signal asks for."""
-
-import signal
+"""Errors that end a run with exit code 2 (never findings)."""
 
 
 class LabelcheckError(Exception):
@@ -31,20 +29,3 @@ class BaselineError(LabelcheckError):
 class ConfigError(LabelcheckError):
     """A configuration file cannot be read, or has an unknown key or a bad value."""
 
-
-class Interrupted(BaseException):
-    """A signal asked the process to stop (SIGINT, SIGTERM, SIGHUP): raised
-    where it runs, so every block on the way out cleans up (an output staged,
-    workers, a spool). A BaseException: no ``except Exception`` swallows it."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-    @property
-    def exit_code(self) -> int:
-        """What a shell reports for a process the signal ended: 128 + its number (130, 143, 129)."""
-        return 128 + self.signum
-
-    def message(self) -> str:
-        return f"labelcheck: error: interrupted by {self}; nothing was written"
