@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import FIXTURES, run_cli
 
 CLEAN = FIXTURES / "openimages-mlperf-clean.json"
@@ -158,3 +160,41 @@ def test_closed_pipe_is_quiet(write_json):
     assert proc.wait() == 2
     assert "Traceback" not in stderr and "internal error" not in stderr
 
+
+
+RACES = {
+    "scan -o": (["scan", "{bad}", "--format", "json", "-o", "{out}"], 2),
+    "scan --write-baseline": (["scan", "{bad}", "--write-baseline", "{out}"], 2),
+    "clean -o": (["clean", "{bad}", "-o", "{out}"], 2),
+    "clean --report": (["clean", "{bad}", "-o", "{other}", "--report", "{out}"], 2),
+    "remap -o": (["remap", "{bad}", "-o", "{out}", "--offset", "0", "--drop-unknown"], 2),
+}
+
+
+@pytest.mark.parametrize("race", RACES)
+def test_a_new_output_another_run_creates_meanwhile_is_not_replaced(tmp_path, monkeypatch, race):
+    """Two runs racing to one new -o both exited 0, the second replacing the first: the second now fails."""
+    from labelcheck.core import atomic
+
+    out, other = tmp_path / "out.json", tmp_path / "other.json"
+    prepare = atomic.StagedFile.prepare
+
+    def the_other_run_finishes_first(stage):
+        if stage.target == out:
+            out.write_text("the other run's")
+        prepare(stage)
+
+    monkeypatch.setattr(atomic.StagedFile, "prepare", the_other_run_finishes_first)
+    args, code = RACES[race]
+    result = run_cli(*[arg.format(bad=FIXTURES / "openimages-mlperf-bad.json", out=out, other=other) for arg in args])
+    assert result.exit_code == code and "another run created it meanwhile" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert out.read_text() == "the other run's"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out.json"]  # nor the output it came with
+
+
+def test_an_existing_output_is_still_replaced_where_allowed(tmp_path):
+    out = tmp_path / "report.json"
+    out.write_text("old")
+    assert run_cli("scan", FIXTURES / "openimages-mlperf-bad.json", "--format", "json", "-o", out).exit_code == 1
+    assert json.loads(out.read_text())["schema_version"] == 1

@@ -14,6 +14,7 @@ first and committed together, so a failure on one writes none.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import shutil
@@ -59,6 +60,9 @@ class StagedFile:
         if not folder.is_dir():
             raise OutputError(f"{self.target}: output folder {folder} does not exist; create it first")
         self.temp: str | None = None
+        # A name that is new now is taken only if still free when named: of two
+        # runs racing to it, the second fails instead of replacing the first.
+        self.new = not os.path.lexists(self.target)
         try:
             self.fd = self._open_unnamed(folder)
         except OSError as exc:
@@ -109,15 +113,41 @@ class StagedFile:
         return name
 
     def publish(self) -> None:
-        """Give the prepared content the target's name, atomically."""
+        """Give the prepared content the target's name, atomically (a new name
+        only if it is still free: OutputError if another run took it meanwhile)."""
         try:
-            os.replace(self.temp, self.target)  # type: ignore[arg-type]
-            _NAMED.discard(self.temp)  # type: ignore[arg-type]
+            if self.new and self._linked():
+                _forget(self.temp)  # type: ignore[arg-type]
+            else:
+                os.replace(self.temp, self.target)  # type: ignore[arg-type]
+                _NAMED.discard(self.temp)  # type: ignore[arg-type]
             self.temp = None
+        except FileExistsError:
+            raise OutputError(
+                f"{self.target}: another run created it meanwhile; nothing was written here; "
+                "choose another name, or run again"
+            ) from None
         except OSError as exc:
             raise OutputError(f"{self.target}: write failed: {exc.strerror or exc}") from None
         finally:
             self.discard()
+
+    def _linked(self) -> bool:
+        """Link the content to the target, which must not exist; False where the
+        filesystem has no hard links (it is then renamed, as before)."""
+        try:
+            os.link(self.temp, self.target)  # type: ignore[arg-type]
+        except OSError as exc:
+            if exc.errno in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK):
+                return False
+            raise
+        return True
+
+    def withdraw(self) -> None:
+        """Remove a new name this run gave (its outputs are withdrawn together)."""
+        if self.new:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.target)
 
     def commit(self) -> None:
         self.prepare()

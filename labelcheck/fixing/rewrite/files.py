@@ -237,13 +237,22 @@ def staging() -> Iterator[list[StagedFile]]:
 
 
 def commit_all(stages: list[StagedFile]) -> None:
-    """Name every staged output (backups first, as they were staged), once all
-    are on disk: a late write error (disk full, I/O error) names none."""
+    """Name every staged output once all are on disk: a late write error (disk
+    full, I/O error) names none. New names go first, so one that another run
+    took meanwhile withdraws them before anything is replaced; the others
+    follow as staged (a backup before the input it keeps)."""
     try:
         for stage in stages:
             stage.prepare()
-        for stage in stages:
-            stage.publish()
+        named: list[StagedFile] = []
+        try:
+            for stage in sorted(stages, key=lambda stage: not stage.new):
+                stage.publish()
+                named.append(stage)
+        except OutputError:
+            for stage in named:
+                stage.withdraw()
+            raise
     finally:
         discard_all(stages)
 
