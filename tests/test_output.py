@@ -198,3 +198,30 @@ def test_an_existing_output_is_still_replaced_where_allowed(tmp_path):
     out.write_text("old")
     assert run_cli("scan", FIXTURES / "openimages-mlperf-bad.json", "--format", "json", "-o", out).exit_code == 1
     assert json.loads(out.read_text())["schema_version"] == 1
+
+
+ACTING = "\x7f\x9b\x85\u061c\u200e\u200f\u202a\u202e\u2066\u2069\u2028\u2029\x1b"
+
+
+def test_machine_formats_escape_what_a_terminal_acts_on(write_json, tmp_path):
+    """U+009B (CSI), DEL, U+202E/U+2066 and U+2028 reached the terminal raw in the JSON report: now
+    written as \\uXXXX, in every machine format, and read back as the same strings."""
+    name, file_name = f"cat{ACTING}", f"a{ACTING}.jpg"
+    path = write_json({
+        "categories": [{"id": 0, "name": name}, {"id": 0, "name": name}],
+        "images": [{"id": 1, "file_name": file_name, "width": 10, "height": 10}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 7, "bbox": [1, 1, 2, 2], "area": 4, "iscrowd": 0}],
+    })
+    outputs = {}
+    for format_name in ("json", "sarif", "junit", "github"):
+        result = run_cli("scan", path, "--num-classes", "3", "--format", format_name)
+        assert result.exit_code == 1, result.stderr
+        outputs[format_name] = result.stdout
+    audit = tmp_path / "audit.json"
+    assert run_cli("clean", path, "-o", tmp_path / "out.json", "--num-classes", "3", "--report", audit).exit_code == 0
+    outputs["clean --report"] = audit.read_text("utf-8")
+    for format_name, text in outputs.items():
+        assert not any(character in text for character in ACTING), format_name
+    report = json.loads(outputs["json"])
+    assert {f.get("image_file") for f in report["findings"]} >= {file_name}  # nothing lost
+    assert json.loads(outputs["clean --report"])["dropped_annotations"][0]["image_id"] == 1
