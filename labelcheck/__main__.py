@@ -28,9 +28,16 @@ def run() -> None:
         from .core.atomic import remove_leftovers
 
         remove_leftovers()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError):  # a reader gone (| head): the command has said what it could
-            stream.flush()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # a reader gone (| head): the command has said what it could
+        pass
+    except OSError as exc:  # what was left in the buffer: the output is cut short
+        print(f"labelcheck: error: standard output: write failed: {exc.strerror}; the output is incomplete",
+              file=sys.stderr)
+        code = 2
+    with contextlib.suppress(OSError):
+        sys.stderr.flush()
     # Every output is complete by now (written and named inside the command);
     # what is left is the interpreter's teardown of numpy and the rest, about
     # 30 ms of a 0.6 s scan, which no one waits for with os._exit.

@@ -148,3 +148,29 @@ def test_no_active_rule_is_a_usage_error(args):
 def test_stdin_twice_is_a_usage_error():
     result = run_cli("scan", "-", "-", input=CLEAN.read_bytes())
     assert result.exit_code == 2 and "read only once" in result.stderr
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["scan", CLEAN, "--format", "yaml"], "Invalid value for '--format'"),
+    (["scan"], "Missing argument 'FILE...'"),
+    (["scan", CLEAN, "--bogus"], "No such option '--bogus'"),
+    (["bogus"], "No such command 'bogus'"),
+    (["clean", CLEAN], "give the output file with -o OUT"),
+    (["remap", CLEAN, "-o", "x.json"], "choose exactly one of --offset"),
+], ids=["bad-value", "missing-argument", "no-such-option", "no-such-command", "clean-without-output", "remap-method"])
+def test_usage_errors_are_one_line_with_the_help_hint(args, fragment):
+    """click printed a block of four lines (usage, hint, blank, error)."""
+    line = assert_one_line_error(run_cli(*args), fragment)
+    command = "main" if args == ["bogus"] else f"main {args[0]}"  # CliRunner names the program 'main'
+    assert line.endswith(f"; see '{command} --help'"), line
+
+
+@pytest.mark.parametrize("args", [["rules"], ["rules", "invalid-bbox"], ["--help"], ["scan", "--help"], ["--version"]])
+def test_stdout_on_a_full_disk_is_one_line(args):
+    """`labelcheck rules > /dev/full` printed a traceback."""
+    with open("/dev/full", "wb") as full:
+        result = subprocess.run([sys.executable, "-m", "labelcheck", *args], stdout=full, stderr=subprocess.PIPE,
+                                text=True)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == "labelcheck: error: standard output: write failed: No space left on device; " \
+                                    "the output is incomplete"

@@ -53,6 +53,12 @@ def stop(interrupted: Interrupted) -> None:
     sys.exit(interrupted.exit_code)
 
 
+def quiet_exit() -> None:
+    """The reader went away (`labelcheck scan ... | head`): nothing left to say."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(EXIT_ERROR)
+
+
 def handles_errors(command: Callable) -> Callable:
     """Turn library errors into one line on stderr and exit 2; --debug shows tracebacks."""
 
@@ -71,9 +77,7 @@ def handles_errors(command: Callable) -> Callable:
         except Interrupted as exc:
             stop(exc)
         except BrokenPipeError:
-            # The reader went away (`labelcheck scan ... | head`): nothing left to say.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(EXIT_ERROR)
+            quiet_exit()
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             if debug:
                 traceback.print_exc()
@@ -202,7 +206,37 @@ def default_format() -> str:
     return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "table"
 
 
-@click.group(context_settings=CONTEXT)
+_HELP_FOR_NO_ARGUMENTS = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click 8.2
+
+
+class OneLineErrors(click.Group):
+    """The command group, whose errors are one line on stderr: a usage error
+    with the --help hint on the same line (click prints a block of four), and
+    stdout that cannot be written (--help, ``rules`` on a full disk) without a
+    traceback."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except _HELP_FOR_NO_ARGUMENTS as exc:  # `labelcheck` alone: the help, as click shows it
+            exc.show()
+            sys.exit(EXIT_ERROR)
+        except click.ClickException as exc:
+            context = getattr(exc, "ctx", None)
+            hint = f"; see '{context.command_path} --help'" if context is not None else ""
+            fail(" ".join(exc.format_message().split()).rstrip(".") + hint)
+        except click.Abort:  # Ctrl-C while click parses, where no handler turns it into Interrupted
+            stop(Interrupted(signal.SIGINT))
+        except BrokenPipeError:
+            quiet_exit()
+        except OSError as exc:
+            fail(f"standard output: write failed: {exc.strerror or exc}; the output is incomplete")
+        sys.exit(code if isinstance(code, int) else EXIT_CLEAN)
+
+
+@click.group(cls=OneLineErrors, context_settings=CONTEXT)
 @click.version_option(__version__, "--version", "-V", prog_name="labelcheck")
 def main() -> None:
     """Check COCO detection labels against the model that will train on them.
