@@ -174,3 +174,15 @@ def test_stdout_on_a_full_disk_is_one_line(args):
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip() == "labelcheck: error: standard output: write failed: No space left on device; " \
                                     "the output is incomplete"
+
+
+@pytest.mark.parametrize("where", ["option", "config"])
+def test_max_examples_is_bounded(tmp_path, where):
+    """A huge --max-examples kept every finding (1.17 GB and growing at 1M bad annotations)."""
+    args = ["--max-examples", "100000000"]
+    if where == "config":
+        config = tmp_path / "labelcheck.toml"
+        config.write_text("max-examples = 100000000\n")
+        args = ["--config", str(config)]
+    assert_one_line_error(run_cli("scan", CLEAN, *args), "--max-examples must be 0 to 1000, got 100000000")
+    assert run_cli("scan", CLEAN, "--max-examples", "1000").exit_code == 0

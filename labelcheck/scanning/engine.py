@@ -46,6 +46,9 @@ class Policy:
 
 
 FindingCallback = Callable[[Finding], None]
+# Examples kept per rule and per offending category id (of at most 200): enough
+# to read, and memory that does not follow the number of findings.
+MAX_EXAMPLES = 1000
 
 
 def scan(
@@ -82,6 +85,8 @@ def scan(
     sources = [paths] if isinstance(paths, (str, bytes)) or not isinstance(paths, Sequence) else list(paths)
     if sum(1 for source in sources if source == STDIN) > 1:
         raise UsageError("standard input (-) can be read only once; give it once")
+    if not 0 <= max_examples <= MAX_EXAMPLES:  # each rule and category id keeps this many findings
+        raise UsageError(f"--max-examples must be 0 to {MAX_EXAMPLES}, got {max_examples}")
     contract = contract or resolve_contract()
     policy = policy or Policy()
     rules = policy.active()
