@@ -131,7 +131,8 @@ def test_gzip_on_stdin_is_copied_compressed(tmp_path, tmpdir_env):
 
 
 def test_sigterm_while_copying_leaves_no_spool(tmpdir_env):
-    """The copy is unnamed: however the process ends, it leaves nothing in TMPDIR."""
+    """The copy is unnamed: however the process ends, it leaves nothing in TMPDIR; the stop comes
+    while it waits for input (a read of 4 MB at once handled the signal only once more input came)."""
     folder, env = tmpdir_env
     producer = producing('{"images": [', " ", 16)
     process = subprocess.Popen([sys.executable, "-m", "labelcheck", "scan", "-"], stdin=producer.stdout,
@@ -140,12 +141,13 @@ def test_sigterm_while_copying_leaves_no_spool(tmpdir_env):
         while not _writes_into(process.pid, folder):  # the copy has begun
             assert process.poll() is None, process.stderr.read()
         process.send_signal(signal.SIGTERM)
-        process.wait()
+        process.wait(timeout=600)  # it once went on waiting for input: the signal came between two reads
     finally:
         producer.kill()
         producer.wait()
         producer.stdout.close()
         process.stderr.close()
+    assert process.returncode == 143
     assert list(folder.iterdir()) == []
 
 

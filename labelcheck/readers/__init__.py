@@ -38,4 +38,7 @@ def reader_for(
     return READERS[name](progress=progress)
 
 
-__all__ = ["DEFAULT_STDIN_LIMIT", "READERS", "STDIN", "Progress", "ProgressCallback", "ReadAgain", "Reader", "StreamReader", "reader_for"]
+__all__ = [
+    "DEFAULT_STDIN_LIMIT", "READERS", "STDIN", "Progress", "ProgressCallback", "ReadAgain", "Reader", "StreamReader",
+    "reader_for",
+]

@@ -15,7 +15,7 @@ import io
 import os
 import tempfile
 import zlib
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, Callable
 
 from ..core.dataset import STDIN
 from ..core.errors import InputError
@@ -44,8 +44,6 @@ _WHITESPACE = b" \t\n\r"
 # The first byte of a JSON value that is no object, and what the value is.
 _NOT_AN_OBJECT = {ord("["): [], ord('"'): "", ord("t"): True, ord("f"): False, ord("n"): None,
                   **{byte: 0 for byte in b"-0123456789NI"}}
-
-
 _DESCRIPTORS = "/proc/self/fd/"
 
 
@@ -99,7 +97,11 @@ class Source:
         try:
             opening = _Opening(name)
             copied = 0
-            while block := guarded_read(stream, BLOCK_BYTES, name):
+            # One read a call (read1): a read of 4 MB would wait for all of it inside
+            # C, where a signal caught between two of its reads is handled only once
+            # more data or the end comes (a SIGTERM to a waiting `labelcheck scan -` was lost).
+            read = getattr(stream, "read1", stream.read)
+            while block := guarded_read(read, BLOCK_BYTES, name):
                 opening.feed(block, copied)
                 copied += len(block)
                 if copied > limit:
@@ -109,12 +111,9 @@ class Source:
                     )
                 if opening.refused and copied > NOT_AN_OBJECT_COPIED:
                     raise opening.refused
-                try:
-                    spool.write(block)
-                except OSError as exc:
-                    raise _spool_error(name, exc) from None
+                _spool_write(spool, block, name)
                 report("reading", copied, None)
-            spool.flush()
+            _spool_write(spool, b"", name)
         except BaseException:
             spool.close()
             raise
@@ -149,6 +148,16 @@ class Source:
         if self._spool is not None:
             self._spool.close()
             self._spool = None
+
+
+def _spool_write(spool: IO[bytes], block: bytes, name: str) -> None:
+    """Write and flush (an empty block flushes what is left); a full TMPDIR is one line."""
+    try:
+        spool.write(block)
+        if not block:
+            spool.flush()
+    except OSError as exc:
+        raise _spool_error(name, exc) from None
 
 
 def _spool_error(name: str, exc: OSError) -> InputError:
@@ -215,9 +224,10 @@ class _Opening:
         self.refused = syntax_error(self.name, self._seen, self._lines + 1, column + 1, "Expecting value", False)
 
 
-def guarded_read(stream: BinaryIO, size: int, name: str) -> bytes:
+def guarded_read(read: Callable[[int], bytes], size: int, name: str) -> bytes:
+    """``read(size)``, a read error (a corrupt .gz) the plain reader's InputError."""
     try:
-        return stream.read(size)
+        return read(size)
     except READ_ERRORS as exc:
         raise read_error(name, exc) from None
 
@@ -230,7 +240,7 @@ class Guarded:
         self._name = name
 
     def read(self, size: int = -1) -> bytes:
-        return guarded_read(self._stream, size, self._name)
+        return guarded_read(self._stream.read, size, self._name)
 
     def readinto(self, buffer: Any) -> int:
         try:

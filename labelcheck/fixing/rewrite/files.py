@@ -81,7 +81,8 @@ def read_text(source: str | HeldInput) -> str:
 
 
 def rewrite_file(
-    source: str | HeldInput, layout: FileLayout | None, edits: dict[str, ArrayEdit], progress: ProgressCallback | None = None
+    source: str | HeldInput, layout: FileLayout | None, edits: dict[str, ArrayEdit],
+    progress: ProgressCallback | None = None,
 ) -> Iterator[bytes | str | CopyRange]:
     """The edited file's pieces: run by run where the reader left a layout
     (worker processes editing the runs of a ``ParallelEdit`` in a large plain
@@ -153,7 +154,9 @@ def check_outputs(
                     raise UsageError(f"{path}: the {role} of {display_name(source)} would be the input "
                                      f"{display_name(other)}; inputs are never written over: choose another output")
             if any(same_file(earlier, path) for earlier in written):
-                raise UsageError(f"{path}: two outputs of this run would be this one file; give each input its own output")
+                raise UsageError(
+                    f"{path}: two outputs of this run would be this one file; give each input its own output"
+                )
             written.append(path)
     return [check_output(s, o, force=force, in_place=in_place, make_folders=make_folders)
             for s, o in zip(sources, outputs)]
