@@ -25,9 +25,9 @@ def run() -> None:
         print(exc.message(), file=sys.stderr)
         code = exc.exit_code
     finally:
-        from .core.atomic import remove_leftovers
-
-        remove_leftovers()
+        atomic = sys.modules.get("labelcheck.core.atomic")  # not imported: no output was staged
+        if atomic is not None:
+            atomic.remove_leftovers()
     try:
         sys.stdout.flush()
     except BrokenPipeError:  # a reader gone (| head): the command has said what it could
