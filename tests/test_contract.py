@@ -124,3 +124,16 @@ def test_the_cli_prints_the_warning_in_one_line(tmp_path):
     result = run_cli("scan", FIXTURES / "openimages-mlperf-clean.json", "--classes", path)
     warnings = [line for line in result.stderr.splitlines() if line.startswith("labelcheck: warning: ")]
     assert len(warnings) == 1 and "one line" in warnings[0] and str(path) in warnings[0]
+
+
+@pytest.mark.parametrize("count", ["9223372036854775807", "100000000", "1" * 400])
+def test_a_head_larger_than_any_is_one_line(count, tmp_path):
+    """9223372036854775807 was 'internal error: ValueError'; 100000000 a MemoryError past 3.5 GB."""
+    result = run_cli("scan", FIXTURES / "openimages-mlperf-bad.json", "--num-classes", count)
+    assert result.exit_code == 2 and "--num-classes must be 1 to 1,000,000" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    config = tmp_path / "labelcheck.toml"
+    config.write_text(f"num-classes = {count}\n")
+    result = run_cli("scan", FIXTURES / "openimages-mlperf-bad.json", "--config", config)
+    assert result.exit_code == 2 and "--num-classes must be 1 to 1,000,000" in result.stderr
+

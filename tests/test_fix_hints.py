@@ -70,3 +70,20 @@ def test_the_command_repeats_a_contract_that_is_not_the_default(tmp_path, write_
     classes.write_text("fish\ncat\ndog\nbird\n", encoding="utf-8")
     by_name = fix_block(run_cli("scan", path, "--mapping", "sorted", "--classes", classes).stdout)
     assert by_name == [f"labelcheck remap {path} -o {tmp_path / 'pets.fixed.json'} --by-name --classes {classes}"]
+
+
+def test_a_misspelt_class_name_gets_the_rename_that_keeps_its_annotations(tmp_path, write_json):
+    names = (FIXTURES.parent / "labelcheck" / "core" / "data" / "mlperf_264_classes.txt").read_text("utf-8").splitlines()
+    column = names.index("Motorcycle")
+    misspelt = [(i, "Motorcyle" if i == column else name) for i, name in enumerate(names)]
+    path = write_json(coco_document(misspelt, [column]), "bikes.json")
+    document = json.loads(run_cli("scan", path, "--format", "json").stdout)
+    (finding,) = [finding for finding in document["findings"] if finding["rule"] == "class-name-mismatch"]
+    assert f"closest model class: 'Motorcycle' (column {column})" in finding["message"]
+    shown = run_cli("scan", path).stdout
+    (command,) = fix_block(shown)
+    assert command == f"labelcheck remap {path} -o {tmp_path / 'bikes.fixed.json'} --rename Motorcyle=Motorcycle"
+    result = subprocess.run([sys.executable, "-m", "labelcheck", *shlex.split(command)[1:]], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
+    assert not labelcheck.scan(str(tmp_path / "bikes.fixed.json")).failed()

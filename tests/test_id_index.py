@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labelcheck.rules.base import IdIndex
+from labelcheck.rules.context import IdIndex
 
 INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 DENSE = st.integers(min_value=-3, max_value=40)

@@ -227,3 +227,41 @@ CORPUS = ROOT.parent / "shared" / "real-corpus"
 ])
 def test_real_files_that_are_not_coco_annotations_are_named(name, fragment):
     assert_one_line_error(run_cli("scan", CORPUS / name), fragment)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["scan", CLEAN, "--format", "yaml"], "Invalid value for '--format'"),
+    (["scan"], "Missing argument 'FILE...'"),
+    (["scan", CLEAN, "--bogus"], "No such option '--bogus'"),
+    (["bogus"], "No such command 'bogus'"),
+    (["clean", CLEAN], "give the output file with -o OUT"),
+    (["remap", CLEAN, "-o", "x.json"], "choose exactly one of --offset"),
+], ids=["bad-value", "missing-argument", "no-such-option", "no-such-command", "clean-without-output", "remap-method"])
+def test_usage_errors_are_one_line_with_the_help_hint(args, fragment):
+    """click printed a block of four lines (usage, hint, blank, error)."""
+    line = assert_one_line_error(run_cli(*args), fragment)
+    command = "main" if args == ["bogus"] else f"main {args[0]}"  # CliRunner names the program 'main'
+    assert line.endswith(f"; see '{command} --help'"), line
+
+
+@pytest.mark.parametrize("args", [["rules"], ["rules", "invalid-bbox"], ["--help"], ["scan", "--help"], ["--version"]])
+def test_stdout_on_a_full_disk_is_one_line(args):
+    """`labelcheck rules > /dev/full` printed a traceback."""
+    with open("/dev/full", "wb") as full:
+        result = subprocess.run([sys.executable, "-m", "labelcheck", *args], stdout=full, stderr=subprocess.PIPE,
+                                text=True)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == "labelcheck: error: standard output: write failed: No space left on device; " \
+                                    "the output is incomplete"
+
+
+@pytest.mark.parametrize("where", ["option", "config"])
+def test_max_examples_is_bounded(tmp_path, where):
+    """A huge --max-examples kept every finding (1.17 GB and growing at 1M bad annotations)."""
+    args = ["--max-examples", "100000000"]
+    if where == "config":
+        config = tmp_path / "labelcheck.toml"
+        config.write_text("max-examples = 100000000\n")
+        args = ["--config", str(config)]
+    assert_one_line_error(run_cli("scan", CLEAN, *args), "--max-examples must be 0 to 1000, got 100000000")
+    assert run_cli("scan", CLEAN, "--max-examples", "1000").exit_code == 0

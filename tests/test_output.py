@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import FIXTURES, run_cli
 
 CLEAN = FIXTURES / "openimages-mlperf-clean.json"
@@ -195,3 +197,69 @@ def test_finding_messages_count_one_in_the_singular(write_json):
     assert messages == [
         "1 category declared but the model has 3 classes; check that the file was exported for this model"
     ]
+
+
+RACES = {
+    "scan -o": (["scan", "{bad}", "--format", "json", "-o", "{out}"], 2),
+    "scan --write-baseline": (["scan", "{bad}", "--write-baseline", "{out}"], 2),
+    "clean -o": (["clean", "{bad}", "-o", "{out}"], 2),
+    "clean --report": (["clean", "{bad}", "-o", "{other}", "--report", "{out}"], 2),
+    "remap -o": (["remap", "{bad}", "-o", "{out}", "--offset", "0", "--drop-unknown"], 2),
+}
+
+
+@pytest.mark.parametrize("race", RACES)
+def test_a_new_output_another_run_creates_meanwhile_is_not_replaced(tmp_path, monkeypatch, race):
+    """Two runs racing to one new -o both exited 0, the second replacing the first: the second now fails."""
+    from labelcheck.core import atomic
+
+    out, other = tmp_path / "out.json", tmp_path / "other.json"
+    prepare = atomic.StagedFile.prepare
+
+    def the_other_run_finishes_first(stage):
+        if stage.target == out:
+            out.write_text("the other run's")
+        prepare(stage)
+
+    monkeypatch.setattr(atomic.StagedFile, "prepare", the_other_run_finishes_first)
+    args, code = RACES[race]
+    result = run_cli(*[arg.format(bad=FIXTURES / "openimages-mlperf-bad.json", out=out, other=other) for arg in args])
+    assert result.exit_code == code and "another run created it meanwhile" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert out.read_text() == "the other run's"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out.json"]  # nor the output it came with
+
+
+def test_an_existing_output_is_still_replaced_where_allowed(tmp_path):
+    out = tmp_path / "report.json"
+    out.write_text("old")
+    assert run_cli("scan", FIXTURES / "openimages-mlperf-bad.json", "--format", "json", "-o", out).exit_code == 1
+    assert json.loads(out.read_text())["schema_version"] == 2
+
+
+ACTING = "\x7f\x9b\x85\u061c\u200e\u200f\u202a\u202e\u2066\u2069\u2028\u2029\x1b"
+
+
+def test_machine_formats_escape_what_a_terminal_acts_on(write_json, tmp_path):
+    """U+009B (CSI), DEL, U+202E/U+2066 and U+2028 reached the terminal raw in the JSON report: now
+    written as \\uXXXX, in every machine format, and read back as the same strings."""
+    name, file_name = f"cat{ACTING}", f"a{ACTING}.jpg"
+    path = write_json({
+        "categories": [{"id": 0, "name": name}, {"id": 0, "name": name}],
+        "images": [{"id": 1, "file_name": file_name, "width": 10, "height": 10}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 7, "bbox": [1, 1, 2, 2], "area": 4, "iscrowd": 0}],
+    })
+    outputs = {}
+    for format_name in ("json", "sarif", "junit", "github"):
+        result = run_cli("scan", path, "--num-classes", "3", "--format", format_name)
+        assert result.exit_code == 1, result.stderr
+        outputs[format_name] = result.stdout
+    audit = tmp_path / "audit.json"
+    cleaned = run_cli("clean", path, "-o", tmp_path / "out.json", "--num-classes", "3", "--report", audit)
+    assert cleaned.exit_code == 1, cleaned.stderr  # the duplicated category id is left for a person to fix
+    outputs["clean --report"] = audit.read_text("utf-8")
+    for format_name, text in outputs.items():
+        assert not any(character in text for character in ACTING), format_name
+    report = json.loads(outputs["json"])
+    assert {f.get("image_file") for f in report["findings"]} >= {file_name}  # nothing lost
+    assert json.loads(outputs["clean --report"])["dropped_annotations"][0]["image_id"] == 1

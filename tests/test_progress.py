@@ -85,7 +85,7 @@ def test_rewrites_report_progress_to_the_end_of_the_input(tmp_path, command):
 @pytest.mark.parametrize("command, args", [("clean", []), ("remap", ["--offset", "0", "--drop-unknown"])])
 def test_rewriting_commands_draw_progress_unless_quiet(tmp_path, monkeypatch, command, args):
     console, buffer = terminal()
-    monkeypatch.setattr("labelcheck.cli.commands.progress_bar", lambda quiet: None if quiet else ProgressBar(console, delay=0))
+    monkeypatch.setattr("labelcheck.cli.fixing.progress_bar", lambda quiet: None if quiet else ProgressBar(console, delay=0))
     for quiet in ([], ["--quiet"]):
         result = CliRunner().invoke(main, [command, BAD, "-o", str(tmp_path / "out.json"), "--force", *quiet, *args])
         assert result.exit_code == 0, result.stderr

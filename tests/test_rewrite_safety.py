@@ -118,7 +118,7 @@ def _run_with_failing_write(folder, source, command, failure):
     "failure, code, message",
     [
         ("os.kill(os.getpid(), signal.SIGKILL)", -9, ""),
-        ("raise KeyboardInterrupt", 2, "interrupted"),
+        ("raise KeyboardInterrupt", 130, "interrupted by SIGINT; nothing was written"),
         ("raise OSError(errno.ENOSPC, 'No space left on device')", 2, "No space left on device"),
     ],
     ids=["killed", "ctrl-c", "disk-full"],
@@ -249,3 +249,94 @@ def test_pipe_input_to_clean_is_refused(tmp_path):
     os.mkfifo(fifo)
     result = run_cli("clean", fifo, "-o", tmp_path / "out.json")
     assert result.exit_code == 2 and "regular file" in result.stderr
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]], ids=["", "force"])
+def test_an_output_is_never_another_input(tmp_path, force):
+    """d/a.json's output under --output-dir d/sub is d/sub/a.json: the second input, never to be written over."""
+    (tmp_path / "sub").mkdir()
+    first, second = tmp_path / "a.json", tmp_path / "sub" / "a.json"
+    for path in (first, second):
+        path.write_bytes(BAD.read_bytes())
+    result = run_cli("remap", first, second, "--output-dir", tmp_path / "sub", "--offset", "0", "--drop-unknown", *force)
+    assert result.exit_code == 2 and "inputs are never written over" in result.stderr
+    assert second.read_bytes() == first.read_bytes() == BAD.read_bytes()
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["a.json"]
+
+
+def test_an_input_given_twice_has_no_two_outputs(tmp_path):
+    source = tmp_path / "a.json"
+    source.write_bytes(BAD.read_bytes())
+    (tmp_path / "out").mkdir()
+    result = run_cli("remap", source, source, "--output-dir", tmp_path / "out", "--offset", "0", "--drop-unknown")
+    assert result.exit_code == 2 and "two outputs" in result.stderr
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_backup_is_never_another_input(tmp_path):
+    """With --in-place, a.json keeps a.json.bak: not when a.json.bak is an input too."""
+    first, second = tmp_path / "a.json", tmp_path / "a.json.bak"
+    for path in (first, second):
+        path.write_bytes(BAD.read_bytes())
+    with pytest.raises(labelcheck.UsageError, match="backup of .* would be the input"):
+        labelcheck.remap([str(first), str(second)], [str(first), str(tmp_path / "b.json")], offset=0,
+                         drop_unknown=True, in_place=True, force=True)
+    assert second.read_bytes() == first.read_bytes() == BAD.read_bytes()
+
+
+def _relabelled(data: bytes) -> bytes:
+    """The same bytes with one good category_id (3 digits, < 264) made 999: same size, one more bad label."""
+    import re
+
+    found = next(m for m in re.finditer(rb'"category_id": (\d{3})\b', data) if int(m.group(1)) < 264)
+    return data[: found.start(1)] + b"999" + data[found.end(1):]
+
+
+def _changing(monkeypatch, module: str, source, how: str) -> None:
+    """Between the check and the rewrite, ``source`` becomes its relabelled copy, of the same size and
+    modification time: renamed onto its path, or written into the same file (``cp -p``, rsync)."""
+    import importlib
+
+    target = importlib.import_module(f"labelcheck.fixing.{module}")
+    real = target.rewrite_file
+
+    def change_first(*args):
+        status = os.stat(source)
+        changed = _relabelled(source.read_bytes())
+        if how == "renamed":
+            other = source.with_name("other.json")
+            other.write_bytes(changed)
+            os.replace(other, source)
+        else:
+            with open(source, "r+b") as handle:
+                handle.write(changed)
+        os.utime(source, ns=(status.st_atime_ns, status.st_mtime_ns))
+        assert os.stat(source).st_size == status.st_size
+        return real(*args)
+
+    monkeypatch.setattr(target, "rewrite_file", change_first)
+
+
+@pytest.mark.parametrize("command", ["clean", "remap"])
+@pytest.mark.parametrize("how", ["renamed", "rewritten"])
+def test_an_input_changed_between_check_and_rewrite(tmp_path, monkeypatch, command, how):
+    """Another file renamed onto the path, or the file written again in place with the same size and mtime:
+    refused (the inode, the change time tell), nothing written. Both gave exit 0 and an output of unchecked labels."""
+    source = tmp_path / "in.json"
+    source.write_bytes(BAD.read_bytes())
+    out = tmp_path / "out.json"
+    options = ["--offset", "0", "--drop-unknown"] if command == "remap" else []
+    _changing(monkeypatch, command, source, how)
+    result = run_cli(command, source, "-o", out, *options)
+    assert result.exit_code == 2 and "changed since it was checked" in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_symlink_loop_is_one_line(tmp_path, command):
+    """clean on a symlink loop was 'internal error: RuntimeError: Symlink loop'."""
+    (tmp_path / "a.json").symlink_to(tmp_path / "b.json")
+    (tmp_path / "b.json").symlink_to(tmp_path / "a.json")
+    result = run_cli(command, tmp_path / "a.json", "-o", tmp_path / "out.json", *COMMANDS[command])
+    assert result.exit_code == 2 and "Too many levels of symbolic links" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "out.json").exists()

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import labelcheck
+from labelcheck.core.contract import MAX_NUM_CLASSES
 from labelcheck.readers.plain import PlainReader
 from labelcheck.scanning import statistics
 from conftest import FIXTURES, json_report, run_cli
@@ -116,9 +117,9 @@ def _in_batches_of(read, batch_size):
 
 
 def test_column_counts_are_sized_by_the_columns_used(write_json):
-    """A head of a billion columns does not allocate a billion counters."""
+    """A head of a million columns (the most a contract allows) does not allocate a million counters."""
     path = write_json(document([(1, 5, [1, 1, 2, 2])], categories=(5,)))
-    contract = labelcheck.resolve_contract(num_classes=10**9)
+    contract = labelcheck.resolve_contract(num_classes=MAX_NUM_CLASSES)
     policy = labelcheck.Policy(ignore=frozenset({"unused-category"}))  # that rule lists every unused column
     classes = labelcheck.scan(str(path), contract, policy=policy).files[0].statistics.to_dict()["classes"]
     assert classes["annotations_per_column"] == [0, 0, 0, 0, 0, 1]

@@ -6,7 +6,7 @@ import gzip
 import io
 import json
 import sys
-import tempfile
+import os
 import time
 import weakref
 from pathlib import Path
@@ -99,7 +99,7 @@ def scan_dataset(reader, path, contract):
     import labelcheck.scanning.engine as engine
 
     original = engine.reader_for
-    engine.reader_for = lambda source, name="auto", progress=None: reader
+    engine.reader_for = lambda source, name="auto", progress=None, stdin_limit=None: reader
     try:
         return scan([str(path)], contract)
     finally:
@@ -316,7 +316,7 @@ def _scan_seen(monkeypatch, reader, path):
     """The engine's report with ``reader``, and the findings as on_finding saw them."""
     import labelcheck.scanning.engine as engine
 
-    monkeypatch.setattr(engine, "reader_for", lambda source, name="auto", progress=None: reader)
+    monkeypatch.setattr(engine, "reader_for", lambda source, name="auto", progress=None, stdin_limit=None: reader)
     seen = []
     report = scan([str(path)], on_finding=seen.append)
     return [f.to_dict() for f in report.findings], [f.to_dict() for f in seen]
@@ -444,20 +444,31 @@ def test_standard_input_read_again_reads_its_spool(tmp_path, monkeypatch, held_a
         path = BAD
         monkeypatch.setattr(engine, "HELD_IN_MEMORY", 1)
         monkeypatch.setattr(engine, "HELD_AT_MOST", held_at_most)
-    spools = set(Path(tempfile.gettempdir()).glob("labelcheck-stdin-*"))
+    files = _open_files()
     _stdin(monkeypatch, path)
     findings = [f.to_dict() for f in scan(["-"], reader="stream").findings]
     assert findings == [dict(f, file="<stdin>") for f in outcome(path, "plain")[0]]
-    assert set(Path(tempfile.gettempdir()).glob("labelcheck-stdin-*")) == spools
+    assert _open_files() == files
+
+
+def _open_files() -> set[str]:
+    """What this process has open (an unnamed spool shows as 'TMPDIR/#inode (deleted)')."""
+    files = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            files.add(os.readlink(f"/proc/self/fd/{fd}"))
+        except FileNotFoundError:  # the listing's own descriptor, closed
+            pass
+    return files
 
 
 def test_batches_given_up_before_they_begin_release_workers_and_spool(workers_for_any_size, monkeypatch):
-    spools = set(Path(tempfile.gettempdir()).glob("labelcheck-stdin-*"))
+    files = _open_files()
     _stdin(monkeypatch, BAD)
     from_stdin = StreamReader(run_bytes=700).read("-")
-    assert set(Path(tempfile.gettempdir()).glob("labelcheck-stdin-*")) != spools
+    assert _open_files() != files
     from_stdin.annotation_batches.close()
-    assert set(Path(tempfile.gettempdir()).glob("labelcheck-stdin-*")) == spools
+    assert _open_files() == files
     dataset = StreamReader(run_bytes=700, workers=1).read(str(BAD))
     processes = dataset.annotation_batches._release.__self__.workers.processes
     dataset.annotation_batches.close()
@@ -496,3 +507,53 @@ def test_a_huge_value_after_the_annotations_reads_the_file_again(tmp_path, monke
     monkeypatch.setattr(jsonsplit, "MAX_VALUE_BYTES", 1 << 10)
     path = _followed_by(tmp_path, '"info": "' + "x" * 5000 + '"')
     assert outcome(path, "stream") == outcome(path, "plain")
+
+
+LONG = "9" * 5000  # past Python's int-to-str limit (4300 digits)
+
+
+@pytest.mark.parametrize("spot", [
+    '"id": 17,', '"category_id": 264,', '"bbox": [', '"width": ', '"segmentation": [[', '{"id": 0, "name": "Airplane",',
+])
+@pytest.mark.parametrize("reader", ["one pass", "two passes", "workers"])
+def test_an_integer_past_pythons_limit_is_the_plain_readers_input_error(workers_for_any_size, tmp_path, spot,
+                                                                        reader):
+    """json.load refuses it; the streaming reader said 'internal error: ValueError', wherever it was."""
+    text = (FIXTURES / "openimages-mlperf-bad.json").read_text()
+    if spot == '"segmentation": [[':
+        text = text.replace('"iscrowd": 0', f'"iscrowd": 0, "segmentation": [[{LONG}]]', 1)
+    elif spot.endswith(("[", ": ")):
+        text = text.replace(spot, spot + LONG + ("" if spot.endswith(": ") else ", "), 1).replace(
+            f'"width": {LONG}', f'"width": {LONG}, "w"')  # the old width is kept under another key
+    else:
+        text = text.replace(spot, spot.replace(spot.split()[1].rstrip(","), LONG), 1)
+    assert LONG in text
+    path = tmp_path / "long.json"
+    path.write_text(text)
+    expected = _scan_with(path, READERS_PLAIN(), None)
+    assert expected == f"{path}: holds an integer of more than 4300 digits, which Python (json.load too) will not read; " \
+                       "fix or re-export the file"
+    stream = StreamReader(run_bytes=700, workers=0 if reader != "workers" else 2, single_pass=reader != "two passes")
+    assert _scan_with(path, stream, None) == expected
+
+
+def test_an_integer_too_large_for_a_float_in_a_bbox_is_a_finding(tmp_path):
+    """309 digits and more: float() overflows; it is an infinite box (an OverflowError before)."""
+    text = (FIXTURES / "openimages-mlperf-bad.json").read_text()
+    for box in ("[1, 1, %s, 2]" % ("9" * 400), "[1, 1, 2, -%s]" % ("9" * 400)):
+        path = tmp_path / "box.json"
+        path.write_text(text.replace('"bbox": [', f'"bbox": {box}, "was": [', 1))
+        findings, _ = outcome(path, "plain")
+        assert outcome(path, "stream") == outcome(path, "plain")
+        assert [f["rule"] for f in findings if f["path"] == "$.annotations[0].bbox"] == ["invalid-bbox"]
+
+
+@pytest.mark.parametrize("reader", ["one pass", "two passes", "workers"])
+def test_digits_in_a_string_are_no_integer(workers_for_any_size, tmp_path, reader):
+    text = (FIXTURES / "openimages-mlperf-bad.json").read_text()
+    path = tmp_path / "digits.json"
+    path.write_text(text.replace('"iscrowd": 0', f'"iscrowd": 0, "note": "{LONG}"', 3))
+    expected = _scan_with(path, READERS_PLAIN(), None)
+    assert not isinstance(expected, str)
+    stream = StreamReader(run_bytes=700, workers=0 if reader != "workers" else 2, single_pass=reader != "two passes")
+    assert _scan_with(path, stream, None) == expected

@@ -43,6 +43,7 @@ from ..core.findings import FAIL_ON_CHOICES, Severity
 from ..images.check import ImageOptions
 from ..images.results import Depth
 from ..loaders import LOADERS, PRESETS, resolve_contract
+from ..core.sidefiles import read_bounded, unparsable
 from ..reporters import REPORTERS
 from ..rules import RULES
 from ..scanning.engine import Policy
@@ -261,14 +262,17 @@ def _tool_table(document: dict[str, Any]) -> dict[str, Any] | None:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(read_bounded(path).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: configuration file not found; check --config") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax") from None
+    except (ValueError, RecursionError) as exc:
+        if unparsable(exc) is None:
+            raise
+        raise ConfigError(f"{path}: cannot read configuration: it {unparsable(exc)}") from None
 
 
 def _settings(table: dict[str, Any], path: Path, section: str) -> Settings:

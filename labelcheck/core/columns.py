@@ -49,12 +49,7 @@ def bbox_value(value: Any) -> tuple[BboxKind, tuple[float, float, float, float]]
     for number in value:
         if isinstance(number, bool) or not isinstance(number, (int, float)):
             return BboxKind.MALFORMED, (math.nan,) * 4
-    try:
-        return BboxKind.OK, tuple(float(number) for number in value)  # type: ignore[return-value]
-    except OverflowError:  # an integer too large for a float: no finite box
-        return BboxKind.OK, tuple(
-            float(number) if abs(number) < 1e308 else math.copysign(math.inf, number) for number in value
-        )  # type: ignore[return-value]
+    return BboxKind.OK, tuple(map(dimension, value))  # type: ignore[return-value]
 
 
 def number_value(value: Any) -> float:
@@ -149,8 +144,8 @@ def dimension(value: Any) -> float:
         return math.nan
     try:
         return float(value)
-    except OverflowError:
-        return math.inf
+    except OverflowError:  # an integer too large for a float (309 digits and more): no finite size
+        return math.inf if value > 0 else -math.inf
 
 
 def image_table(images: Sequence[Any]) -> ImageTable:

@@ -20,6 +20,7 @@ import numpy as np
 
 from .dataset import Category, usable_category_id
 from .errors import ContractError, ContractWarning, option
+from .sidefiles import read_bounded
 from .text import plural
 
 
@@ -56,6 +57,11 @@ COCO91_TO_80: tuple[int | None, ...] = tuple(
     None if number in _COCO80_GAPS else sum(1 for k in range(1, number) if k not in _COCO80_GAPS)
     for number in range(1, 92)
 )
+
+
+# Detection heads have hundreds or thousands of columns (LVIS 1,203, V3Det 13,204);
+# a rule that looks at every column (unused-category) goes through them all.
+MAX_NUM_CLASSES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -173,8 +179,11 @@ def coco91_class_names() -> tuple[str, ...]:
 
 
 def require_head_size(num_classes: object) -> None:
-    if type(num_classes) is not int or num_classes < 1:
-        raise ContractError(f"{option('num_classes')} must be a whole number >= 1, got {num_classes!r}")
+    if type(num_classes) is not int or not 1 <= num_classes <= MAX_NUM_CLASSES:
+        raise ContractError(
+            f"{option('num_classes')} must be 1 to {MAX_NUM_CLASSES:,} (more than any classification head), "
+            f"got {num_classes!r}"
+        )
 
 
 def names_need_classes(mapping: Mapping) -> ContractError:
@@ -187,7 +196,7 @@ def names_need_classes(mapping: Mapping) -> ContractError:
 def read_class_file(path: str | Path) -> tuple[str, ...]:
     """One class name per line; line N is index N-1. Blank trailing lines are ignored."""
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = read_bounded(path).decode("utf-8-sig")
     except FileNotFoundError:
         raise ContractError(f"{path}: class list not found; check {option('classes')}") from None
     except UnicodeDecodeError as exc:

@@ -12,7 +12,7 @@ import enum
 import os
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
@@ -318,7 +318,7 @@ class FileLayout:
     path: str  # the file to read again (decompressed when .gz)
     members: tuple[tuple[str, int, int], ...]  # every top-level member: key, value start, value end
     runs: dict[str, list[RunSpan]] = field(default_factory=dict)  # the last member of each key
-    stamp: tuple[int, int] = (0, 0)  # the file's size and modification time when it was read
+    stamp: FileStamp | None = None  # the file's when it was read
 
 
 def usable_category_id(category: Category) -> int | None:
@@ -327,7 +327,19 @@ def usable_category_id(category: Category) -> int | None:
     return number if kind in USABLE_KINDS else None
 
 
-def file_stamp(path: str) -> tuple[int, int]:
-    """Size and modification time: what tells that a file changed between two reads."""
+class FileStamp(NamedTuple):
+    """What tells that a file changed between two reads: another file renamed
+    onto its path (device, inode), or the file written again, even to the same
+    size with its modification time put back (``cp -p``, rsync: the change time)."""
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    device: int
+    inode: int
+
+
+def file_stamp(path: str | int) -> FileStamp:
+    """The stamp of a path, or of an open descriptor."""
     status = os.stat(path)
-    return status.st_size, status.st_mtime_ns
+    return FileStamp(status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_dev, status.st_ino)

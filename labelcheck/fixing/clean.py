@@ -37,6 +37,7 @@ from .droplog import (
     write_entries,
 )
 from .rewrite.files import (
+    HeldInput,
     backup_path,
     check_output,
     rewrite_file,
@@ -221,24 +222,27 @@ def clean(
     if report:
         check_side_output(report, option("report"), [source, str(target), *([str(backup)] if backup else [])])
     result = CleanResult(source=str(source), output=str(target), drop=drop, rules=rules)
-    # Every rule runs, so the result can say what dropping annotations does not fix.
-    scanned = scan(str(source), contract or resolve_contract(), reader=reader, keep_findings=False,
-                   on_finding=result.record, progress=progress, images=images)
-    result.annotations = scanned.files[0].annotations
-    result.images = scanned.files[0].images
-    doomed = set(result.image_reasons)  # images whose annotations go, and with --drop images the images
-    if drop == "images":
-        doomed |= _doomed_images(result)
-    layout = scanned.files[0].layout
-    edits: dict[str, Any] = {"annotations": _AnnotationDrops(result, doomed, layout.stamp[0] if layout else 0)}
-    if doomed and drop == "images":
-        edits["images"] = _ImageDrops(result, doomed)
-    pieces = rewrite_file(str(source), layout, edits, relabelled(progress, source=str(target)))
-    with staging() as stages:
-        stages += stage_text(target, pieces, backup_of=str(source) if backup else None)
-        result.settle_remaining()  # what the rewrite dropped with its images is known now
-        if report:
-            stages.append(stage_report(report, result.write_audit))
+    with HeldInput(str(source)) as held:
+        # Every rule runs, so the result can say what dropping annotations does not fix.
+        scanned = scan(held, contract or resolve_contract(), reader=reader, keep_findings=False,
+                       on_finding=result.record, progress=progress, images=images)
+        result.annotations = scanned.files[0].annotations
+        result.images = scanned.files[0].images
+        doomed = set(result.image_reasons)  # images whose annotations go, and with --drop images the images
+        if drop == "images":
+            doomed |= _doomed_images(result)
+        layout = scanned.files[0].layout
+        size = layout.stamp.size if layout and layout.stamp else 0
+        edits: dict[str, Any] = {"annotations": _AnnotationDrops(result, doomed, size)}
+        if doomed and drop == "images":
+            edits["images"] = _ImageDrops(result, doomed)
+        pieces = rewrite_file(held, layout, edits, relabelled(progress, source=str(target)))
+        with staging() as stages:
+            stages += stage_text(target, pieces, backup_of=held if backup else None)
+            result.settle_remaining()  # what the rewrite dropped with its images is known now
+            if report:
+                stages.append(stage_report(report, result.write_audit))
+            held.require_unchanged()  # since it was opened, before anything is named
     return result
 
 

@@ -18,6 +18,7 @@ import json
 import os
 import re
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
@@ -32,13 +33,15 @@ from ..core.dataset import (
     usable_category_id,
 )
 from ..core.errors import UsageError, flag, option
+from ..core.sidefiles import MAX_INTEGER_DIGITS, read_bounded, unparsable
 from ..core.text import plural, safe
 from ..loaders import resolve_contract
 from ..readers import ProgressCallback, StreamReader, reader_for, relabelled
 from ..readers.stream import Indexed
 from .rewrite.files import (
+    HeldInput,
     backup_path,
-    check_output,
+    check_outputs,
     removed_if_failed,
     rewrite_file,
     stage_report,
@@ -113,7 +116,7 @@ class RemapResult:
 REWRITE_RUN_BYTES = 4 << 20
 
 
-def _index(source: str, reader: str, progress: ProgressCallback | None) -> Indexed:
+def _index(source: HeldInput, reader: str, progress: ProgressCallback | None) -> Indexed:
     """The categories and, when streamed, where everything is: annotations are read while rewriting."""
     if reader in ("auto", StreamReader.name):
         return StreamReader(progress=progress, run_bytes=REWRITE_RUN_BYTES).index(source)
@@ -125,7 +128,7 @@ def load_table(path: str | os.PathLike) -> dict[int, int]:
     """An old -> new id table from a JSON object or a two-column CSV (header optional)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_bounded(path).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UsageError(f"{path}: byte {exc.start}: the mapping table is not UTF-8; re-encode it") from None
     except OSError as exc:
@@ -133,7 +136,10 @@ def load_table(path: str | os.PathLike) -> dict[int, int]:
     if text.lstrip().startswith(("{", "[")):
         pairs, where = _json_pairs(path, text)
     else:
-        rows = [row for row in csv.reader(text.splitlines()) if row and any(cell.strip() for cell in row)]
+        try:
+            rows = [row for row in csv.reader(text.splitlines()) if row and any(cell.strip() for cell in row)]
+        except csv.Error as exc:  # a field over csv's limit (128 KiB)
+            raise UsageError(f"{path}: not a two-column CSV mapping table ({exc})") from None
         where = [f"line {n}" for n in range(1, len(rows) + 1)]
         if rows and _integer(rows[0][0]) is None:
             rows, where = rows[1:], where[1:]  # a header
@@ -152,6 +158,10 @@ def _json_pairs(path: Path, text: str) -> tuple[list, list[str]]:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}: character {exc.pos}: invalid JSON in the mapping table: {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:
+        if unparsable(exc) is None:
+            raise
+        raise UsageError(f"{path}: cannot read the mapping table: it {unparsable(exc)}") from None
     if not isinstance(document, dict):
         raise UsageError(f'{path}: the mapping table must be a JSON object like {{"1": 0, "2": 1}}')
     pairs = list(document.items())
@@ -207,7 +217,7 @@ def _integer(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]+\s*", value):
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]+\s*", value) and len(value) <= MAX_INTEGER_DIGITS:
         return int(value)
     return None
 
@@ -340,9 +350,7 @@ def remap(
     if len(sources) != len(outputs):
         raise UsageError(f"{len(sources)} inputs but {len(outputs)} outputs")
     sources = [str(s) for s in sources]
-    targets = [
-        check_output(s, o, force=force, in_place=in_place, make_folders=make_folders) for s, o in zip(sources, outputs)
-    ]
+    targets = check_outputs(sources, outputs, force=force, in_place=in_place, make_folders=make_folders)
     backups = [backup_path(s, t) for s, t in zip(sources, targets)]
     if report:
         protected = [*sources, *map(str, targets), *(str(b) for b in backups if b)]
@@ -354,6 +362,15 @@ def remap(
         offset = 0  # renaming alone: every id stays
     options = dict(offset=offset, by_name=by_name, table=table, contiguous=contiguous, start=start,
                    drop_unknown=drop_unknown, contract=contract)
+    with ExitStack() as inputs:
+        held = [inputs.enter_context(HeldInput(source)) for source in sources]
+        return _remapped(held, targets, backups, options, renames, reader, report, progress)
+
+
+def _remapped(
+    sources: list[HeldInput], targets: list[Path], backups: list[Path | None], options: dict[str, Any],
+    renames: dict[str, str], reader: str, report: str | None, progress: ProgressCallback | None,
+) -> RemapResult:
     told = [relabelled(progress, file=number, files=len(sources)) for number in range(1, len(sources) + 1)]
     indexed = [_index(source, reader, tell) for source, tell in zip(sources, told)]
     # What the categories alone can tell fails here, before anything is written.
@@ -362,11 +379,11 @@ def remap(
     # The ids annotations use are known only once they are read, as they are
     # rewritten: they go by the table, or are dropped; the whole mapping is
     # checked before any output is named.
-    edits = [_AnnotationIds({**(table or {}), **declared}, info.source) for info in indexed]
+    edits = [_AnnotationIds({**(options["table"] or {}), **declared}, info.source) for info in indexed]
     result = RemapResult({}, renamed=renames)
     with removed_if_failed(target.parent for target in targets), staging() as stages:
         for source, target, backup, info, edit, tell in zip(sources, targets, backups, indexed, edits, told):
-            categories = _CategoryIds(declared, source, renames)
+            categories = _CategoryIds(declared, str(source), renames)
             edited = {"categories": categories, "annotations": edit}
             pieces = rewrite_file(source, info.layout, edited, relabelled(tell, source=str(target)))
             stages += stage_text(target, pieces, backup_of=source if backup else None)
@@ -377,6 +394,8 @@ def remap(
         result.dropped_annotations = sum(edit.dropped for edit in edits)
         if report:
             stages.append(stage_report(report, result.report()))
+        for source in sources:
+            source.require_unchanged()  # since it was opened, before anything is named
     return result
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from .base import STDIN, Progress, ProgressCallback, ReadAgain, Reader, relabelled
 from .plain import CocoObjectReader, PlainReader
+from .source import DEFAULT_STDIN_LIMIT
 from .stream import StreamReader
 
 READERS: dict[str, type[Reader]] = {
@@ -24,16 +25,20 @@ READERS: dict[str, type[Reader]] = {
 }
 
 
-def reader_for(source: Any, name: str = "auto", progress: ProgressCallback | None = None) -> Reader:
-    """The reader to use for ``source``; ``auto`` picks by the source's type."""
-    if name != "auto":
-        return READERS[name](progress=progress)
-    if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
-        return StreamReader(progress=progress)
-    return CocoObjectReader(progress=progress)
+def reader_for(
+    source: Any, name: str = "auto", progress: ProgressCallback | None = None, stdin_limit: int = DEFAULT_STDIN_LIMIT
+) -> Reader:
+    """The reader to use for ``source``; ``auto`` picks by the source's type.
+    ``stdin_limit``: the most bytes the streaming reader copies from stdin or a pipe."""
+    if name == "auto":
+        path_like = isinstance(source, (str, bytes)) or hasattr(source, "__fspath__")
+        name = StreamReader.name if path_like else CocoObjectReader.name
+    if READERS[name] is StreamReader:
+        return StreamReader(progress=progress, stdin_limit=stdin_limit)
+    return READERS[name](progress=progress)
 
 
 __all__ = [
-    "READERS", "STDIN", "Progress", "ProgressCallback", "ReadAgain", "Reader", "StreamReader", "reader_for",
-    "relabelled",
+    "DEFAULT_STDIN_LIMIT", "READERS", "STDIN", "Progress", "ProgressCallback", "ReadAgain", "Reader", "StreamReader",
+    "reader_for", "relabelled",
 ]

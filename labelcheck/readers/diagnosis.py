@@ -10,8 +10,8 @@ from __future__ import annotations
 import codecs
 
 from ..core.errors import InputError
-from .base import UTF8_BOM, bom_error, nesting_error, syntax_error, utf8_error
-from .jsonsplit import ByteOrderMark, NestingTooDeep, SplitError, Utf8Error
+from .base import UTF8_BOM, bom_error, long_integer_error, nesting_error, syntax_error, utf8_error
+from .jsonsplit import ByteOrderMark, LongInteger, NestingTooDeep, OverLimit, SplitError, Utf8Error
 from .sniff import HEAD_BYTES, not_json
 from .source import BLOCK_BYTES, Source
 
@@ -26,6 +26,8 @@ def diagnose(src: Source, error: SplitError) -> InputError:
     order mark, then the first invalid UTF-8, and only then the syntax error,
     with its line and column.
     """
+    if isinstance(error, OverLimit):  # no error of Python's json: said as it is
+        return InputError(f"{src.name}: byte {error.offset}: {error.message}")
     context = _ErrorContext(error.offset)
     with src.stream() as stream:
         while block := stream.read(BLOCK_BYTES):
@@ -42,6 +44,8 @@ def diagnose(src: Source, error: SplitError) -> InputError:
         return utf8_error(src.name, error.offset, error.message)
     if isinstance(error, NestingTooDeep):
         return nesting_error(src.name)
+    if isinstance(error, LongInteger):
+        return long_integer_error(src.name)
     return syntax_error(
         src.name, error.offset, context.lines + 1, context.column + 1, error.message, context.only_space_after
     )

@@ -13,11 +13,13 @@ from typing import Any
 from ..core.columns import annotation_batches, category_list, image_table
 from ..core.dataset import Dataset
 from ..core.errors import InputError
+from ..core.sidefiles import unparsable
 from .base import (
     Reader,
     byte_offset,
     decode_utf8,
     display_name,
+    long_integer_error,
     nesting_error,
     read_all_bytes,
     require_document_shape,
@@ -37,6 +39,10 @@ def parse_json(data: bytes, name: str) -> Any:
             raise syntax_error(name, byte_offset(text, exc.pos), exc.lineno, exc.colno, exc.msg, truncated) from None
         except RecursionError:
             raise nesting_error(name) from None
+        except ValueError as exc:
+            if unparsable(exc) is None:
+                raise
+            raise long_integer_error(name) from None
     except InputError as error:
         what = not_json(data[:HEAD_BYTES])
         raise error if what is None else InputError(f"{name}: {what}") from None

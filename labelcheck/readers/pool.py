@@ -14,13 +14,14 @@ import select
 import subprocess
 import sys
 from collections import deque
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from typing import Any, Callable, Iterator, Sequence
 
+from ..core.stopping import held
 from .base import collector_paused, is_gzip
 from .jsonsplit import validated
 from .rundecode import ShortRead, read_run_document
-from .source import Source, changed_while_read
+from .source import Source, changed_while_read, inherited_fds
 from .worker import READY
 
 # Files smaller than this are read in this process alone: starting workers costs more.
@@ -43,6 +44,9 @@ def reader_workers() -> int:
 # package's __init__ modules: they import the engine, the rules and rich, which
 # a worker never uses, and two workers start on every large scan.
 _WORKER_BOOTSTRAP = """
+import signal
+for stopping in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # the parent's to handle, from the first line
+    signal.signal(stopping, signal.SIG_IGN)
 import os, sys, types
 readers = sys.argv[1]
 for name, path in (("labelcheck", os.path.dirname(readers)), ("labelcheck.readers", readers)):
@@ -68,19 +72,28 @@ class WorkerPool:
         self.path = path
         self.name = name
         self._next = 0
-        self.processes = [
-            subprocess.Popen(
-                [sys.executable, "-c", _WORKER_BOOTSTRAP, os.path.dirname(os.path.abspath(__file__))],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                # Workers never multiply matrices: without this, numpy's OpenBLAS starts
-                # a thread per core in each, which doubles the CPU time of importing it.
-                env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
-            )
-            for _ in range(count)
-        ]
-        self._starting = list(range(count))  # workers that have not said READY yet
         self._unanswered = 0
+        self.processes: list[subprocess.Popen] = []
+        try:
+            with held():  # a signal while Popen forks would leave a worker no one ends
+                for _ in range(count):
+                    self.processes.append(self._start())
+        except BaseException:  # a signal while starting them: end those started, as close() would
+            self._unanswered = len(self.processes)
+            self.close()
+            raise
+        self._starting = list(range(count))  # workers that have not said READY yet
+
+    def _start(self) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-c", _WORKER_BOOTSTRAP, os.path.dirname(os.path.abspath(__file__))],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            # Workers never multiply matrices: without this, numpy's OpenBLAS starts
+            # a thread per core in each, which doubles the CPU time of importing it.
+            env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+            pass_fds=inherited_fds(self.path),  # a descriptor's path (a spool, an input held) opens there too
+        )
 
     def ready(self) -> bool:
         """Whether every worker has started (said READY); never waits."""
@@ -105,7 +118,7 @@ class WorkerPool:
     @classmethod
     def for_file(cls, path: str, name: str, count: int | None = None) -> "WorkerPool | None":
         """Workers for ``path`` if it is a plain (not compressed) file big enough to pay for them."""
-        return cls.for_(Source(name, path, is_gzip(path), temporary=False), default_workers() if count is None else count)
+        return cls.for_(Source(name, path, is_gzip(path)), default_workers() if count is None else count)
 
     def submit(self, task: Callable[..., Any], start: int, end: int, args: tuple = ()) -> int:
         """Send a request; returns the worker that will answer it."""
@@ -173,7 +186,8 @@ class WorkerPool:
         """End the workers: they exit when their input closes, or at once if answers were left unread."""
         for process in self.processes:
             assert process.stdin is not None and process.stdout is not None
-            process.stdin.close()
+            with suppress(BrokenPipeError):  # a worker already gone (killed): wait for it all the same
+                process.stdin.close()
             if self._unanswered:
                 process.kill()
             process.stdout.close()

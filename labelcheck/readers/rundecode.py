@@ -46,7 +46,9 @@ from ..core.dataset import (
 from .jsonsplit import (
     RunDecoding,
     ShortRead,
+    python_json,
     read_exactly,
+    refuse_long_integers,
     valid_run_document,
     valid_utf8,
 )
@@ -105,7 +107,7 @@ def annotation_batch_of(document: bytes | bytearray | memoryview) -> AnnotationB
     try:
         return _regular_annotation_batch(document)
     except msgspec.DecodeError:
-        return annotation_batch(0, json.loads(bytes(document)))
+        return annotation_batch(0, python_json(document))
 
 
 def checked_annotation_batch(document: bytes | bytearray | memoryview, maybe_non_ascii: bool = True) -> AnnotationBatch | None:
@@ -121,10 +123,13 @@ def _checked(regular: Callable[[Any], Any], irregular: Callable[[list], Any], do
     try:
         decoded = regular(document)
     except msgspec.ValidationError:
-        return irregular(json.loads(bytes(document))) if valid_run_document(document, maybe_non_ascii) else None
+        return irregular(python_json(document)) if valid_run_document(document, maybe_non_ascii) else None
     except (msgspec.DecodeError, RecursionError):
         return None
-    return decoded if valid_utf8(document, maybe_non_ascii) else None
+    if not valid_utf8(document, maybe_non_ascii):
+        return None
+    refuse_long_integers(document)  # in a field ``regular`` skips
+    return decoded
 
 
 def _regular_annotation_batch(document: bytes | bytearray | memoryview) -> AnnotationBatch:
@@ -176,7 +181,7 @@ def image_table_of(document: bytes | bytearray | memoryview) -> ImageTable:
     try:
         return _regular_image_table(document)
     except msgspec.DecodeError:
-        return image_table(json.loads(bytes(document)))
+        return image_table(python_json(document))
 
 
 def checked_image_table(document: bytes | bytearray | memoryview, maybe_non_ascii: bool = True) -> ImageTable | None:
@@ -200,7 +205,7 @@ def _regular_image_table(document: bytes | bytearray | memoryview) -> ImageTable
 
 def objects_of(document: bytes | bytearray | memoryview) -> list:
     """A run document's elements as Python's json decodes them (categories are few)."""
-    return json.loads(bytes(document))
+    return python_json(document)
 
 
 def checked_objects(document: bytes | bytearray | memoryview, maybe_non_ascii: bool = True) -> list | None:

@@ -22,8 +22,8 @@ the annotations.
 
 Memory holds the image table (rules look images up), a window of the file and
 a few decoded runs: never the document, never an object per annotation.
-Standard input is copied to a temporary file first, since it may be read
-twice.
+Standard input is copied to an unnamed temporary file first (bounded), since
+it may be read twice.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ from .plain import dataset_from_document, parse_json
 from .pool import WorkerPool, reader_workers, run_here
 from .rundecode import DECODERS, DECODINGS, ShortRead
 from .sniff import HEAD_BYTES, first_element
-from .source import Source, changed_while_read
+from .source import DEFAULT_STDIN_LIMIT, Source, changed_while_read
 
 # Stands in for a member's value when checking the document's shape, so the
 # plain reader's own check words the error.
@@ -86,8 +86,10 @@ class StreamReader(Reader):
         run_bytes: int = DEFAULT_RUN_BYTES,
         workers: int | None = None,
         single_pass: bool = True,
+        stdin_limit: int = DEFAULT_STDIN_LIMIT,
     ) -> None:
         super().__init__(batch_size, progress)
+        self.stdin_limit = stdin_limit
         self.run_bytes = run_bytes
         self.workers = reader_workers() if workers is None else workers
         self.single_pass = single_pass
@@ -95,7 +97,7 @@ class StreamReader(Reader):
 
     def read(self, source: Any) -> Dataset:
         self._name = display_name(source)
-        src, self._taken_over = self._taken_over or Source.of(source, self._name, self._report), None
+        src, self._taken_over = self._taken_over or Source.of(source, self._name, self._report, self.stdin_limit), None
         try:
             return self._dataset(src)
         except BaseException:
@@ -137,7 +139,8 @@ class StreamReader(Reader):
     def settled(self, source: "Source | None" = None) -> "StreamReader":
         """The two-pass reader: the whole file is validated before anything is
         decoded. Given the ``Source`` of a read given up, it reads that (once)."""
-        reader = StreamReader(self.batch_size, self.progress, self.run_bytes, self.workers, single_pass=False)
+        reader = StreamReader(self.batch_size, self.progress, self.run_bytes, self.workers, single_pass=False,
+                              stdin_limit=self.stdin_limit)
         reader._taken_over = source
         return reader
 
@@ -145,7 +148,7 @@ class StreamReader(Reader):
         """The first pass alone, and the categories: where everything is, without
         decoding images or annotations (what a rewrite that needs no checks needs)."""
         self._name = display_name(source)
-        src = Source.of(source, self._name, self._report)
+        src = Source.of(source, self._name, self._report, self.stdin_limit)
         try:
             workers = WorkerPool.for_(src, self.workers)
             try:
@@ -394,7 +397,7 @@ class _Scanning:
         done = self.done
         spans = self.layout.runs.setdefault(kind, []) if self.layout is not None else []
         first = 0
-        for run, result in zip(runs, results):
+        for run, result in _diagnosed(zip(runs, results), self.src):
             spans.append(RunSpan(run.start, run.end, first, len(result)))
             first += len(result)
             if kind == "annotations":
@@ -429,6 +432,15 @@ class _Scanning:
             self.workers.close()
             self.workers = None
         self.src.close()
+
+
+def _diagnosed(decoded: Iterator[Any], src: "Source") -> Iterator[Any]:
+    """Runs decoded after the file was validated: a limit of Python's json
+    (an integer of thousands of digits) is still the plain reader's error."""
+    try:
+        yield from decoded
+    except SplitError as exc:
+        raise diagnose(src, exc) from None
 
 
 class _Batches:

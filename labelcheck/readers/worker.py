@@ -16,7 +16,6 @@ import gc
 import os
 import pickle
 import queue
-import signal
 import sys
 import threading
 from typing import BinaryIO
@@ -27,8 +26,9 @@ READY = b"R"
 
 
 def main() -> None:
-    # Ctrl-C is the parent's to handle; the worker ends when its stdin closes.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C and SIGTERM (often sent to the whole group) are the parent's to handle
+    # (the bootstrap in ``pool`` ignores them from its first line): the worker ends
+    # when its stdin closes.
     # Decoding a run allocates tens of thousands of tuples, each a cycle-collector
     # candidate, none ever in a cycle: collecting costs ~10% of the decode for nothing.
     gc.disable()

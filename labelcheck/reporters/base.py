@@ -11,8 +11,7 @@ from typing import ClassVar, TextIO
 
 from ..core.contract import Contract
 from ..core.findings import Finding, Severity
-from ..core.text import safe
-from ..rules.base import describe
+from ..core.text import describe, safe
 from ..scanning.report import Report
 
 

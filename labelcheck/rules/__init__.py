@@ -8,13 +8,14 @@ May import: ``core``, ``loaders``, ``images`` (the image rules read the per-imag
 
 from __future__ import annotations
 
-from .base import BatchView, FileContext, MaskRule, Rule
+from .base import MaskRule, Rule
 from .bbox_outside_image import BboxOutsideImage
 from .category_count_mismatch import CategoryCountMismatch
 from .category_out_of_range import CategoryOutOfRange
 from .category_table_mismatch import CategoryTableMismatch
 from .class_missing_in_split import ClassMissingInSplit
 from .class_name_mismatch import ClassNameMismatch
+from .context import BatchView, FileContext
 from .crashes_loader import CrashesLoader
 from .dropped_by_loader import DroppedByLoader
 from .duplicate_box import DuplicateBox

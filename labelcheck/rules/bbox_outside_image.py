@@ -21,7 +21,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..core.findings import Finding, Severity
-from .base import BatchView, Rule, box_text, rows
+from .base import Rule, box_text, rows
+from .context import BatchView
 
 
 class BboxOutsideImage(Rule):

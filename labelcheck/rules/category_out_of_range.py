@@ -34,8 +34,10 @@ import numpy as np
 from ..core.contract import Contract, Mapping
 from ..core.dataset import ValueKind
 from ..core.findings import Finding, Severity
+from ..core.text import describe
 from ..loaders import Background
-from .base import BatchView, MaskRule, describe
+from .base import MaskRule
+from .context import BatchView
 
 # Mappings that give a column by the category's name: a name that is not a class has none.
 _BY_NAME = frozenset({Mapping.FILE_ORDER, Mapping.CLASS_LIST})

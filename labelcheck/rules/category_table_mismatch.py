@@ -20,7 +20,9 @@ from __future__ import annotations
 from typing import Any, Iterator, Sequence
 
 from ..core.findings import Finding, Severity
-from .base import FileContext, Rule, describe
+from ..core.text import describe
+from .base import Rule
+from .context import FileContext
 
 MAX_LISTED = 5
 

@@ -23,7 +23,8 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from ..core.findings import Finding, Severity
-from .base import FileContext, Rule
+from .base import Rule
+from .context import FileContext
 
 
 class ClassMissingInSplit(Rule):

@@ -33,9 +33,9 @@ from typing import Iterator
 from ..core.contract import Contract, Mapping
 from ..core.dataset import Category
 from ..core.findings import Finding, Severity
-from ..core.text import json_text, plural, safe
+from ..core.text import describe, plural, safe
 from ..loaders import DEFAULT_PRESET
-from .base import Rule, describe
+from .base import Rule
 
 # A shift is called out as such only when it explains this many categories.
 MIN_SHIFTED = 2
@@ -89,10 +89,12 @@ class ClassNameMismatch(Rule):
     ) -> Finding:
         name = describe(category.name)
         path = f"$.categories[{category.position}].name"
+        fix = None
         if column is None:
+            closest, fix = self._closest(category.name, position_of)
             message = (
                 f"category {number} {name} is not a model class: loaders that map by name silently skip "
-                f"its annotations; rename it to a model class or remove it{self._closest(category.name, position_of)}"
+                f"its annotations; rename it to a model class or remove it{closest}"
             )
         elif not 0 <= column < len(names):
             classes = plural(len(names), "class")
@@ -100,20 +102,21 @@ class ClassNameMismatch(Rule):
         else:
             expected = describe(names[column])
             where = position_of.get(category.name) if isinstance(category.name, str) else None
-            elsewhere = f"; {name} is model class {where}" if where is not None else \
-                self._closest(category.name, position_of)
+            if where is not None:
+                elsewhere = f"; {name} is model class {where}"
+            else:
+                elsewhere, fix = self._closest(category.name, position_of)
             message = f"category {number} is {name} but model column {column} is {expected}{elsewhere}"
-        return self.file_finding(message, path=path, category_id=category.id)
+        return self.file_finding(message, path=path, category_id=category.id, fix=fix)
 
-
-    def _closest(self, name: object, position_of: dict[str, int]) -> str:
-        """'; closest model class: 'Motorcycle' (column 4): labelcheck remap ... --rename ...', or ''."""
+    def _closest(self, name: object, position_of: dict[str, int]) -> tuple[str, str | None]:
+        """('; closest model class: 'Motorcycle' (column 4): remap --rename keeps its annotations', its fix), or ('', None)."""
         closest = closest_name(name, tuple(position_of)) if isinstance(name, str) else None
         if closest is None:
-            return ""
-        rename = json_text(f"{name}={closest}")
+            return "", None
+        fix = f"remap --rename {shlex.quote(f'{name}={closest}')}"
         return (f"; closest model class: {describe(closest)} (column {position_of[closest]}): "
-                f"labelcheck remap {self.ctx.file} -o FIXED.json --rename {safe(rename)} keeps its annotations")
+                f"{safe(fix)} keeps its annotations"), fix
 
 
 _BY_FILE_ORDER = frozenset({Mapping.FILE_ORDER, Mapping.FILE_POSITION})

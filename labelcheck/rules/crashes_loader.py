@@ -38,15 +38,8 @@ import numpy as np
 from ..core.dataset import usable_category_id
 from ..core.findings import Finding, Severity
 from ..loaders import Duplicates
-from .base import (
-    BatchView,
-    FileContext,
-    MaskRule,
-    RepeatedIds,
-    exclusive,
-    loader_says,
-    reached,
-)
+from .base import MaskRule, RepeatedIds, exclusive, loader_says, reached
+from .context import BatchView, FileContext
 
 
 class CrashesLoader(MaskRule):

@@ -31,7 +31,9 @@ from typing import Any, Iterable, Iterator
 import numpy as np
 
 from ..core.findings import Finding, Severity
-from .base import BatchView, FileContext, MaskRule, describe, exclusive, reached
+from ..core.text import describe
+from .base import MaskRule, exclusive, reached
+from .context import BatchView, FileContext
 
 # Heads up to this many columns count annotations per class in an array; larger ones (a head
 # sized to a file's largest id) in a dict.

@@ -35,8 +35,11 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from ..core.dataset import usable
 from ..core.findings import Finding, Severity
-from .base import BatchView, FileContext, Rule, RuleOption, box_text, describe, usable
+from ..core.text import describe
+from .base import Rule, RuleOption, box_text
+from .context import BatchView, FileContext
 
 # Boxes of an image kept from one batch for the next (an image's annotations may straddle two),
 # looked for among the last boxes of a batch and the first of the next.

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from ..core.dataset import usable_category_id
 from ..core.findings import Finding, Severity
-from .base import Rule, describe, usable_category_id
+from ..core.text import describe
+from .base import Rule
 
 
 class DuplicateCategory(Rule):

@@ -21,8 +21,11 @@ from typing import Iterator
 
 import numpy as np
 
+from ..core.dataset import usable
 from ..core.findings import Finding, Severity
-from .base import BatchView, Rule, SeenIds, describe, rows, usable
+from ..core.text import describe
+from .base import Rule, rows
+from .context import BatchView, SeenIds
 
 _IMAGE_CHUNK = 1 << 16
 

@@ -20,8 +20,10 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from ..core.dataset import usable
 from ..core.findings import Finding, Severity
-from .base import BatchView, FileContext, Rule, rows, usable
+from .base import Rule, rows
+from .context import BatchView, FileContext
 
 
 class EmptyImage(Rule):

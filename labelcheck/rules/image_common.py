@@ -11,9 +11,10 @@ from typing import Iterator
 
 import numpy as np
 
+from ..core.text import describe
 from ..images.results import Depth, ImageResults, Status
 from ..images.storage import join
-from .base import Rule, describe
+from .base import Rule
 
 # Formats every detection loader reads (through Pillow or OpenCV).
 COMMON_FORMATS = ("JPEG", "MPO", "PNG", "BMP", "TIFF", "WEBP")

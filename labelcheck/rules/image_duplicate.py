@@ -24,8 +24,8 @@ from typing import Iterator
 import numpy as np
 
 from ..core.findings import Finding, Severity
+from ..core.text import describe
 from ..images.results import Depth, ImageResults, Status
-from .base import describe
 from .image_common import ImageRule
 
 

@@ -32,7 +32,7 @@ from ..core.dataset import BboxKind
 from ..core.findings import Finding, Severity
 from ..images.exif import TRANSFORMS, displayed_size, loaders_that, rotates
 from ..images.results import Depth, Status
-from .base import BatchView, FileContext
+from .context import BatchView, FileContext
 from .image_common import ImageRule
 
 TOLERANCE = 1e-6

@@ -26,7 +26,8 @@ import numpy as np
 
 from ..core.dataset import BboxKind
 from ..core.findings import Finding, Severity
-from .base import BatchView, Rule, box_text, rows
+from .base import Rule, box_text, rows
+from .context import BatchView
 
 
 class InvalidBbox(Rule):

@@ -25,7 +25,9 @@ from typing import Iterator
 
 from ..core.dataset import ValueKind
 from ..core.findings import Finding, Severity
-from .base import BatchView, Rule, describe, kind_of, rows
+from ..core.text import describe
+from .base import Rule, kind_of, rows
+from .context import BatchView
 
 _PROBLEM = {
     ValueKind.MISSING: "annotation has no category_id",

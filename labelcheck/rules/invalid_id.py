@@ -25,7 +25,9 @@ import numpy as np
 
 from ..core.dataset import ValueKind, classify_id
 from ..core.findings import Finding, Severity
-from .base import BatchView, Rule, describe, rows
+from ..core.text import describe
+from .base import Rule, rows
+from .context import BatchView
 
 
 def _malformed(kinds: np.ndarray) -> np.ndarray:

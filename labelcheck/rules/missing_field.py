@@ -29,7 +29,8 @@ import numpy as np
 
 from ..core.dataset import AnnotationBatch, ImageTable, MaskOutcome, ValueKind
 from ..core.findings import Finding, Severity
-from .base import BatchView, FileContext, MaskRule, rows
+from .base import MaskRule, rows
+from .context import BatchView, FileContext
 
 # How each annotation field's absence shows in the columns (category_id and bbox have their own rules).
 _ANNOTATION_ABSENT = {

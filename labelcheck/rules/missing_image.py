@@ -18,8 +18,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..core.dataset import usable
 from ..core.findings import Finding, Severity
-from .base import BatchView, Rule, describe, rows, usable
+from ..core.text import describe
+from .base import Rule, rows
+from .context import BatchView
 
 
 class MissingImage(Rule):

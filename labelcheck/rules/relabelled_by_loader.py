@@ -39,8 +39,10 @@ import numpy as np
 
 from ..core.contract import Mapping
 from ..core.findings import Finding, Severity
+from ..core.text import describe
 from ..loaders import Background, Duplicates
-from .base import BatchView, FileContext, MaskRule, RepeatedIds, describe, reached
+from .base import MaskRule, RepeatedIds, reached
+from .context import BatchView, FileContext
 
 # Mappings that number categories by where they are written.
 _FILE_ORDER = {Mapping.FILE_ORDER: "its rank among the listed classes in the file's categories order",

@@ -30,8 +30,9 @@ import numpy as np
 
 from ..core.dataset import StringColumn
 from ..core.findings import Finding, Severity
+from ..core.text import describe
 from ..images.results import ImageResults
-from .base import Rule, describe
+from .base import Rule
 from .image_duplicate import digest_keys, read_rows
 
 # Bytes of file names read at a time (the names may be in a temporary file).

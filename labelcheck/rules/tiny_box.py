@@ -28,7 +28,8 @@ from typing import Iterator
 import numpy as np
 
 from ..core.findings import Finding, Severity
-from .base import BatchView, Rule, RuleOption, box_text, rows
+from .base import Rule, RuleOption, box_text, rows
+from .context import BatchView
 
 
 class TinyBox(Rule):

@@ -21,7 +21,9 @@ from typing import Iterator
 
 from ..core.dataset import ValueKind
 from ..core.findings import Finding, Severity
-from .base import BatchView, Rule, describe, rows
+from ..core.text import describe
+from .base import Rule, rows
+from .context import BatchView
 
 
 class UndefinedCategory(Rule):

@@ -20,7 +20,8 @@ import numpy as np
 
 from ..core.contract import BY_ID
 from ..core.findings import Finding, Severity
-from .base import Rule, describe
+from ..core.text import describe
+from .base import Rule
 
 
 class UnusedCategory(Rule):

@@ -26,6 +26,7 @@ from typing import Any
 from ..core.atomic import atomic_write
 from ..core.errors import BaselineError
 from ..core.findings import Finding
+from ..core.sidefiles import read_bounded, unparsable
 from ..core.version import __version__
 
 BASELINE_VERSION = 1
@@ -70,8 +71,7 @@ class Baseline:
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Baseline":
         try:
-            with open(path, encoding="utf-8") as handle:
-                document = json.load(handle)
+            document = json.loads(read_bounded(path).decode("utf-8"))
         except FileNotFoundError:
             raise BaselineError(f"{path}: baseline not found; create it with --write-baseline {path}") from None
         except (OSError, UnicodeDecodeError) as exc:
@@ -81,6 +81,10 @@ class Baseline:
                 f"{path}: line {exc.lineno}: baseline is not valid JSON ({exc.msg}); "
                 "regenerate it with --write-baseline"
             ) from None
+        except (ValueError, RecursionError) as exc:
+            if unparsable(exc) is None:
+                raise
+            raise BaselineError(f"{path}: cannot read baseline: it {unparsable(exc)}; regenerate it") from None
         return cls(_parse(document, path))
 
 

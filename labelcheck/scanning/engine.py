@@ -19,6 +19,7 @@ from ..images.check import ImageCheck, ImageOptions
 from ..images.results import ImageResults
 from ..loaders import resolve_contract
 from ..readers import (
+    DEFAULT_STDIN_LIMIT,
     STDIN,
     Progress,
     ProgressCallback,
@@ -72,6 +73,9 @@ class Policy:
 
 
 FindingCallback = Callable[[Finding], None]
+# Examples kept per rule and per offending category id (of at most 200): enough
+# to read, and memory that does not follow the number of findings.
+MAX_EXAMPLES = 1000
 
 
 def scan(
@@ -87,6 +91,7 @@ def scan(
     progress: ProgressCallback | None = None,
     images: "ImageOptions | str | Sequence[str] | None" = None,
     statistics: bool = True,
+    stdin_limit: int = DEFAULT_STDIN_LIMIT,
 ) -> Report:
     """Check annotation files against a model contract.
 
@@ -107,6 +112,8 @@ def scan(
     file's annotations are read; the image rules need it. ``statistics``:
     accumulate each file's dataset statistics (``FileReport.statistics``: class
     counts per column, box geometry, boxes per image) as the rules run.
+    ``stdin_limit``: the most bytes copied from standard input or a pipe (to a
+    temporary file).
 
     Raises ``InputError`` for unreadable or malformed input, ``UsageError``
     for a ROOT that is not a folder or an executor that cannot start.
@@ -114,6 +121,8 @@ def scan(
     sources = [paths] if isinstance(paths, (str, bytes)) or not isinstance(paths, Sequence) else list(paths)
     if sum(1 for source in sources if source == STDIN) > 1:
         raise UsageError("standard input (-) can be read only once; give it once")
+    if not 0 <= max_examples <= MAX_EXAMPLES:  # each rule and category id keeps this many findings
+        raise UsageError(f"--max-examples must be 0 to {MAX_EXAMPLES}, got {max_examples}")
     contract = contract or resolve_contract()
     policy = policy or Policy()
     rules = policy.active()
@@ -141,8 +150,8 @@ def scan(
         for index, source in enumerate(sources):
             told = relabelled(progress, file=index + 1, files=len(sources))
             probe = ImageProbe(checker, index, told) if checker is not None else None
-            file_report, ctx = _check_file(reader_for(source, reader, told), source, checks, emit, probe,
-                                           tuple(contexts))
+            source_reader = reader_for(source, reader, told, stdin_limit=stdin_limit)
+            file_report, ctx = _check_file(source_reader, source, checks, emit, probe, tuple(contexts))
             report.files.append(file_report)
             contexts.append(ctx)
 

@@ -17,7 +17,7 @@ from queue import Queue
 from typing import IO, Callable, Iterable, Iterator
 
 from ...core.atomic import StagedFile, same_file, staged
-from ...core.dataset import FileLayout
+from ...core.dataset import FileLayout, file_stamp
 from ...core.errors import OutputError, UsageError, flag
 from ...core.text import json_text
 from ...readers.base import (
@@ -25,10 +25,12 @@ from ...readers.base import (
     ProgressCallback,
     decode_utf8,
     display_name,
+    open_binary,
     read_all_bytes,
 )
 from ...readers.pool import WorkerPool
-from .ranges import CopyRange, PieceWriter
+from ...readers.source import descriptor_path
+from .ranges import CopyRange, PieceWriter, changed_error
 from .streamed import ArrayEdit, rewrite_streamed
 from .writer import rewrite
 
@@ -36,12 +38,51 @@ BACKUP_SUFFIX = ".bak"
 WRITE_AHEAD = 16  # pieces (each at most a run of a few MB) queued for the writing thread
 
 
-def read_text(source: str) -> str:
+class HeldInput(os.PathLike):
+    """An input opened once for a whole run: the check, the rewrite and the
+    backup read this very file (through its descriptor), never a mix of two.
+    Before anything is named, the file and its path must have its first
+    stamp still: another file renamed onto the path, or this one written again
+    (even to the same size and modification time), fails the run.
+
+    A path-like: ``os.fspath`` is the descriptor's path, ``str`` the name as given.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.name = source
+        self._handle = open_binary(source, decompress=False)
+        self.path = descriptor_path(self._handle.fileno())
+        self.stamp = file_stamp(self._handle.fileno())
+
+    def __fspath__(self) -> str:
+        return self.path
+
+    def __str__(self) -> str:
+        return self.name
+
+    def require_unchanged(self) -> None:
+        """InputError if the file, or what its path names, changed since it was opened."""
+        try:
+            now = file_stamp(self.name)
+        except OSError:
+            now = None  # removed, or renamed away
+        if now != self.stamp or file_stamp(self._handle.fileno()) != self.stamp:
+            raise changed_error(self.name)
+
+    def __enter__(self) -> "HeldInput":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.close()
+
+
+def read_text(source: str | HeldInput) -> str:
     return decode_utf8(read_all_bytes(source), display_name(source))
 
 
 def rewrite_file(
-    source: str, layout: FileLayout | None, edits: dict[str, ArrayEdit], progress: ProgressCallback | None = None
+    source: str | HeldInput, layout: FileLayout | None, edits: dict[str, ArrayEdit],
+    progress: ProgressCallback | None = None,
 ) -> Iterator[bytes | str | CopyRange]:
     """The edited file's pieces: run by run where the reader left a layout
     (worker processes editing the runs of a ``ParallelEdit`` in a large plain
@@ -97,6 +138,31 @@ def check_output(
     return target
 
 
+def check_outputs(
+    sources: list[str], outputs: list[str | os.PathLike], *, force: bool, in_place: bool, make_folders: bool = False
+) -> list[Path]:
+    """Every output and backup against every input and each other (whatever
+    ``force`` says, no input is written over, except by its own output with
+    ``in_place``, and no two outputs share a file), then ``check_output`` for each pair."""
+    written: list[Path] = []
+    for index, (source, target) in enumerate(zip(sources, map(Path, outputs))):
+        backup = backup_path(source, target)
+        for path, role in ((target, "output"), (backup, "backup")):
+            if path is None:
+                continue
+            for other_index, other in enumerate(sources):
+                if (role, other_index) != ("output", index) and same_file(other, path):
+                    raise UsageError(f"{path}: the {role} of {display_name(source)} would be the input "
+                                     f"{display_name(other)}; inputs are never written over: choose another output")
+            if any(same_file(earlier, path) for earlier in written):
+                raise UsageError(
+                    f"{path}: two outputs of this run would be this one file; give each input its own output"
+                )
+            written.append(path)
+    return [check_output(s, o, force=force, in_place=in_place, make_folders=make_folders)
+            for s, o in zip(sources, outputs)]
+
+
 def backup_path(source: str, target: Path) -> Path | None:
     """Where the input is kept when the output replaces it (--in-place); None otherwise."""
     if same_file(source, target):
@@ -135,7 +201,9 @@ def _make_folder(folder: Path) -> None:
         raise OutputError(f"{folder}: cannot create the output folder: {exc.strerror}") from None
 
 
-def stage_text(target: Path, pieces: Iterable[bytes | str | CopyRange], *, backup_of: str | None = None) -> list[StagedFile]:
+def stage_text(
+    target: Path, pieces: Iterable[bytes | str | CopyRange], *, backup_of: str | HeldInput | None = None
+) -> list[StagedFile]:
     """Write the pieces (gzip-compressed for a .gz name) and, for in-place runs, a
     backup of the input, without naming anything yet: commit the result with
     :func:`commit_all`. An error discards what was staged."""
@@ -173,13 +241,22 @@ def staging() -> Iterator[list[StagedFile]]:
 
 
 def commit_all(stages: list[StagedFile]) -> None:
-    """Name every staged output (backups first, as they were staged), once all
-    are on disk: a late write error (disk full, I/O error) names none."""
+    """Name every staged output once all are on disk: a late write error (disk
+    full, I/O error) names none. New names go first, so one that another run
+    took meanwhile withdraws them before anything is replaced; the others
+    follow as staged (a backup before the input it keeps)."""
     try:
         for stage in stages:
             stage.prepare()
-        for stage in stages:
-            stage.publish()
+        named: list[StagedFile] = []
+        try:
+            for stage in sorted(stages, key=lambda stage: not stage.new):
+                stage.publish()
+                named.append(stage)
+        except OutputError:
+            for stage in named:
+                stage.withdraw()
+            raise
     finally:
         discard_all(stages)
 

@@ -291,7 +291,7 @@ def rewrite_streamed(
     targets = sorted((last[key], key) for key in edits if key in last and key in layout.runs)
     reader = _Sequential(layout.path, name)
     if progress is not None:  # over the bytes on disk: of a .gz file, the compressed ones
-        total = layout.stamp[0]
+        total = layout.stamp.size
         reader.on_move = lambda done: progress(Progress(name, "writing", bytes_read(reader.stream, done), total))
     try:
         for (start, end), key in targets:

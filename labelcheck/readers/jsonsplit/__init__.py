@@ -26,7 +26,9 @@ A run holds about ``run_bytes`` bytes, fewer near the end of an array.
 
 Errors carry the byte offset where Python's ``json`` would stop and its
 wording: ``JsonSyntaxError``, ``Utf8Error``, ``ByteOrderMark``,
-``NestingTooDeep``. ``Irregular`` means a construct this module does not split
+``NestingTooDeep``, ``LongInteger`` (Python's json refuses an integer of
+thousands of digits); ``OverLimit`` a limit that keeps memory bounded (more
+than ``MAX_WHITESPACE_BYTES`` of whitespace in a row). ``Irregular`` means a construct this module does not split
 in bounded memory (a single value larger than ``MAX_VALUE_BYTES`` that is not
 an array); callers fall back to loading the document whole.
 
@@ -58,7 +60,9 @@ from .errors import (
     ByteOrderMark,
     Irregular,
     JsonSyntaxError,
+    LongInteger,
     NestingTooDeep,
+    OverLimit,
     ShortRead,
     SplitError,
     Utf8Error,
@@ -79,7 +83,7 @@ from .splitter import (
     document_events,
     index_document,
 )
-from .validation import valid_run_document, valid_utf8, validated
+from .validation import python_json, refuse_long_integers, valid_run_document, valid_utf8, validated
 from .window import read_exactly
 
 __all__ = [
@@ -89,9 +93,11 @@ __all__ = [
     "Document",
     "Irregular",
     "JsonSyntaxError",
+    "LongInteger",
     "Member",
     "MemberFound",
     "NestingTooDeep",
+    "OverLimit",
     "Run",
     "RunCheck",
     "RunDecoding",
@@ -102,7 +108,9 @@ __all__ = [
     "Utf8Error",
     "document_events",
     "index_document",
+    "python_json",
     "read_exactly",
+    "refuse_long_integers",
     "valid_run_document",
     "valid_utf8",
     "validated",

@@ -11,6 +11,9 @@ class SplitError(Exception):
         self.offset = offset
         self.message = message
 
+    def __reduce__(self) -> tuple:  # raised in a worker process, raised again in this one
+        return type(self), (self.offset, self.message)
+
 
 class JsonSyntaxError(SplitError):
     """``message`` is json.JSONDecodeError's wording for the same error."""
@@ -26,6 +29,15 @@ class ByteOrderMark(SplitError):
 
 class NestingTooDeep(SplitError):
     """Nesting beyond Python's recursion limit (the offset is not meaningful)."""
+
+
+class LongInteger(SplitError):
+    """An integer of more digits than Python reads (its int-to-str limit): json.load refuses the file."""
+
+
+class OverLimit(SplitError):
+    """Past a limit the splitter keeps to hold memory bounded (``message`` says which);
+    Python's json might read it, holding it all."""
 
 
 class Irregular(Exception):

@@ -16,7 +16,7 @@ from json.decoder import WHITESPACE, JSONDecodeError, scanstring
 from typing import Any, BinaryIO, Callable, Generator, Iterator
 
 from ..base import UTF8_BOM, collector_paused
-from .errors import ByteOrderMark, Irregular, JsonSyntaxError, NestingTooDeep
+from .errors import ByteOrderMark, Irregular, JsonSyntaxError
 from .spans import (
     Document,
     Member,
@@ -27,7 +27,7 @@ from .spans import (
     RunFound,
     RunValidator,
 )
-from .validation import validated
+from .validation import limit_error, validated
 from .window import Reached, Text, Window
 
 DEFAULT_RUN_BYTES = 2 << 20
@@ -400,8 +400,10 @@ def _trailing_comma(wording: tuple[str, bool], comma: int, closing: int) -> Json
 def _decode(text: str, index: int) -> tuple[object, int]:
     try:
         return _DECODER.raw_decode(text, index)
-    except RecursionError:
-        raise NestingTooDeep(0, "nested too deeply") from None
+    except JSONDecodeError:
+        raise
+    except (RecursionError, ValueError) as exc:  # nesting, an integer past Python's limits
+        raise limit_error(exc) from None
 
 
 def _kind(first: int | None) -> str:

@@ -6,7 +6,7 @@ import re
 from json.decoder import JSONDecodeError
 from typing import Any, BinaryIO, Callable
 
-from .errors import ShortRead, Utf8Error
+from .errors import OverLimit, ShortRead, Utf8Error
 
 _READ_BYTES = 4 << 20
 # A decoder error this many characters before the end of a window cannot have
@@ -14,6 +14,10 @@ _READ_BYTES = 4 << 20
 # except an unterminated string, whose error points at the string's start.
 _CUT_MARGIN = 64
 _WS = re.compile(rb"[ \t\n\r]*")
+_WHITESPACE = b" \t\n\r"
+# Whitespace in a row, at most: an exported file has a few bytes of
+# indentation; gigabytes of it (a small .gz can hold them) would all be held.
+MAX_WHITESPACE_BYTES = 16 << 20
 
 
 def read_exactly(handle: Any, view: memoryview) -> None:
@@ -53,6 +57,7 @@ class Window:
         # them need no UTF-8 check.
         self._non_ascii: list[tuple[int, int]] = []
         self._run_buffer = bytearray()
+        self._blank_from: int | None = None  # where the whitespace that ends the bytes read begins
 
     @property
     def end(self) -> int:
@@ -67,8 +72,21 @@ class Window:
                 break
             if not block.isascii():
                 self._non_ascii.append((self.end, self.end + len(block)))
+            self._count_blank(block)
             self.data += block
             self.reached(self.end)
+
+    def _count_blank(self, block: bytes) -> None:
+        """OverLimit once whitespace in a row passes MAX_WHITESPACE_BYTES."""
+        kept = len(block.rstrip(_WHITESPACE))
+        if kept:
+            self._blank_from = None if kept == len(block) else self.end + kept
+            return
+        if self._blank_from is None:
+            self._blank_from = self.end
+        if self.end + len(block) - self._blank_from > MAX_WHITESPACE_BYTES:
+            raise OverLimit(self._blank_from, f"more than {MAX_WHITESPACE_BYTES >> 20} MiB of whitespace in a row, "
+                            "which no exported annotation file has; remove it (re-save the file with json.dump)")
 
     def release(self, upto: int) -> None:
         """Forget the bytes before ``upto``."""
@@ -86,6 +104,7 @@ class Window:
         self._stream.seek(offset)
         self.data.clear()
         self._non_ascii.clear()
+        self._blank_from = None
         self.base = offset
         self.eof = False
 
