@@ -208,6 +208,20 @@ class MaskRule(Rule):
         yield from self.file_findings()
 
 
+class LoaderRule(MaskRule):
+    """A rule about what the contract's loader does with the file: it runs only under a loader
+    profile, its findings carry their reason, and clean can drop what it finds."""
+
+    NEEDS_LOADER = True
+    CLEANABLE = True
+    REPORTS_REASON = True
+
+    def __init__(self, ctx: FileContext, *policy: Any) -> None:
+        super().__init__(ctx, *policy)
+        assert ctx.profile is not None
+        self.profile: LoaderProfile = ctx.profile
+
+
 def box_text(box: np.ndarray) -> str:
     """A bbox as messages show it: [10, 20.5, 30, 15]."""
     return "[" + ", ".join(f"{value:g}" for value in box.tolist()) + "]"

@@ -38,21 +38,16 @@ import numpy as np
 from ..core.dataset import usable_category_id
 from ..core.findings import Finding, Severity
 from ..loaders import Duplicates
-from .base import MaskRule, RepeatedIds, exclusive, loader_says, reached
+from .base import LoaderRule, RepeatedIds, exclusive, loader_says, reached
 from .context import BatchView, FileContext
 
 
-class CrashesLoader(MaskRule):
+class CrashesLoader(LoaderRule):
     ID = "crashes-loader"
     SEVERITY = Severity.ERROR
-    NEEDS_LOADER = True
-    CLEANABLE = True
-    REPORTS_REASON = True
 
     def __init__(self, ctx: FileContext, *policy: Any) -> None:
         super().__init__(ctx, *policy)
-        assert ctx.profile is not None
-        self.profile = ctx.profile
         self.says = {condition.key: condition.says for condition in self.profile.crashes}
         self.says.update((crash.key, crash.says) for crash in self.profile.image_crashes)
         self.repeated = RepeatedIds()

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..core.findings import Finding, Severity
 from ..core.text import describe
-from .base import MaskRule, exclusive, reached
+from .base import LoaderRule, exclusive, reached
 from .context import BatchView, FileContext
 
 # Heads up to this many columns count annotations per class in an array; larger ones (a head
@@ -40,17 +40,12 @@ from .context import BatchView, FileContext
 _COUNTED_IN_ARRAY = 1 << 16
 
 
-class DroppedByLoader(MaskRule):
+class DroppedByLoader(LoaderRule):
     ID = "dropped-by-loader"
     SEVERITY = Severity.WARNING
-    NEEDS_LOADER = True
-    CLEANABLE = True
-    REPORTS_REASON = True
 
     def __init__(self, ctx: FileContext, *policy: Any) -> None:
         super().__init__(ctx, *policy)
-        assert ctx.profile is not None
-        self.profile = ctx.profile
         self.says = {condition.key: condition.says for condition in self.profile.drops}
         self.says.update((drop.key, drop.says) for drop in self.profile.image_drops)
         # Per image drop that needs some annotation to keep the image: which images have one.

@@ -41,7 +41,7 @@ from ..core.contract import Mapping
 from ..core.findings import Finding, Severity
 from ..core.text import describe
 from ..loaders import Background, Duplicates
-from .base import MaskRule, RepeatedIds, reached
+from .base import LoaderRule, RepeatedIds, reached
 from .context import BatchView, FileContext
 
 # Mappings that number categories by where they are written.
@@ -49,17 +49,12 @@ _FILE_ORDER = {Mapping.FILE_ORDER: "its rank among the listed classes in the fil
                Mapping.FILE_POSITION: "1 + its position in the file's categories array"}
 
 
-class RelabelledByLoader(MaskRule):
+class RelabelledByLoader(LoaderRule):
     ID = "relabelled-by-loader"
     SEVERITY = Severity.ERROR
-    NEEDS_LOADER = True
-    CLEANABLE = True
-    REPORTS_REASON = True
 
     def __init__(self, ctx: FileContext, *policy: Any) -> None:
         super().__init__(ctx, *policy)
-        assert ctx.profile is not None
-        self.profile = ctx.profile
         n = ctx.contract.num_classes
         self.background = {Background.FIRST: 0, Background.LAST: n}.get(self.profile.background)
         self.repeated = RepeatedIds()
