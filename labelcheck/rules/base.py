@@ -134,16 +134,8 @@ class Rule:
         """A finding about image ``row`` of the file's table."""
         images = self.ctx.images
         raw_id = images.raw_id[row] if row in images.raw_id else int(images.id[row])
-        return Finding(
-            file=self.ctx.file,
-            position=-1,
-            rule=self.ID,
-            severity=self.severity(severity),
-            message=message,
-            path=f"$.images[{row}]" + (f".{key}" if key else ""),
-            image_id=jsonable(raw_id),
-            image_file=images.file_name[row],
-        )
+        return self.file_finding(message, path=f"$.images[{row}]" + (f".{key}" if key else ""), severity=severity,
+                                 image_id=raw_id, image_file=images.file_name[row])
 
     def file_finding(self, message: str, path: str = "$", severity: Severity | None = None,
                      reason: str | None = None, fix: str | None = None, **ids: Any) -> Finding:
