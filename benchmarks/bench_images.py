@@ -1,7 +1,7 @@
 """Benchmark: labelcheck's image checks against a plain loop, and a Dask cluster of 1 and 2 workers.
 
     python benchmarks/bench_images.py                  # everything below
-    python benchmarks/bench_images.py --only header    # one part: header, decode, memory
+    python benchmarks/bench_images.py --only header    # one part: header, decode, memory, thumbnails
 
 Generates (once, seeded) small JPEGs in bench-data/images/ (git ignored): 64x48
 to 160x120, one in eight with an EXIF orientation, one in fifty with a JSON
@@ -19,6 +19,11 @@ started here), on a warm page cache, ``--runs`` times (the median is shown):
 - memory: peak RSS of the header scan (all processes) at 10k, 100k and 1M
   images, against the scan without ``--images``. Past the distinct files,
   images are hard links to them (1M distinct files would take 4 GB of disk).
+- thumbnails: the HTML report of bench_scan.py's synthetic files (9 boxes an
+  image) with ``--images`` (``--image-check exists``), with its thumbnails and
+  without them (the same command with ``HtmlReporter.thumbnails`` set to 0),
+  and without ``--images``; the images are photo-like JPEGs of the sizes the
+  JSON gives (``PHOTOS`` distinct, then hard links) in bench-data/mlperf-photos/.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import io
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -208,13 +214,94 @@ def memory(counts: list[int]) -> None:
         print(f"| {count:,} | {labels} MB | {checked} MB | {checked - labels} MB |")
 
 
+PHOTOS = 200
+NO_THUMBNAILS = ("from labelcheck.reporters.html import HtmlReporter\nHtmlReporter.thumbnails = 0\n"
+                 "from labelcheck.__main__ import run\nrun()\n")
+
+
+def photo(rng: random.Random, size: tuple[int, int]) -> bytes:
+    """A JPEG that compresses like a photo: a tinted gradient, a dozen shapes, a little noise."""
+    from PIL import Image, ImageDraw
+
+    image = Image.merge("RGB", [Image.linear_gradient("L").rotate(rng.randrange(360)).resize(size) for _ in range(3)])
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y = rng.randrange(size[0]), rng.randrange(size[1])
+        box = (x, y, x + rng.randrange(20, size[0] // 2), y + rng.randrange(20, size[1] // 2))
+        colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        (draw.ellipse if rng.random() < 0.5 else draw.rectangle)(box, fill=colour)
+    image = Image.blend(image, Image.effect_noise(size, 40).convert("RGB"), 0.08)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def mlperf_photos(path: Path, folder: Path) -> None:
+    """A file for each image of bench_scan's ``path`` (one element a line), of the size its JSON gives."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng, distinct = random.Random(7), {}
+    pattern = re.compile(r'"file_name": "([0-9a-f]+\.jpg)", "height": (\d+), "width": (\d+)')
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith('"annotations"'):
+                break
+            found = pattern.search(line)
+            if found is None or (folder / found[1]).exists():
+                continue
+            size = (int(found[3]), int(found[2]))
+            kept = distinct.setdefault(size, [])
+            if len(kept) < PHOTOS // 6:
+                (folder / found[1]).write_bytes(photo(rng, size))
+                kept.append(found[1])
+            else:
+                os.link(folder / kept[rng.randrange(len(kept))], folder / found[1])
+
+
+def thumbnails(runs: int, counts: list[int]) -> None:
+    sys.path.insert(0, str(Path(__file__).parent))
+    import bench_scan
+
+    folder = DATA / "mlperf-photos"
+    print(f"\nthe HTML report with --images (exists), medians of {runs} taken in turns (CPU: user + system, with "
+          "workers)")
+    print("| annotations (images) | report | wall time: median (all runs) | CPU time | peak RSS, all processes | "
+          "report size |")
+    print("|---|---|---:|---:|---:|---:|")
+    for count in counts:
+        path = bench_scan.data_file(count)
+        mlperf_photos(path, folder)
+        images = round(count / bench_scan.BOXES_PER_IMAGE)
+        out = DATA / "report-thumbnails.html"
+        scan = ["scan", str(path), "--format", "html", "-o", str(out), "--quiet"]
+        with_images = [*scan, "--images", str(folder), "--image-check", "exists"]
+        variants = {
+            "with thumbnails": [sys.executable, "-m", "labelcheck", *with_images],
+            "without thumbnails": [sys.executable, "-c", NO_THUMBNAILS, *with_images],
+            "no --images": [sys.executable, "-m", "labelcheck", *scan],
+        }
+        sizes, times = {}, {name: [] for name in variants}
+        for turn in range(runs + 1):  # in turns, the first one to warm the page cache
+            for name, command in variants.items():
+                measured = bench_scan.measure(command)
+                assert measured.returncode in (0, 1), name
+                sizes[name] = out.stat().st_size
+                if turn:
+                    times[name].append(measured)
+        for name, runs_of in times.items():
+            measured = bench_scan.summary(runs_of)
+            walls = sorted(run.wall for run in runs_of)
+            print(f"| {count:,} ({images:,}) | {name} | {measured.wall:.2f} s ({walls[0]:.2f}-{walls[-1]:.2f}) | "
+                  f"{measured.cpu:.2f} s | {measured.tree_mb:.0f} MB | {sizes[name] / 1e6:.2f} MB |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=["header", "decode", "memory"])
+    parser.add_argument("--only", choices=["header", "decode", "memory", "thumbnails"])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("-n", type=int, default=100_000, help="images for the header part")
     parser.add_argument("--decode-n", type=int, default=2_000, help="photos for the decode part")
     parser.add_argument("--memory", default="10000,100000,1000000", help="image counts for the memory part")
+    parser.add_argument("--thumbnails", default="9000,1000000", help="annotation counts for the thumbnails part")
     options = parser.parse_args()
     if options.only in (None, "header"):
         header(options.runs, options.n)
@@ -222,6 +309,8 @@ def main() -> None:
         decode(options.runs, options.decode_n)
     if options.only in (None, "memory"):
         memory([int(count) for count in options.memory.split(",")])
+    if options.only in (None, "thumbnails"):
+        thumbnails(options.runs, [int(count) for count in options.thumbnails.split(",")])
 
 
 if __name__ == "__main__":

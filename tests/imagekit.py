@@ -42,3 +42,31 @@ def image_findings(findings) -> Counter:
     rows = (f if isinstance(f, dict) else {"rule": f.rule, "path": f.path, "severity": f.severity.label}
             for f in findings)
     return Counter((f["rule"], f["path"], f["severity"]) for f in rows if f["rule"] in IMAGE_RULES)
+
+
+SOUND_BOX = [10, 10, 40, 30]
+BAD_BOX = [100, 60, 40, 30]  # of category 5, which the 2-class head has no column for
+PICTURE = (160, 120)
+
+
+def labelled_images(folder, count: int, bad=(), outside=(), name="img-{:03d}.jpg"):
+    """``count`` JPEGs under ``folder/images`` and a COCO file (``folder/labels.json``) with a sound box on
+    each image; a second box of category 5 on the images in ``bad`` (category-out-of-range, errors), one
+    reaching past the right edge on those in ``outside`` (bbox-outside-image, a warning). (root, path)."""
+    import json
+
+    root = folder / "images"
+    root.mkdir(parents=True, exist_ok=True)
+    images, annotations = [], []
+    for number in range(count):
+        file_name = name.format(number)
+        (root / file_name).write_bytes(make.jpeg(100 + number, size=PICTURE))
+        images.append({"id": number + 1, "file_name": file_name, "width": PICTURE[0], "height": PICTURE[1]})
+        boxes = [(0, SOUND_BOX)] + [(5, BAD_BOX)] * (number in bad) + [(1, [130, 5, 60, 20])] * (number in outside)
+        for category, box in boxes:
+            annotations.append({"id": len(annotations) + 1, "image_id": number + 1, "category_id": category,
+                                "bbox": box, "area": box[2] * box[3], "iscrowd": 0})
+    document = {"categories": make.CATEGORIES, "images": images, "annotations": annotations}
+    path = folder / "labels.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return root, path

@@ -1,10 +1,11 @@
 """The HTML report in a real browser: headless Chromium (the system's; ``.ci/run`` installs it).
 
 Each shipped fixture's report, two files scanned together, a generated
-1M-annotation file and a file of hostile names are opened: nothing may be
-written to the console, no request may leave the page, the class chart and the
-findings table must have the right number of bars and rows, filtering by rule
-must work, and a screenshot must show something. These run in CI, not skipped.
+1M-annotation file, a file of hostile names and a report with thumbnails
+(``--images``) are opened: nothing may be written to the console, no request
+may leave the page, the class chart and the findings table must have the right
+number of bars and rows, filtering by rule must work, the thumbnails must load,
+and a screenshot must show something. These run in CI, not skipped.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from ci_support import html_report_data
 from PIL import Image
 
 from labelcheck.reporters.html import FINDINGS_PER_RULE
+from labelcheck.scanning.gallery import THUMBNAILS
 from conftest import FIXTURES, load_benchmark, run_cli
+from imagekit import labelled_images
 
 HOSTILE = '</script><script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">'
 
@@ -77,6 +80,7 @@ def test_each_fixture_report(chromium, tmp_path, fixture):
     assert visible_rows(page).count() == sum(rows.values())
     verdict = page.locator("#verdict strong").inner_text()
     assert verdict == ("FAILED" if data["verdict"]["failed"] else "PASSED")
+    assert page.locator("#thumbnails").count() == 0  # no --images: no section
     assert_not_blank(page)
 
 
@@ -130,6 +134,33 @@ def test_hostile_names_are_shown_as_text(chromium, tmp_path):
     assert HOSTILE + ".jpg" in table and str(path) in page.locator("#files").inner_text()
     titles = page.locator('.panel[data-file="0"] g.column title').all_text_contents()
     assert any(json.dumps(HOSTILE) in title for title in titles)
+    assert_not_blank(page)
+
+
+def test_a_report_with_thumbnails(chromium, tmp_path):
+    root, path = labelled_images(tmp_path, 30, bad=set(range(28)), outside={28, 29})
+    document = json.loads(path.read_text("utf-8"))
+    document["images"][0]["file_name"] = HOSTILE + ".jpg"  # no such file: a placeholder that names it
+    path.write_text(json.dumps(document), encoding="utf-8")
+    (root / "img-003.jpg").write_bytes(b"not pixels")  # an image that cannot be decoded: a placeholder too
+    target = tmp_path / "report.html"
+    data = write_report([path], target, "--num-classes", "2", "--images", str(root))
+    assert len(data["thumbnails"]) == THUMBNAILS
+    page = open_clean(chromium, target)  # the images are data: URLs, allowed by the policy, fetched from nowhere
+    tiles = page.locator("#thumbnails figure.thumb")
+    assert tiles.count() == THUMBNAILS
+    assert page.locator("#thumbnails .placeholder").count() == 2
+    loaded = page.evaluate("() => Array.from(document.querySelectorAll('#thumbnails img'), "
+                           "image => [image.complete, image.naturalWidth, image.naturalHeight])")
+    assert len(loaded) == THUMBNAILS - 2 and all(loaded_ == [True, 160, 120] for loaded_ in loaded)
+    assert page.evaluate("() => [window.pwned, document.scripts.length, document.images.length]") == [
+        None, 2, THUMBNAILS - 2]
+    first = tiles.first.inner_text()  # the first image found with an error comes first
+    assert HOSTILE + ".jpg" in first and "category-out-of-range" in first and "no file at" in first
+    assert page.locator("#thumbnails .legend .swatch.marked").count() == 1
+    assert page.locator("#thumbnails figure.thumb.edge-warning").count() == 2  # the two warnings among them
+    page.emulate_media(media="print")
+    assert page.locator("#thumbnails img").first.is_visible()
     assert_not_blank(page)
 
 

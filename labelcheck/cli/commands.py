@@ -149,6 +149,7 @@ def scan(paths, output, reader, show, no_statistics, stdin_limit, config_file, b
                 list(paths), contract, policy=policy, reader=reader, max_examples=max_examples,
                 keep_findings=False, baseline=baseline, progress=progress, images=images,
                 statistics=reporter_class.shows_statistics and not no_statistics, stdin_limit=stdin_limit,
+                thumbnails=reporter_class.thumbnails if images is not None else 0,
                 on_finding=reporter.finding if recorded is None else _tee(reporter.finding, recorded.add),
             )
         reporter.finish(report)

@@ -7,7 +7,8 @@ fsspec (``storage``), the checks at each depth run on a batch of paths
 (``probe``), the ``--image-cache`` (``cache``), the executors that run the
 batches, chosen by name (``executors``: ``local``, ``local:N``,
 ``dask://HOST:PORT``, or any ``concurrent.futures.Executor``), and the check of
-one file's image table (``check``), which the scan engine drives.
+one file's image table (``check``), which the scan engine drives, and the
+thumbnail of an image with its boxes drawn (``thumbnails``), for the HTML report.
 
 Pillow and fsspec are optional (``labelcheck[images]``): they are imported
 where images are opened, never by importing this package.

@@ -21,6 +21,8 @@ class Reporter:
     human: ClassVar[bool] = False
     # Whether the report shows the dataset statistics (the scan accumulates them only then).
     shows_statistics: ClassVar[bool] = False
+    # How many images with findings the report pictures when the scan checks image files (0: none).
+    thumbnails: ClassVar[int] = 0
 
     def __init__(
         self, out: TextIO, *, fail_on: str = "error", max_examples: int = 3, color: bool = False, show: str = "warning"

@@ -5,12 +5,16 @@ The verdict, the contract, per-file counts, findings per rule and severity
 distribution over the model's columns for every file scanned, box geometry
 histograms, and a filterable table of findings: the first ``FINDINGS_PER_RULE``
 of each rule in each file, with counts of the rest, so the report of a
-10-million-annotation file stays a few MB.
+10-million-annotation file stays a few MB. When the scan checks the image
+files (``--images``), the images with findings: up to ``THUMBNAILS``
+thumbnails with their boxes drawn (``scanning.gallery``, ``images.thumbnails``),
+JPEGs of at most ``MAX_JPEG_BYTES`` each, embedded as ``data:`` URLs.
 
 Self-contained and offline: the style and the script are inlined from
 ``assets/`` (the charts are SVG drawn by that script; no library, no font, no
 image is fetched), and a Content-Security-Policy allows nothing but those
-two, by hash: no request of any kind leaves the page, and no other script runs.
+two, by hash, and images from ``data:`` URLs: no request of any kind leaves
+the page, and no other script runs.
 
 Untrusted text is data: the report's data is one JSON document in a
 ``<script type="application/json">`` element with ``<``, ``>`` and ``&``
@@ -30,7 +34,9 @@ from ..core.contract import Contract
 from ..core.findings import Finding
 from ..core.text import json_text
 from ..core.version import __version__
+from ..images.thumbnails import MAX_JPEG_BYTES, THUMBNAIL_SIZE
 from ..rules import RULES
+from ..scanning.gallery import MAX_BOXES, THUMBNAILS, Thumbnail
 from ..scanning.report import FileReport, Report
 from .base import Reporter, tally_text
 
@@ -54,6 +60,7 @@ def csp_hash(text: str) -> str:
 class HtmlReporter(Reporter):
     name = "html"
     shows_statistics = True
+    thumbnails = THUMBNAILS
 
     def start(self, contract: Contract) -> None:
         self._files: dict[str, int] = {}
@@ -107,6 +114,30 @@ class HtmlReporter(Reporter):
             "finding_fields": FINDING_FIELDS,
             "findings": self._rows,
             "findings_per_rule": FINDINGS_PER_RULE,
+            "thumbnails": None if report.thumbnails is None else [self._thumbnail(t) for t in report.thumbnails],
+            "thumbnail_limits": {"images": THUMBNAILS, "boxes": MAX_BOXES, "size": THUMBNAIL_SIZE,
+                                 "jpeg_bytes": MAX_JPEG_BYTES},
+        }
+
+    def _thumbnail(self, thumbnail: Thumbnail) -> dict[str, Any]:
+        drawn = thumbnail.drawn
+        rules = sorted(thumbnail.rules.items(), key=lambda item: (-item[1][0].rank, item[0]))
+        return {
+            "file": self._files[thumbnail.file],
+            "image_id": thumbnail.image_id,
+            "image_file": thumbnail.image_file,
+            "path": f"$.images[{thumbnail.image_row}]",
+            "rules": [{"rule": rule, "severity": severity.label, "count": count} for rule, (severity, count) in rules],
+            "boxes": {"total": thumbnail.box_count, "marked": thumbnail.marked_count, "drawn": len(thumbnail.boxes),
+                      "drawn_marked": int(thumbnail.marked.sum())},
+            "boxes_problem": thumbnail.boxes_problem,
+            "json_size": None if thumbnail.json_size is None else [_number(value) for value in thumbnail.json_size],
+            "image_size": None if drawn is None or drawn.image_size is None else list(drawn.image_size),
+            "src": None if drawn is None or drawn.jpeg is None else
+            "data:image/jpeg;base64," + base64.b64encode(drawn.jpeg).decode("ascii"),
+            "width": 0 if drawn is None else drawn.width,
+            "height": 0 if drawn is None else drawn.height,
+            "problem": None if drawn is None else drawn.problem,
         }
 
     def _file(self, file_report: FileReport) -> dict[str, Any]:
@@ -121,3 +152,8 @@ class HtmlReporter(Reporter):
             "left_out": {rule: count for (file, rule), count in sorted(self._left_out.items()) if file == number},
             "statistics": file_report.statistics.to_dict() if file_report.statistics is not None else None,
         }
+
+
+def _number(value: float) -> float | int:
+    """A JSON size as written: 640, not 640.0."""
+    return int(value) if value.is_integer() else value

@@ -30,6 +30,7 @@ from ..readers import (
 )
 from ..rules import RULES, BatchView, FileContext, Rule
 from .baseline import Baseline
+from .gallery import BoxSpill, Gallery
 from .report import FileReport, Report
 from .statistics import FileStatistics
 
@@ -92,6 +93,7 @@ def scan(
     images: "ImageOptions | str | Sequence[str] | None" = None,
     statistics: bool = True,
     stdin_limit: int = DEFAULT_STDIN_LIMIT,
+    thumbnails: int = 0,
 ) -> Report:
     """Check annotation files against a model contract.
 
@@ -113,7 +115,12 @@ def scan(
     accumulate each file's dataset statistics (``FileReport.statistics``: class
     counts per column, box geometry, boxes per image) as the rules run.
     ``stdin_limit``: the most bytes copied from standard input or a pipe (to a
-    temporary file).
+    temporary file). ``thumbnails``: with ``images``, picture up to this many
+    images with findings (``report.thumbnails``: each a
+    ``labelcheck.scanning.gallery.Thumbnail``, its boxes drawn on a small JPEG;
+    what the HTML report shows), chosen over the rules, errors first; while
+    the annotations are read, their image rows and boxes (20 bytes each) go
+    to a temporary file, read back once per file for the images chosen.
 
     Raises ``InputError`` for unreadable or malformed input, ``UsageError``
     for a ROOT that is not a folder or an executor that cannot start.
@@ -123,6 +130,10 @@ def scan(
         raise UsageError("standard input (-) can be read only once; give it once")
     if not 0 <= max_examples <= MAX_EXAMPLES:  # each rule and category id keeps this many findings
         raise UsageError(f"--max-examples must be 0 to {MAX_EXAMPLES}, got {max_examples}")
+    if thumbnails < 0:
+        raise UsageError(f"thumbnails must be 0 or more, got {thumbnails}")
+    if thumbnails and images is None:
+        raise UsageError("thumbnails are drawn from the image files: pass images= (their folder) too")
     contract = contract or resolve_contract()
     policy = policy or Policy()
     rules = policy.active()
@@ -139,13 +150,16 @@ def scan(
                 report.suppressed += 1
                 continue
             finding = file_report.add(finding, max_examples)
+            if gallery is not None:
+                gallery.saw(finding)
             if report.findings is not None:
                 report.findings.append(finding)
             if on_finding is not None:
                 on_finding(finding)
 
     checker = ImageCheck(ImageOptions.of(images), len(sources)) if images is not None else None
-    checks = _Checks(rules, contract, policy, statistics)
+    gallery = Gallery(thumbnails) if checker is not None and thumbnails else None
+    checks = _Checks(rules, contract, policy, statistics, gallery)
     try:
         for index, source in enumerate(sources):
             told = relabelled(progress, file=index + 1, files=len(sources))
@@ -159,9 +173,14 @@ def scan(
         for rule in rules:
             for finding in rule.across_files(contexts, policy.severities.get(rule.ID)):
                 emit([finding], by_file[finding.file])
+        if gallery is not None:
+            assert checker is not None
+            report.thumbnails = gallery.draw(checker.storage)
         if checker is not None:
             checker.commit()
     finally:
+        if gallery is not None:
+            gallery.close()
         if checker is not None:
             checker.close()
     return report
@@ -195,12 +214,14 @@ Emit = Callable[[Iterable[Finding], FileReport], None]
 
 @dataclass(frozen=True)
 class _Checks:
-    """What runs over each file: the rules (under the policy) and, if asked for, the statistics."""
+    """What runs over each file: the rules (under the policy) and, if asked for, the statistics and
+    the gallery of images with findings."""
 
     rules: list[type[Rule]]
     contract: Contract
     policy: Policy
     statistics: bool
+    gallery: Gallery | None = None
 
 
 def _check_file(
@@ -235,14 +256,17 @@ def _check_once(
     )
     active = checks.policy.instances(checks.rules, ctx)
     statistics = FileStatistics(ctx) if checks.statistics else None
+    # A reading given up (the file read again another way) takes its spill and candidates with it.
+    spill = checks.gallery.begin(probe.index, ctx) if checks.gallery is not None and probe is not None else None
+    watchers = [watcher for watcher in (statistics, spill) if watcher is not None]
     try:
         if dataset.reread is not None:
             with _HeldFindings() as held:
-                _check_batches(dataset, ctx, active, statistics, file_report, held.add)
+                _check_batches(dataset, ctx, active, watchers, file_report, held.add)
                 emit(held.released(), file_report)
         else:
             _check_batches(
-                dataset, ctx, active, statistics, file_report, lambda findings: emit(findings, file_report)
+                dataset, ctx, active, watchers, file_report, lambda findings: emit(findings, file_report)
             )
     except ReadAgain as again:
         ctx.release_images()
@@ -263,6 +287,8 @@ def _check_once(
         emit(rule.finish(), file_report)
     if statistics is not None:
         file_report.statistics = statistics.finish()
+    if checks.gallery is not None:
+        checks.gallery.settle()  # before the image table goes: the boxes are read back by row
     # Files are compared by their categories only: this file's image table
     # (its names perhaps in a temporary file) goes before the next is read.
     ctx.release_images()
@@ -270,15 +296,16 @@ def _check_once(
 
 
 def _check_batches(
-    dataset: Dataset, ctx: FileContext, active: list[Rule], statistics: FileStatistics | None,
+    dataset: Dataset, ctx: FileContext, active: list[Rule], watchers: Sequence[FileStatistics | BoxSpill],
     file_report: FileReport, found: Callable[[Iterable[Finding]], None],
 ) -> None:
+    """Each batch through the rules; ``watchers`` (the statistics, the gallery's spill) see each batch too."""
     for batch in dataset.annotation_batches:
         file_report.annotations += len(batch)
         view = BatchView.of(batch, ctx)
         ctx.columns.add(view)
-        if statistics is not None:
-            statistics.add(view)
+        for watcher in watchers:
+            watcher.add(view)
         for rule in active:
             found(rule.check_batch(view))
 

@@ -20,6 +20,7 @@ from ..core.findings import RANK, Finding, Severity, fail_threshold, fix_command
 from ..rules import CATEGORY_RULES, REASON_RULES, RULES
 
 if TYPE_CHECKING:
+    from .gallery import Thumbnail
     from .statistics import FileStatistics
 
 # Findings about an annotation's value: "$.annotations[N].category_id" (N its position).
@@ -263,6 +264,7 @@ class Report:
     files: list[FileReport] = field(default_factory=list)
     findings: list[Finding] | None = None  # every finding, when the scan kept them
     suppressed: int | None = None  # findings a baseline matched (None: no baseline)
+    thumbnails: "list[Thumbnail] | None" = None  # the images pictured, when the scan was asked to (thumbnails=N)
 
     def file_report(self, file: str) -> FileReport:
         for report in self.files:

@@ -264,6 +264,51 @@
     ]));
   }
 
+  /* Images with findings (--images): thumbnails, their boxes drawn into the pictures */
+  var JPEG_URL = "data:image/jpeg;base64,";
+  function size(pair) { return pair[0] + "x" + pair[1]; }
+  function boxesText(thumb) {
+    var boxes = thumb.boxes;
+    if (thumb.boxes_problem) return "boxes not drawn: " + thumb.boxes_problem;
+    return plural(boxes.total, "box", "boxes") + (boxes.marked ? ", " + number(boxes.marked) + " with a finding" : "") +
+      (boxes.drawn < boxes.total ? " (" + number(boxes.drawn) + " drawn)" : "");
+  }
+  function thumbTile(thumb) {
+    var picture = typeof thumb.src === "string" && thumb.src.indexOf(JPEG_URL) === 0
+      ? el("img", { src: thumb.src, width: String(thumb.width), height: String(thumb.height), alt: "thumbnail of " + thumb.image_file })
+      : el("div", { "class": "placeholder", role: "img", "aria-label": "no thumbnail of " + thumb.image_file }, [
+        el("strong", {}, ["not drawn"]), el("span", {}, [thumb.problem || "no picture"])]);
+    var sizes = [];
+    if (thumb.json_size) sizes.push("JSON " + size(thumb.json_size));
+    if (thumb.image_size) sizes.push("stored " + size(thumb.image_size));
+    return el("figure", { "class": "thumb edge-" + thumb.rules[0].severity, "data-file": String(thumb.file) }, [
+      picture,
+      el("figcaption", {}, [
+        el("div", { "class": "thumb-name", title: thumb.image_file }, [thumb.image_file]),
+        el("div", { "class": "muted" }, ["image " + shown(thumb.image_id) + (files.length > 1 ? " of " + baseName(files[thumb.file].file) : "") +
+          " (" + thumb.path + ")"]),
+        el("ul", { "class": "thumb-rules" }, thumb.rules.map(function (row) {
+          return el("li", {}, [severityText(row.severity), " ", ruleLink(row.rule), row.count > 1 ? " x" + number(row.count) : null]);
+        })),
+        el("div", { "class": "muted" }, [boxesText(thumb) + (sizes.length ? "; " + sizes.join(", ") : "")])
+      ])
+    ]);
+  }
+  if (data.thumbnails) {
+    var limits = data.thumbnail_limits;
+    var thumbs = data.thumbnails;
+    main.appendChild(section("thumbnails", "Images with findings", [
+      el("p", { "class": "muted" }, [plural(thumbs.length, "image", "images") + " with findings (at most " + number(limits.images) +
+        ": one of each rule in turn, the errors' rules first), scaled to fit " + limits.size + " px. The stored pixels, " +
+        "EXIF orientation not applied, with each box at its JSON coordinates; at most " + number(limits.boxes) +
+        " boxes an image, those with a finding first."]),
+      el("div", { "class": "legend" }, [
+        el("span", {}, [el("span", { "class": "swatch marked" }, []), "box with a finding"]),
+        el("span", {}, [el("span", { "class": "swatch other" }, []), "the image's other boxes"])]),
+      thumbs.length ? el("div", { "class": "thumbs" }, thumbs.map(thumbTile)) : el("p", {}, ["No image has a finding."])
+    ]));
+  }
+
   /* Findings table, filterable */
   var fields = data.finding_fields;
   var at = {};
