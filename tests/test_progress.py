@@ -66,14 +66,20 @@ def test_cli_quiet_is_accepted():
     assert "scanning" not in result.stderr
 
 
-@pytest.mark.parametrize("command", ["clean", "remap"])
-def test_rewrites_report_progress_to_the_end_of_the_input(tmp_path, command):
-    events = []
-    out = str(tmp_path / "out.json")
+def rewrite_events(command: str, out: str) -> list:
+    """The progress events of cleaning or remapping BAD into ``out``."""
+    events: list = []
     if command == "clean":
         labelcheck.clean(BAD, out, progress=events.append)
     else:
         labelcheck.remap(BAD, out, offset=0, drop_unknown=True, progress=events.append)
+    return events
+
+
+@pytest.mark.parametrize("command", ["clean", "remap"])
+def test_rewrites_report_progress_to_the_end_of_the_input(tmp_path, command):
+    out = str(tmp_path / "out.json")
+    events = rewrite_events(command, out)
     writing = [event for event in events if event.phase == "writing"]
     size = Path(BAD).stat().st_size
     assert writing and all(event.total == size for event in writing)
@@ -114,12 +120,8 @@ def test_files_scanned_together_are_counted_in_the_events_and_the_bar(tmp_path):
 
 @pytest.mark.parametrize("command", ["clean", "remap"])
 def test_writing_progress_names_the_output(tmp_path, command):
-    events = []
     out = str(tmp_path / "out.json")
-    if command == "clean":
-        labelcheck.clean(BAD, out, progress=events.append)
-    else:
-        labelcheck.remap(BAD, out, offset=0, drop_unknown=True, progress=events.append)
+    events = rewrite_events(command, out)
     assert {event.source for event in events if event.phase == "writing"} == {out}
     assert {event.source for event in events if event.phase != "writing"} == {BAD}
 
