@@ -44,6 +44,12 @@ def test_string_column_round_trips(values):
             column[outside]
 
 
+@given(st.lists(NAMES, max_size=20), st.integers(0, 22), st.integers(0, 22))
+def test_a_string_column_slice_is_its_values(values, start, stop):
+    """What the image check sends a worker: the slice gives what value by value reading gives."""
+    assert StringColumn.of(values).slice(start, stop) == values[start:stop]
+
+
 @settings(max_examples=200, deadline=None)
 @given(parts=st.lists(st.lists(IMAGES, max_size=6), max_size=5), expected=st.integers(0, 12),
        spill_bytes=st.sampled_from([0, 10, columns.SPILL_BYTES]))

@@ -225,6 +225,19 @@ class StringColumn(Sequence):
         self._last = (row, value)
         return value
 
+    def slice(self, start: int, stop: int) -> list[str | None]:
+        """Values ``start`` to ``stop``, decoded together (one blob read, not one per value)."""
+        stop = min(stop, len(self))
+        if start >= stop:
+            return []
+        first = int(self.ends[start - 1]) if start > 0 else 0
+        ends = (self.ends[start:stop] - first).tolist()
+        text = bytes(self.blob[first : first + ends[-1]])
+        starts = [0, *ends[:-1]]
+        missing = self.missing[start:stop].tolist()
+        return [None if gone else text[a:b].decode("utf-8", "surrogatepass")
+                for a, b, gone in zip(starts, ends, missing)]
+
     def __iter__(self) -> Iterator[str | None]:
         return (self[row] for row in range(len(self)))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import concurrent.futures
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from ..core.dataset import ImageTable
 from ..core.errors import UsageError
 from .cache import ImageCache, fill
 from .executors import Executor, executor_for
-from .probe import ProbeSpec, check_batch, require_pillow
+from .probe import Batch, check_batch, require_pillow
 from .results import Depth, ImageResults
 from .storage import LocalStorage, Storage, storage_for
 
@@ -89,11 +89,10 @@ class ImageCheck:
         """Check every image of file ``index``'s table."""
         storage = self.storage(index)
         results = ImageResults.for_table(len(table), self.depth, storage.root)
-        spec = ProbeSpec(storage.root, self.depth)
         sent: deque = deque()  # (first row, cache keys, cached entries) of each batch in flight
         cpu_bound = self.depth >= Depth.HEADER and isinstance(storage, LocalStorage)
         done = 0
-        for answer in self.executor.map(check_batch, self._jobs(table, storage, spec, sent), cpu_bound=cpu_bound):
+        for answer in self.executor.map(check_batch, self._jobs(table, storage, sent), cpu_bound=cpu_bound):
             start, keys, cached = sent.popleft()
             results.place(start, answer.columns)
             for row in np.flatnonzero(answer.unchanged).tolist():
@@ -106,17 +105,16 @@ class ImageCheck:
                 progress(done, len(table))
         return results
 
-    def _jobs(self, table: ImageTable, storage: Storage, spec: ProbeSpec, sent: deque) -> Iterator[tuple[Any, ...]]:
-        names_column = table.file_name
+    def _jobs(self, table: ImageTable, storage: Storage, sent: deque) -> Iterator[tuple[Batch]]:
         for start in range(0, len(table), self.options.batch_size):
-            names = [names_column[row] for row in range(start, min(start + self.options.batch_size, len(table)))]
+            names = table.file_name.slice(start, start + self.options.batch_size)
             if self.cache is not None:
                 keys = [storage.key(name) if name is not None else None for name in names]
                 cached = self.cache.lookup(keys)
             else:
                 keys, cached = names, [None] * len(names)
             sent.append((start, keys, cached))
-            yield spec, names, [entry[:2] if entry is not None else None for entry in cached]
+            yield (Batch(storage.root, self.depth, names, [entry[:2] if entry is not None else None for entry in cached]),)
 
     def commit(self) -> None:
         """The scan completed: name the new cache."""
