@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import concurrent.futures
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -55,3 +58,13 @@ def test_image_options_need_images(dataset):
     _, train, _ = dataset
     result = run_cli("scan", train, "--image-check", "decode")
     assert result.exit_code == 2 and "--image-check needs --images ROOT" in result.stderr
+
+
+@pytest.mark.parametrize("environ, expected", [({}, "4"), ({"PILLOW_BLOCKS_MAX": "1"}, "1")])
+def test_decoding_keeps_a_few_freed_pillow_blocks_unless_the_user_says(environ, expected):
+    """Without the pool, a Dask worker (MALLOC_TRIM_THRESHOLD_ set) decodes at half the rate."""
+    code = ("from PIL import Image; from labelcheck.images.probe import decode; decode(b'');"
+            "print(Image.core.get_blocks_max())")
+    env = {k: v for k, v in os.environ.items() if k != "PILLOW_BLOCKS_MAX"} | environ
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == expected

@@ -13,6 +13,7 @@ Pillow gives them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -319,6 +320,10 @@ def pillow_header(data: bytes) -> Probed:
         return _failed(exc)
 
 
+POOLED_BLOCKS = 4
+
+
+@functools.cache
 def pillow_for_decoding() -> Any:
     """Pillow, keeping up to ``POOLED_BLOCKS`` freed image blocks (at most 16 MB each) for the next decode.
 
@@ -326,17 +331,10 @@ def pillow_for_decoding() -> Any:
     at once; under Dask's workers, which set ``MALLOC_TRIM_THRESHOLD_``, that
     halves the decode rate (page faults). ``PILLOW_BLOCKS_MAX``, when set, wins.
     """
-    global _pool_set
     Image = require_pillow()
-    if not _pool_set:
-        if "PILLOW_BLOCKS_MAX" not in os.environ and Image.core.get_blocks_max() < POOLED_BLOCKS:
-            Image.core.set_blocks_max(POOLED_BLOCKS)
-        _pool_set = True
+    if "PILLOW_BLOCKS_MAX" not in os.environ and Image.core.get_blocks_max() < POOLED_BLOCKS:
+        Image.core.set_blocks_max(POOLED_BLOCKS)
     return Image
-
-
-POOLED_BLOCKS = 4
-_pool_set = False
 
 
 def decode(data: bytes) -> Probed:
